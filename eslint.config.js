@@ -1,0 +1,63 @@
+// ESLint flat config for fanout-lab.
+// The determinism rule: code that can run under the simulated clock must take time and randomness
+// from an injected Clock / seeded generator. The only exceptions are the Clock implementations
+// themselves, the live (real-socket) tier, and benchmarks, which measure wall time on purpose.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const determinism = {
+  'no-restricted-globals': [
+    'error',
+    { name: 'setTimeout', message: 'Use the injected Clock (clock.setTimer / clock.sleep): determinism rule.' },
+    { name: 'setInterval', message: 'Use the injected Clock: determinism rule.' },
+    { name: 'setImmediate', message: 'Use the injected Clock: determinism rule.' },
+    { name: 'clearTimeout', message: 'Use the injected Clock: determinism rule.' },
+    { name: 'clearInterval', message: 'Use the injected Clock: determinism rule.' },
+    { name: 'performance', message: 'Use the injected Clock (clock.now()): determinism rule.' },
+  ],
+  'no-restricted-properties': [
+    'error',
+    { object: 'Math', property: 'random', message: 'Use a seeded generator from @fanout/sim: determinism rule.' },
+    { object: 'Date', property: 'now', message: 'Use the injected Clock (clock.now()): determinism rule.' },
+    { object: 'performance', property: 'now', message: 'Use the injected Clock: determinism rule.' },
+    { object: 'globalThis', property: 'setTimeout', message: 'Use the injected Clock: determinism rule.' },
+    { object: 'globalThis', property: 'setInterval', message: 'Use the injected Clock: determinism rule.' },
+  ],
+  'no-restricted-syntax': [
+    'error',
+    { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'new Date() reads the wall clock: use the injected Clock.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.turbo/**', 'reports/**', '.fanout/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly', URL: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', queueMicrotask: 'readonly', structuredClone: 'readonly', fetch: 'readonly', Response: 'readonly', Request: 'readonly', Headers: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Everything that can run under the simulated clock.
+    files: ['packages/*/src/**/*.ts', 'simulators/*/src/**/*.ts', 'scenarios/**/*.ts', 'packages/*/test/**/*.ts', 'simulators/*/test/**/*.ts'],
+    rules: determinism,
+  },
+  {
+    // Exceptions, each on purpose: the real clock / the virtual clock's driver, the live
+    // socket tier (servers on 127.0.0.1 run on wall time), and the CLI's terminal display.
+    files: [
+      'packages/core/src/clock.ts',
+      'packages/*/src/live/**/*.ts',
+      'simulators/*/src/live/**/*.ts',
+      'packages/*/test/live/**/*.ts',
+      'simulators/*/test/live/**/*.ts',
+      'scenarios/live/**/*.ts',
+      'packages/cli/src/**/*.ts',
+    ],
+    rules: { 'no-restricted-globals': 'off', 'no-restricted-properties': 'off', 'no-restricted-syntax': 'off' },
+  },
+);
