@@ -158,7 +158,8 @@ export class VirtualClock implements Clock {
    * @throws RangeError for a negative or non-finite `ms`.
    */
   async advance(ms: number): Promise<void> {
-    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`advance(ms): ms must be a finite number >= 0, got ${ms}`);
+    if (!(ms >= 0) || !Number.isFinite(ms))
+      throw new RangeError(`advance(ms): ms must be a finite number >= 0, got ${ms}`);
     const until = this.#now + ms;
     for (;;) {
       await flushMicrotasks();
@@ -179,7 +180,8 @@ export class VirtualClock implements Clock {
     for (let steps = 0; ; steps++) {
       await flushMicrotasks();
       if (this.#peek() === undefined) return;
-      if (steps >= maxSteps) throw new VirtualClockStepLimitError(`runUntilIdle: more than ${maxSteps} timers fired`);
+      if (steps >= maxSteps)
+        throw new VirtualClockStepLimitError(`runUntilIdle: more than ${maxSteps} timers fired`);
       this.#fireNext();
     }
   }
@@ -200,9 +202,12 @@ export class VirtualClock implements Clock {
       await flushMicrotasks();
       if (settled) return promise;
       if (this.#peek() === undefined) {
-        throw new VirtualClockDeadlockError(`run(): the promise is still pending at t=${this.#now} ms with no timer left to fire`);
+        throw new VirtualClockDeadlockError(
+          `run(): the promise is still pending at t=${this.#now} ms with no timer left to fire`,
+        );
       }
-      if (steps >= maxSteps) throw new VirtualClockStepLimitError(`run(): more than ${maxSteps} timers fired`);
+      if (steps >= maxSteps)
+        throw new VirtualClockStepLimitError(`run(): more than ${maxSteps} timers fired`);
       this.#fireNext();
     }
   }

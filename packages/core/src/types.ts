@@ -1,0 +1,186 @@
+import type { Clock } from './clock.js';
+
+/** Terminal state of one target. */
+export type OutcomeStatus = 'fulfilled' | 'rejected' | 'failed' | 'timedOut' | 'cancelled';
+
+/** Why a target was cancelled or timed out. */
+export type EndReason =
+  | 'quorum' // quorum met with exit 'early': the rest were no longer needed
+  | 'aborted' // the caller's signal fired (e.g. Ctrl-C)
+  | 'deadline' // the whole fan-out's deadlineMs passed
+  | 'timeout'; // the last attempt's timeoutMs passed
+
+interface OutcomeBase<T> {
+  /** The target's id (from `key`). */
+  readonly id: string;
+  /** Position of the target in the input array. */
+  readonly index: number;
+  readonly target: T;
+  /** Clock time the first attempt started, ms; `undefined` when it never started. */
+  readonly startedAt: number | undefined;
+  /** Clock time the outcome became terminal, ms. */
+  readonly settledAt: number;
+  /** settledAt - startedAt (0 when it never started), ms. */
+  readonly durationMs: number;
+  /** Calls made for this target, hedges and retries included (0 when it never started). */
+  readonly attempts: number;
+}
+
+export interface Fulfilled<T, R> extends OutcomeBase<T> {
+  readonly status: 'fulfilled';
+  readonly value: R;
+}
+export interface Rejected<T> extends OutcomeBase<T> {
+  readonly status: 'rejected';
+  /** What the target said no with (classified 'rejected' by `classify`). */
+  readonly error: unknown;
+}
+export interface Failed<T> extends OutcomeBase<T> {
+  readonly status: 'failed';
+  /** Transport or protocol error of the last attempt. */
+  readonly error: unknown;
+}
+export interface TimedOut<T> extends OutcomeBase<T> {
+  readonly status: 'timedOut';
+  readonly reason: 'timeout' | 'deadline';
+  readonly error: unknown;
+}
+export interface Cancelled<T> extends OutcomeBase<T> {
+  readonly status: 'cancelled';
+  readonly reason: 'quorum' | 'aborted';
+  readonly error: unknown;
+}
+
+/** One terminal outcome per target. Narrow on `status`. */
+export type Outcome<T, R> = Fulfilled<T, R> | Rejected<T> | Failed<T> | TimedOut<T> | Cancelled<T>;
+
+/** What the call receives besides its target. */
+export interface CallContext {
+  /** Aborts when this attempt is no longer wanted: timeout, quorum met, hedge lost, deadline, caller abort. */
+  readonly signal: AbortSignal;
+  /** Attempt number for this target, 1-based, counting retries and hedges. */
+  readonly attempt: number;
+  /** True when this attempt is a hedged duplicate of a slow one. */
+  readonly hedged: boolean;
+  /** The target's id. */
+  readonly id: string;
+}
+
+/** Counts handed to a quorum predicate after every settlement. */
+export interface QuorumView<T, R> {
+  readonly total: number;
+  readonly fulfilled: number;
+  readonly rejected: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly cancelled: number;
+  /** Targets not yet terminal. */
+  readonly pending: number;
+  /** The outcome that just settled. */
+  readonly last: Outcome<T, R>;
+}
+
+export interface QuorumOptions<T, R> {
+  /** Fulfilled outcomes needed. Must be ≤ the number of targets. */
+  count?: number;
+  /** Alternative to `count`: return true once the decision is made (sees counts after every settlement). */
+  predicate?: (view: QuorumView<T, R>) => boolean;
+  /**
+   * 'early' (default): once met, abort the in-flight calls (their AbortSignal fires) and report
+   * every unsettled target as cancelled (reason 'quorum'). 'all': note when it was met, keep going.
+   */
+  exit?: 'early' | 'all';
+}
+
+export interface RetryOptions {
+  /**
+   * Attempts per target in total, the first included (≥ 1). UNSAFE for calls that are not
+   * idempotent (e.g. RAIDA pown): a lost reply would make the retry act twice.
+   */
+  attempts: number;
+  /** Delay before retry n (1-based), ms: a number, or a function of n. Default 0. */
+  backoffMs?: number | ((retry: number) => number);
+  /** Multiply the per-attempt timeout by this on every retry (RAIDA clients use 1.5). Default 1. */
+  timeoutFactor?: number;
+  /** Decide whether an error deserves a retry. Default: every 'failed' or timed-out attempt, never a rejection. */
+  when?: (error: unknown, info: { attempt: number; kind: 'failed' | 'timedOut' }) => boolean;
+}
+
+export interface HedgeOptions {
+  /** Start a duplicate attempt when the current one has not answered after this many ms (> 0). */
+  afterMs: number;
+  /** Extra duplicates per attempt at most (≥ 1, default 1). */
+  max?: number;
+}
+
+export interface FanOutOptions<T, R> {
+  /** Target → id. Ids must be unique. Default: the target itself if it is a string, else its index. */
+  key?: (target: T, index: number) => string;
+  /** Calls in flight at most (integer ≥ 1). Default: all targets at once. */
+  concurrency?: number;
+  /** Per-attempt timeout, ms (> 0). Default: none. */
+  timeoutMs?: number;
+  /** Whole fan-out deadline, ms (> 0): unsettled targets become timedOut (reason 'deadline'). Default: none. */
+  deadlineMs?: number;
+  quorum?: QuorumOptions<T, R>;
+  /** Off unless given. See {@link RetryOptions} for the idempotency warning. */
+  retry?: RetryOptions;
+  hedge?: HedgeOptions;
+  /** Error → 'rejected' (the target explicitly refused) or 'failed'. Default: {@link TargetRejectedError} → 'rejected', else 'failed'. */
+  classify?: (error: unknown) => 'rejected' | 'failed';
+  /** External cancellation (e.g. Ctrl-C): every unsettled target becomes cancelled (reason 'aborted'). */
+  signal?: AbortSignal;
+  /** Time source. Default {@link realClock}. */
+  clock?: Clock;
+  /** Progress events, synchronous, with the clock's timestamp. Must not throw. */
+  onEvent?: (event: FanOutEvent<T, R>) => void;
+}
+
+/** Progress events. `at` is the clock's time in ms. */
+export type FanOutEvent<T, R> =
+  | { type: 'started'; at: number; total: number }
+  | { type: 'attempt'; at: number; id: string; index: number; attempt: number; hedged: boolean }
+  | { type: 'retry'; at: number; id: string; index: number; attempt: number; delayMs: number; error: unknown }
+  | { type: 'hedge'; at: number; id: string; index: number; attempt: number }
+  | { type: 'settled'; at: number; id: string; index: number; outcome: Outcome<T, R> }
+  | { type: 'quorum-met'; at: number; fulfilled: number }
+  | { type: 'deadline'; at: number; pending: number }
+  | {
+      type: 'done';
+      at: number;
+      elapsedMs: number;
+      counts: Record<OutcomeStatus, number>;
+      quorumMet: boolean;
+    };
+
+/** The settled fan-out. Every list is in target order, never completion order. */
+export interface FanOutResult<T, R> {
+  /** One outcome per target, in target order. */
+  readonly outcomes: readonly Outcome<T, R>[];
+  /** Outcomes keyed by id (insertion order = target order). */
+  readonly byId: ReadonlyMap<string, Outcome<T, R>>;
+  readonly fulfilled: readonly Fulfilled<T, R>[];
+  readonly rejected: readonly Rejected<T>[];
+  readonly failed: readonly Failed<T>[];
+  readonly timedOut: readonly TimedOut<T>[];
+  readonly cancelled: readonly Cancelled<T>[];
+  /** Quorum reached (false when no quorum was asked). */
+  readonly quorumMet: boolean;
+  /** Clock time from start to the last outcome, ms. */
+  readonly elapsedMs: number;
+  /** Ids in the order their outcomes settled. */
+  readonly completionOrder: readonly string[];
+  /** True when at least `min` targets fulfilled. */
+  canProceed(min: number): boolean;
+}
+
+/**
+ * A running fan-out: await it for the {@link FanOutResult}, or `for await` it for outcomes in
+ * completion order as they settle (each iterator sees every outcome, from the first).
+ */
+export interface FanOutRun<T, R> extends PromiseLike<FanOutResult<T, R>>, AsyncIterable<Outcome<T, R>> {
+  /** Cancel every unsettled target (reason 'aborted'). */
+  abort(reason?: unknown): void;
+  /** The result promise itself (never rejects). */
+  readonly result: Promise<FanOutResult<T, R>>;
+}

@@ -1,0 +1,241 @@
+import { getEventListeners } from 'node:events';
+import { describe, expect, test } from 'vitest';
+import {
+  AttemptTimeoutError,
+  CancelledError,
+  FanOutOptionError,
+  TargetRejectedError,
+  VirtualClock,
+  VirtualClockDeadlockError,
+  fanOut,
+  type FanOutEvent,
+} from '../src/index.js';
+
+describe('fanOut: option validation names the option', () => {
+  const cases: [string, Parameters<typeof fanOut<number, number>>[2], string][] = [
+    ['concurrency 0', { concurrency: 0 }, 'concurrency'],
+    ['concurrency 1.5', { concurrency: 1.5 }, 'concurrency'],
+    ['negative timeout', { timeoutMs: -1 }, 'timeoutMs'],
+    ['NaN timeout', { timeoutMs: NaN }, 'timeoutMs'],
+    ['negative deadline', { deadlineMs: -5 }, 'deadlineMs'],
+    ['quorum too large', { quorum: { count: 4 } }, 'quorum.count'],
+    ['quorum 0', { quorum: { count: 0 } }, 'quorum.count'],
+    ['quorum neither', { quorum: {} }, 'quorum'],
+    ['quorum exit', { quorum: { count: 1, exit: 'soon' as 'early' } }, 'quorum.exit'],
+    ['retry attempts 0', { retry: { attempts: 0 } }, 'retry.attempts'],
+    ['retry backoff', { retry: { attempts: 2, backoffMs: -1 } }, 'retry.backoffMs'],
+    ['hedge after 0', { hedge: { afterMs: 0 } }, 'hedge.afterMs'],
+    ['hedge max 0', { hedge: { afterMs: 5, max: 0 } }, 'hedge.max'],
+    ['duplicate keys', { key: () => 'same' }, 'key'],
+  ];
+  test.each(cases)('%s', (_name, options, option) => {
+    try {
+      fanOut([1, 2, 3], (x) => x, options);
+      expect.unreachable('should throw');
+    } catch (e) {
+      expect(e).toBeInstanceOf(FanOutOptionError);
+      expect((e as FanOutOptionError).option).toBe(option);
+      expect((e as Error).message).toContain(option);
+    }
+  });
+  test('duplicate key message names both targets', () => {
+    expect(() => fanOut(['a', 'b', 'a'], (x) => x)).toThrow(/duplicate id "a" for targets 0 and 2/);
+  });
+});
+
+describe('fanOut: odd calls still give one outcome each', () => {
+  test('sync throw, non-promise value, never-settling call with a timeout', async () => {
+    const clock = new VirtualClock();
+    const r = await fanOut(
+      ['throws', 'plain', 'never', 'thenable'],
+      (t): unknown => {
+        if (t === 'throws') throw new Error('boom');
+        if (t === 'plain') return 42;
+        if (t === 'thenable') return { then: (ok: (v: number) => void) => ok(5) };
+        return new Promise(() => {});
+      },
+      { clock, timeoutMs: 100 },
+    );
+    expect(r.outcomes.map((o) => o.status)).toEqual(['failed', 'fulfilled', 'timedOut', 'fulfilled']);
+    const never = r.byId.get('never')!;
+    expect(never.status === 'timedOut' && never.reason).toBe('timeout');
+    expect(never.status === 'timedOut' && never.error).toBeInstanceOf(AttemptTimeoutError);
+    expect(
+      r.byId.get('thenable')!.status === 'fulfilled' && (r.byId.get('thenable') as { value: number }).value,
+    ).toBe(5);
+    expect(r.elapsedMs).toBe(100);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  test('empty targets resolve at once', async () => {
+    const r = await fanOut([], () => 1);
+    expect(r.outcomes).toEqual([]);
+    expect(r.quorumMet).toBe(false);
+  });
+
+  test('rejections are classified and never retried; classify can be customised', async () => {
+    let calls = 0;
+    const r = await fanOut(
+      ['a', 'b'],
+      (t) => {
+        calls++;
+        return Promise.reject(
+          t === 'a'
+            ? new TargetRejectedError('Busy right now')
+            : Object.assign(new Error('403'), { status: 403 }),
+        );
+      },
+      {
+        retry: { attempts: 3 },
+        classify: (e) =>
+          e instanceof TargetRejectedError || (e as { status?: number }).status === 403
+            ? 'rejected'
+            : 'failed',
+      },
+    );
+    expect(r.outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toBe(2);
+  });
+});
+
+describe('fanOut: cancellation, leaks and progress', () => {
+  test('an external signal cancels in-flight and queued targets, fires their signals, and its listener is removed', async () => {
+    const clock = new VirtualClock();
+    const ctl = new AbortController();
+    const signals: AbortSignal[] = [];
+    const run = fanOut(
+      [10, 20, 30, 40],
+      (ms, { signal }) => {
+        signals.push(signal);
+        return clock.sleep(ms, signal);
+      },
+      { clock, signal: ctl.signal, concurrency: 2 },
+    );
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(1);
+    clock.setTimer(() => ctl.abort(new Error('Ctrl-C')), 15);
+    const r = await run;
+    expect(r.outcomes.map((o) => o.status)).toEqual(['fulfilled', 'cancelled', 'cancelled', 'cancelled']);
+    expect(r.outcomes[1]!.status === 'cancelled' && r.outcomes[1]!.reason).toBe('aborted');
+    expect(r.outcomes[3]!.attempts).toBe(0); // never started
+    expect(r.outcomes[3]!.startedAt).toBeUndefined();
+    expect(signals.slice(1).every((s) => s.aborted)).toBe(true);
+    expect(signals[1]!.reason).toBeInstanceOf(CancelledError);
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  test('an already-aborted signal cancels everything without calling', async () => {
+    let calls = 0;
+    const r = await fanOut([1, 2], () => calls++, { signal: AbortSignal.abort() });
+    expect(calls).toBe(0);
+    expect(r.cancelled).toHaveLength(2);
+  });
+
+  test('run.abort() cancels the rest', async () => {
+    const clock = new VirtualClock();
+    const run = fanOut([5, 50], (ms, { signal }) => clock.sleep(ms, signal), { clock });
+    clock.setTimer(() => run.abort(), 6);
+    const r = await run;
+    expect(r.outcomes.map((o) => o.status)).toEqual(['fulfilled', 'cancelled']);
+  });
+
+  test('for await yields outcomes progressively, in completion order', async () => {
+    const clock = new VirtualClock();
+    const seen: [string, number][] = [];
+    for await (const o of fanOut([30, 10, 20], (ms, { signal }) => clock.sleep(ms, signal).then(() => ms), {
+      clock,
+    })) {
+      seen.push([o.id, clock.now()]);
+    }
+    expect(seen).toEqual([
+      ['1', 10],
+      ['2', 20],
+      ['0', 30],
+    ]);
+  });
+
+  test('events carry the clock timestamp, in a sensible order', async () => {
+    const clock = new VirtualClock({ start: 1000 });
+    const events: FanOutEvent<number, void>[] = [];
+    await fanOut([20, 400], (ms, { signal }) => clock.sleep(ms, signal), {
+      clock,
+      hedge: { afterMs: 100 },
+      quorum: { count: 1, exit: 'all' },
+      onEvent: (e) => events.push(e),
+    });
+    const brief = events.map((e) => `${e.type}@${e.at}`);
+    expect(brief).toEqual([
+      'started@1000',
+      'attempt@1000',
+      'attempt@1000',
+      'settled@1020',
+      'quorum-met@1020',
+      'hedge@1100',
+      'attempt@1100',
+      'settled@1400',
+      'done@1400',
+    ]);
+  });
+
+  test('canProceed and quorum with a predicate', async () => {
+    const r = await fanOut([1, 2, 3, 4], (x) => (x % 2 ? x : Promise.reject(new Error('even'))), {
+      quorum: { predicate: (v) => v.failed >= 2, exit: 'early' },
+    });
+    expect(r.quorumMet).toBe(true);
+    expect(r.canProceed(2)).toBe(true);
+    expect(r.canProceed(3)).toBe(false);
+  });
+
+  test('a throwing onEvent listener does not break the run', async () => {
+    const r = await fanOut([1, 2], (x) => x, {
+      onEvent: () => {
+        throw new Error('listener bug');
+      },
+    });
+    expect(r.fulfilled).toHaveLength(2);
+  });
+});
+
+describe('VirtualClock', () => {
+  test('600 s of simulated latency finishes at once, deterministically', async () => {
+    const clock = new VirtualClock();
+    const r = await fanOut(
+      Array.from({ length: 100 }, (_, i) => (i + 1) * 6000),
+      (ms, { signal }) => clock.sleep(ms, signal),
+      { clock },
+    );
+    expect(r.elapsedMs).toBe(600_000);
+    expect(clock.now()).toBe(600_000);
+  });
+
+  test('manual mode: advance fires due timers in order; runUntilIdle drains; run detects deadlock', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const fired: string[] = [];
+    clock.setTimer(() => fired.push('b@20'), 20);
+    clock.setTimer(() => fired.push('a@10'), 10);
+    const h = clock.setTimer(() => fired.push('cleared'), 15);
+    clock.clearTimer(h);
+    clock.setTimer(() => fired.push('c@20'), 20);
+    await clock.advance(15);
+    expect(fired).toEqual(['a@10']);
+    expect(clock.now()).toBe(15);
+    await clock.runUntilIdle();
+    expect(fired).toEqual(['a@10', 'b@20', 'c@20']);
+    expect(clock.now()).toBe(20);
+    await expect(clock.run(new Promise(() => {}))).rejects.toBeInstanceOf(VirtualClockDeadlockError);
+    const v = await clock.run(clock.sleep(1000).then(() => 'done'));
+    expect(v).toBe('done');
+    expect(clock.now()).toBe(1020);
+  });
+
+  test('sleep rejects with the signal reason and clears its timer', async () => {
+    const clock = new VirtualClock({ autoAdvance: false });
+    const ctl = new AbortController();
+    const p = clock.sleep(100, ctl.signal);
+    expect(clock.pendingTimers).toBe(1);
+    ctl.abort(new Error('stop'));
+    await expect(p).rejects.toThrow('stop');
+    expect(clock.pendingTimers).toBe(0);
+    await expect(clock.advance(-1)).rejects.toBeInstanceOf(RangeError);
+  });
+});
