@@ -1,0 +1,86 @@
+/**
+ * Live tier: a real UDP server on 127.0.0.1 serving a {@link DatagramService}, with the same
+ * fault plan applied at its edge (on wall time) as the simulated network applies in virtual time.
+ */
+import dgram from 'node:dgram';
+import { realClock, type Clock, type DatagramAddress } from '@fanout/core';
+import { FaultInjector, NO_FAULTS, type FaultPlan } from '../fault-plan.js';
+import {
+  serveDatagramWithFaults,
+  type DatagramService,
+  type NetworkStats,
+  type TraceSink,
+} from '../network.js';
+import { createRng, type Rng } from '../rng.js';
+
+export interface UdpServiceOptions {
+  target: string;
+  service: DatagramService;
+  host?: string;
+  /** 0 (default) = ephemeral. */
+  port?: number;
+  plan?: FaultPlan;
+  rng?: Rng;
+  trace?: TraceSink;
+  clock?: Clock;
+}
+
+/** A running live UDP service. */
+export interface UdpServiceHandle {
+  readonly address: DatagramAddress;
+  readonly stats: NetworkStats;
+  close(): Promise<void>;
+}
+
+/**
+ * Bind a UDP socket and serve `service` on it until `close()`.
+ * @throws the bind error (EADDRINUSE, EACCES).
+ */
+export async function startUdpService(o: UdpServiceOptions): Promise<UdpServiceHandle> {
+  const clock = o.clock ?? realClock;
+  const t0 = clock.now();
+  const injector = new FaultInjector(o.plan ?? NO_FAULTS, o.rng ?? createRng(0));
+  const stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, replies: 0 };
+  const socket = dgram.createSocket({ type: 'udp4' });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(o.port ?? 0, o.host ?? '127.0.0.1', () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  socket.on('error', () => {});
+  let closed = false;
+  socket.on('message', (msg, rinfo) => {
+    stats.sent++;
+    const from = { host: rinfo.address, port: rinfo.port };
+    serveDatagramWithFaults({
+      clock,
+      injector,
+      target: o.target,
+      service: o.service,
+      request: new Uint8Array(msg),
+      from,
+      t: clock.now() - t0,
+      elapsed: () => clock.now() - t0,
+      record: (kind, fields) => o.trace?.record({ t: clock.now() - t0, kind, ...fields }),
+      stats,
+      sendReply: (payload) => {
+        if (closed) return;
+        stats.replies++;
+        socket.send(payload, from.port, from.host);
+      },
+    });
+  });
+  const a = socket.address();
+  return {
+    address: { host: a.address, port: a.port },
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        closed = true;
+        socket.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,432 @@
+/**
+ * The simulated network: in-process datagram and request/response endpoints on a {@link Clock}
+ * (normally a VirtualClock), with a {@link FaultPlan} applied to every exchange.
+ *
+ * The same client code runs over it and over real sockets: clients see a
+ * {@link DatagramTransport} or a fetch-compatible function, nothing else.
+ */
+import {
+  addressKey,
+  type Clock,
+  type DatagramAddress,
+  type DatagramTransport,
+  type FetchHandler,
+  type FetchLike,
+} from '@fanout/core';
+import { FaultInjector, NO_FAULTS, type ExchangeDecision, type FaultPlan } from './fault-plan.js';
+import type { Rng } from './rng.js';
+
+/** Where the network reports what happens (a {@link Trace} satisfies it). */
+export interface TraceSink {
+  record(event: { t: number; kind: string } & Record<string, unknown>): void;
+}
+
+/** A datagram server as the network sees it: a pure handler plus optional fault hooks. */
+export interface DatagramService {
+  /** Handle one datagram; return the reply (or null for none). */
+  handle(request: Uint8Array, from: DatagramAddress): Uint8Array | null | Promise<Uint8Array | null>;
+  /** Reply for a forceStatus fault (e.g. a RAIDA error header); null/absent: the request is dropped. */
+  forcedReply?(request: Uint8Array, status: number, message?: string): Uint8Array | null;
+  /** Rewrite a reply so it claims to come from target `as` (wrongSender fault); absent: reply unchanged. */
+  spoofSender?(reply: Uint8Array, as: string): Uint8Array;
+  /** The target crashed and lost its volatile state (crash fault with loseState). */
+  onCrashLoseState?(): void;
+}
+
+/** Options of {@link SimNetwork}. */
+export interface SimNetworkOptions {
+  clock: Clock;
+  /** Root stream; the network forks "faults:<target>" streams from it. */
+  rng: Rng;
+  plan?: FaultPlan;
+  trace?: TraceSink;
+}
+
+interface DatagramEndpoint {
+  target: string;
+  service: DatagramService;
+  lastSeenT: number;
+}
+
+interface HttpEndpoint {
+  target: string;
+  handler: FetchHandler;
+  lastSeenT: number;
+  onCrashLoseState: (() => void) | undefined;
+}
+
+/** Counters kept by the network. */
+export interface NetworkStats {
+  sent: number;
+  delivered: number;
+  dropped: number;
+  replies: number;
+}
+
+const hex = (b: Uint8Array, max = 64): string => Buffer.from(b.subarray(0, max)).toString('hex');
+
+/** Everything {@link serveDatagramWithFaults} needs; shared by the simulated network and the live UDP edge. */
+export interface DatagramExchange {
+  clock: Clock;
+  injector: FaultInjector;
+  target: string;
+  service: DatagramService;
+  request: Uint8Array;
+  from: DatagramAddress;
+  /** Ms since the run started when the request was sent. */
+  t: number;
+  elapsed: () => number;
+  record: (kind: string, fields: Record<string, unknown>) => void;
+  stats: NetworkStats;
+  /** Called at delivery time, before the crash check (the network wipes volatile state here). */
+  beforeHandle?: (t: number) => void;
+  /** Put one reply datagram on the wire to the sender. */
+  sendReply: (payload: Uint8Array) => void;
+}
+
+/**
+ * One datagram exchange under the fault plan: decide, hold + latency/2, handle (or forced reply),
+ * damage/duplicate the reply, latency/2 + extra, send. Timers come from `clock` only.
+ */
+export function serveDatagramWithFaults(x: DatagramExchange): void {
+  const d = x.injector.decide(x.target, x.t);
+  x.record('send', {
+    to: x.target,
+    bytes: x.request.length,
+    head: hex(x.request, 32),
+    latencyMs: d.latencyMs,
+  });
+  if (d.fired.length > 0) x.record('fault', { target: x.target, fired: d.fired });
+  if (d.unreachable !== undefined || d.dropRequest || d.holdMs === Infinity) {
+    x.stats.dropped++;
+    x.record('drop', { to: x.target, reason: d.unreachable ?? (d.dropRequest ? 'dropRequest' : 'paused') });
+    return;
+  }
+  x.clock.setTimer(() => void deliver(x, d), d.holdMs + d.latencyMs / 2);
+}
+
+async function deliver(x: DatagramExchange, d: ExchangeDecision): Promise<void> {
+  const t = x.elapsed();
+  x.beforeHandle?.(t);
+  if (x.injector.crashState(x.target, t).down) {
+    x.stats.dropped++;
+    x.record('drop', { to: x.target, reason: 'crashed' });
+    return;
+  }
+  x.stats.delivered++;
+  x.record('deliver', { to: x.target, bytes: x.request.length });
+  let reply: Uint8Array | null;
+  if (d.forceStatus !== undefined) {
+    reply = x.service.forcedReply?.(x.request, d.forceStatus.status, d.forceStatus.message) ?? null;
+  } else {
+    try {
+      reply = await x.service.handle(x.request, x.from);
+    } catch (error) {
+      // A simulator bug must show up in the trace, not take the network down.
+      x.record('note', { target: x.target, error: String(error) });
+      reply = null;
+    }
+  }
+  if (reply === null) return;
+  if (d.dropReply) {
+    x.stats.dropped++;
+    x.record('drop', { from: x.target, reason: 'dropReply' });
+    return;
+  }
+  let out = reply;
+  if (d.truncateTo !== undefined) out = out.slice(0, d.truncateTo);
+  if (d.corruptBytes > 0) out = x.injector.corrupt(x.target, out, d.corruptBytes);
+  if (d.wrongSender !== undefined && x.service.spoofSender !== undefined)
+    out = x.service.spoofSender(out, d.wrongSender);
+  const copies = 1 + (d.duplicates?.copies ?? 0);
+  const delay = d.latencyMs / 2 + d.extraReplyMs;
+  for (let i = 0; i < copies; i++) {
+    const payload = out;
+    x.clock.setTimer(
+      () => {
+        x.record('reply', { from: x.target, bytes: payload.length, head: hex(payload, 32), copy: i });
+        x.sendReply(payload);
+      },
+      delay + i * (d.duplicates?.gapMs ?? 0),
+    );
+  }
+}
+
+/** Everything {@link serveHttpWithFaults} needs; shared by the simulated network and the live HTTP edge. */
+export interface HttpExchange {
+  clock: Clock;
+  injector: FaultInjector;
+  target: string;
+  handler: FetchHandler;
+  request: Request;
+  signal: AbortSignal | undefined;
+  t: number;
+  elapsed: () => number;
+  record: (kind: string, fields: Record<string, unknown>) => void;
+  stats: NetworkStats;
+  beforeHandle?: (t: number) => void;
+}
+
+/** How an HTTP exchange failed at the transport level. */
+export type HttpFailure =
+  | { kind: 'refused'; why: string } // connection refused (crashed target)
+  | { kind: 'blackhole'; why: string } // no answer ever (partition, dropped request, paused forever)
+  | { kind: 'reset'; why: string }; // connection reset (dropped reply, handler blew up)
+
+/**
+ * One HTTP exchange under the fault plan. Returns the (possibly damaged) Response, or how the
+ * transport failed. Sleeps on `clock` for hold + latency/2 before the handler and latency/2 + extra after.
+ * Rejects with `signal.reason` when the signal aborts during a sleep.
+ */
+export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | HttpFailure> {
+  const { request, signal } = x;
+  const path = new URL(request.url).pathname;
+  const d = x.injector.decide(x.target, x.t);
+  x.record('send', { to: x.target, method: request.method, path, latencyMs: d.latencyMs });
+  if (d.fired.length > 0) x.record('fault', { target: x.target, fired: d.fired });
+  if (d.unreachable === 'partition' || d.dropRequest || d.holdMs === Infinity) {
+    x.stats.dropped++;
+    const why = d.unreachable ?? (d.dropRequest ? 'dropRequest' : 'paused');
+    x.record('drop', { to: x.target, reason: why });
+    return { kind: 'blackhole', why };
+  }
+  const body =
+    request.method === 'GET' || request.method === 'HEAD'
+      ? undefined
+      : new Uint8Array(await request.arrayBuffer());
+  await x.clock.sleep(d.holdMs + d.latencyMs / 2, signal);
+  const tArrive = x.elapsed();
+  x.beforeHandle?.(tArrive);
+  if (d.unreachable === 'crashed' || x.injector.crashState(x.target, tArrive).down) {
+    x.stats.dropped++;
+    x.record('drop', { to: x.target, reason: 'crashed' });
+    return { kind: 'refused', why: `ECONNREFUSED ${x.target} (crashed)` };
+  }
+  x.stats.delivered++;
+  x.record('deliver', { to: x.target, method: request.method, path });
+  let response: Response;
+  if (d.forceStatus !== undefined) {
+    response = new Response(d.forceStatus.message ?? '', { status: d.forceStatus.status });
+  } else {
+    const inner = new Request(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body,
+      signal,
+    });
+    try {
+      response = await x.handler(inner);
+    } catch (error) {
+      x.record('note', { target: x.target, error: String(error) });
+      return { kind: 'reset', why: `handler failed: ${String(error)}` };
+    }
+  }
+  let bytes = new Uint8Array(await response.arrayBuffer());
+  if (d.dropReply) {
+    await x.clock.sleep(d.latencyMs / 2, signal);
+    x.stats.dropped++;
+    x.record('drop', { from: x.target, reason: 'dropReply' });
+    return { kind: 'reset', why: 'connection reset after the request was processed' };
+  }
+  if (d.truncateTo !== undefined) bytes = bytes.slice(0, d.truncateTo);
+  if (d.corruptBytes > 0)
+    bytes = x.injector.corrupt(x.target, bytes, d.corruptBytes) as Uint8Array<ArrayBuffer>;
+  await x.clock.sleep(d.latencyMs / 2 + d.extraReplyMs, signal);
+  x.stats.replies++;
+  x.record('reply', { from: x.target, status: response.status, bytes: bytes.length });
+  const noBody = response.status === 204 || response.status === 304 || request.method === 'HEAD';
+  return new Response(noBody ? null : bytes, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/**
+ * In-process network. Time starts at the clock's time when the network is created; fault-plan
+ * windows are relative to that.
+ *
+ * Exchange model: a request reaches its target after holdMs (pause) + latency/2; the reply
+ * reaches the sender latency/2 + extraReplyMs (delay, reorder) later. Drops, partitions and
+ * crashes lose the message; corrupt/truncate/wrongSender alter the reply; duplicateReply sends
+ * extra copies. Every step is recorded in the trace with its virtual time.
+ */
+export class SimNetwork {
+  readonly clock: Clock;
+  readonly injector: FaultInjector;
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, replies: 0 };
+  readonly #t0: number;
+  readonly #trace: TraceSink | undefined;
+  readonly #datagram = new Map<string, DatagramEndpoint>();
+  readonly #sockets = new Map<string, Set<(bytes: Uint8Array, from: DatagramAddress) => void>>();
+  readonly #http = new Map<string, HttpEndpoint>();
+  #nextPort = 40000;
+
+  constructor(options: SimNetworkOptions) {
+    this.clock = options.clock;
+    this.#t0 = options.clock.now();
+    this.#trace = options.trace;
+    this.injector = new FaultInjector(options.plan ?? NO_FAULTS, options.rng);
+  }
+
+  /** Ms since the network was created (the time base of fault windows). */
+  elapsed(): number {
+    return this.clock.now() - this.#t0;
+  }
+
+  #record(kind: string, fields: Record<string, unknown>): void {
+    this.#trace?.record({ t: this.elapsed(), kind, ...fields });
+  }
+
+  #crashCheck(target: string, ep: { lastSeenT: number }, t: number, wipe: (() => void) | undefined): void {
+    if (wipe !== undefined) {
+      for (const c of this.injector.crashesOf(target)) {
+        if (c.loseState && c.atMs > ep.lastSeenT && c.atMs <= t) {
+          wipe();
+          this.#record('fault', { target, fault: 'crash-lose-state', atMs: c.atMs });
+        }
+      }
+    }
+    ep.lastSeenT = t;
+  }
+
+  // ---- datagrams ------------------------------------------------------------------------------
+
+  /**
+   * Serve datagrams at `address` as target `target` (the id fault rules name).
+   * @throws Error when the address is already bound.
+   */
+  bindDatagram(address: DatagramAddress, target: string, service: DatagramService): void {
+    const key = addressKey(address);
+    if (this.#datagram.has(key)) throw new Error(`SimNetwork: ${key} is already bound`);
+    this.#datagram.set(key, { target, service, lastSeenT: -1 });
+  }
+
+  /** Remove a datagram binding (later datagrams to it are dropped as 'no-route'). */
+  unbindDatagram(address: DatagramAddress): void {
+    this.#datagram.delete(addressKey(address));
+  }
+
+  /**
+   * A client-side datagram socket on a fresh simulated port of `host`.
+   * @returns a {@link DatagramTransport} (its address is `transport.address`).
+   */
+  openDatagram(host = '127.0.0.1'): DatagramTransport & { readonly address: DatagramAddress } {
+    const address: DatagramAddress = { host, port: this.#nextPort++ };
+    const key = addressKey(address);
+    const listeners = new Set<(bytes: Uint8Array, from: DatagramAddress) => void>();
+    this.#sockets.set(key, listeners);
+    let closed = false;
+    return {
+      address,
+      send: (to, bytes) => {
+        if (closed) throw new Error('SimNetwork: send on a closed socket');
+        this.#sendDatagram(address, to, bytes.slice());
+      },
+      onMessage: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      close: async () => {
+        closed = true;
+        listeners.clear();
+        this.#sockets.delete(key);
+      },
+    };
+  }
+
+  #sendDatagram(from: DatagramAddress, to: DatagramAddress, bytes: Uint8Array): void {
+    this.stats.sent++;
+    const ep = this.#datagram.get(addressKey(to));
+    if (ep === undefined) {
+      this.stats.dropped++;
+      this.#record('drop', {
+        from: addressKey(from),
+        to: addressKey(to),
+        reason: 'no-route',
+        bytes: bytes.length,
+      });
+      return;
+    }
+    const toKey = addressKey(from);
+    serveDatagramWithFaults({
+      clock: this.clock,
+      injector: this.injector,
+      target: ep.target,
+      service: ep.service,
+      request: bytes,
+      from,
+      t: this.elapsed(),
+      elapsed: () => this.elapsed(),
+      record: (kind, fields) => this.#record(kind, fields),
+      stats: this.stats,
+      beforeHandle: (t) => this.#crashCheck(ep.target, ep, t, ep.service.onCrashLoseState?.bind(ep.service)),
+      sendReply: (payload) => {
+        const listeners = this.#sockets.get(toKey);
+        if (listeners === undefined) return;
+        this.stats.replies++;
+        const sender = { host: '127.0.0.1', port: 0 };
+        for (const l of [...listeners]) l(payload.slice(), sender);
+      },
+    });
+  }
+
+  // ---- request/response (HTTP) -----------------------------------------------------------------
+
+  /**
+   * Serve HTTP for `origin` (e.g. "http://127.0.0.1:8200") as target `target` with a fetch handler.
+   * @throws Error when the origin is already bound.
+   */
+  bindHttp(origin: string, target: string, handler: FetchHandler, onCrashLoseState?: () => void): void {
+    const key = new URL(origin).origin;
+    if (this.#http.has(key)) throw new Error(`SimNetwork: ${key} is already bound`);
+    this.#http.set(key, { target, handler, lastSeenT: -1, onCrashLoseState });
+  }
+
+  /**
+   * A fetch-compatible function routed to the bound HTTP handlers with the plan applied.
+   * Fault mapping: crashed or unbound → `TypeError('fetch failed')` after latency/2 (connection refused);
+   * partition or dropRequest → no answer until `init.signal` aborts (black hole);
+   * dropReply → the handler runs, the client gets `TypeError('fetch failed')` (ambiguous outcome);
+   * pause → held until the window ends; forceStatus → that status without calling the handler;
+   * delay/reorder → later reply; corrupt/truncate → damaged body. Aborts reject with `signal.reason`.
+   */
+  readonly fetch: FetchLike = async (input, init) => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    const signal = init?.signal ?? request.signal;
+    const origin = new URL(request.url).origin;
+    const ep = this.#http.get(origin);
+    this.stats.sent++;
+    if (ep === undefined) {
+      this.stats.dropped++;
+      this.#record('drop', {
+        to: origin,
+        reason: 'no-route',
+        method: request.method,
+        path: new URL(request.url).pathname,
+      });
+      throw new TypeError('fetch failed', { cause: new Error(`ECONNREFUSED ${origin}`) });
+    }
+    const out = await serveHttpWithFaults({
+      clock: this.clock,
+      injector: this.injector,
+      target: ep.target,
+      handler: ep.handler,
+      request,
+      signal: signal ?? undefined,
+      t: this.elapsed(),
+      elapsed: () => this.elapsed(),
+      record: (kind, fields) => this.#record(kind, fields),
+      stats: this.stats,
+      beforeHandle: (t) => this.#crashCheck(ep.target, ep, t, ep.onCrashLoseState),
+    });
+    if (out instanceof Response) return out;
+    if (out.kind === 'blackhole') {
+      await new Promise<void>((_, reject) => {
+        if (signal?.aborted) reject(signal.reason);
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    }
+    throw new TypeError('fetch failed', { cause: new Error(out.why) });
+  };
+}

@@ -1,0 +1,57 @@
+/** Live tier: real sockets on 127.0.0.1 with the fault plan applied at the server edge. */
+import { describe, expect, test } from 'vitest';
+import { openUdpTransport } from '@fanout/core';
+import { createRng, parseFaultPlan, startHttpService, startUdpService } from '../../src/index.js';
+
+describe('live edges on 127.0.0.1', () => {
+  test('UDP service answers over a real socket and applies dropRequest by target', async () => {
+    const plan = parseFaultPlan({ rules: [{ fault: 'dropRequest', targets: ['b'] }] });
+    const a = await startUdpService({
+      target: 'a',
+      service: { handle: (r) => Uint8Array.from([0xa, ...r]) },
+      plan,
+      rng: createRng(1),
+    });
+    const b = await startUdpService({
+      target: 'b',
+      service: { handle: (r) => Uint8Array.from([0xb, ...r]) },
+      plan,
+      rng: createRng(1),
+    });
+    const client = await openUdpTransport();
+    try {
+      const got: number[][] = [];
+      const done = new Promise<void>((resolve) =>
+        client.onMessage((bytes) => (got.push([...bytes]), resolve())),
+      );
+      client.send(b.address, Uint8Array.of(2));
+      client.send(a.address, Uint8Array.of(1));
+      await done;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(got).toEqual([[0xa, 1]]);
+      expect(b.stats.dropped).toBe(1);
+    } finally {
+      await client.close();
+      await a.close();
+      await b.close();
+    }
+  });
+  test('HTTP service over real fetch: plain, and forced 503 from the plan', async () => {
+    const handler = (req: Request) => new Response(`ok ${new URL(req.url).pathname}`);
+    const plain = await startHttpService({ target: 'h', handler });
+    const sealed = await startHttpService({
+      target: 'h2',
+      handler,
+      plan: parseFaultPlan({ rules: [{ fault: 'forceStatus', status: 503, message: 'sealed' }] }),
+    });
+    try {
+      const r1 = await fetch(`${plain.url}/v1/sys/health`);
+      expect([r1.status, await r1.text()]).toEqual([200, 'ok /v1/sys/health']);
+      const r2 = await fetch(`${sealed.url}/x`);
+      expect([r2.status, await r2.text()]).toEqual([503, 'sealed']);
+    } finally {
+      await plain.close();
+      await sealed.close();
+    }
+  });
+});
