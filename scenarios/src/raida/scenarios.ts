@@ -1,0 +1,380 @@
+/**
+ * RAIDA scenarios (shared/reference/raida.md, "Interesting scenario edges"): quorum boundary,
+ * per-token consensus, reply ordering and spoofing, no head-of-line blocking, no coin lost.
+ * Each derives its world from the seed, runs the real client against the fake servers and checks
+ * its guarantees against the oracle of the world.
+ */
+import { VirtualClock } from '@fanout/core';
+import { RAIDA_COUNT, gradeVotes, type GradeReport, type Grade } from '@fanout/raida';
+import { createRng, type Rng } from '@fanout/sim';
+import {
+  check,
+  type GuaranteeCheck,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioResult,
+} from '../framework.js';
+import { buildWorld, drawBehaviours, type Behaviour, type World, type WorldSpec } from './world.js';
+
+const NO_ANSWER: readonly Behaviour[] = [
+  'dropRequest',
+  'dropReply',
+  'errorStatus',
+  'crash',
+  'partition',
+  'spoof',
+  'wrongAn',
+];
+const TOKEN_COUNTS = [1, 8, 9, 17] as const;
+
+function num(options: Readonly<Record<string, unknown>>, key: string, fallback: number): number {
+  const v = options[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
+/** Guarantee: every coin's grade equals the grade of the votes the oracle predicts. */
+function gradesMatchOracle(world: World, report: GradeReport): GuaranteeCheck {
+  for (let i = 0; i < world.coins.length; i++) {
+    const got = report.tokens[i]!;
+    const want = world.expectedGrades[i]!;
+    if (got.grade !== want) {
+      const diff = got.votes.flatMap((v, r) =>
+        v !== world.expected[i]![r]
+          ? [`raida ${r}: got ${v}, expected ${world.expected[i]![r]} (${world.behaviours[r]})`]
+          : [],
+      );
+      return check(
+        'grades-match-oracle',
+        false,
+        `coin ${i} (sn ${got.sn}) graded ${got.grade}, expected ${want}; ${diff.join('; ')}`,
+      );
+    }
+  }
+  return check('grades-match-oracle', true);
+}
+
+/** Guarantee: no coin is authentic or fracked unless ≥ quorum RAIDA truly hold the AN and answered. */
+function neverAuthenticBelowQuorum(world: World, report: GradeReport, quorum = 13): GuaranteeCheck {
+  for (let i = 0; i < world.coins.length; i++) {
+    const g = report.tokens[i]!.grade;
+    const truePasses = world.expected[i]!.filter((v) => v === 'pass').length;
+    if ((g === 'authentic' || g === 'fracked') && truePasses < quorum) {
+      return check(
+        'never-authentic-below-quorum',
+        false,
+        `coin ${i} graded ${g} with only ${truePasses} true passes`,
+      );
+    }
+  }
+  return check('never-authentic-below-quorum', true);
+}
+
+/** Run `detect` in this world, then the same detect one RAIDA at a time in an identical world (sim only). */
+async function detectWithSequential(
+  ctx: ScenarioContext,
+  spec: WorldSpec,
+): Promise<{ world: World; report: GradeReport; sequentialMs?: number }> {
+  const world = await buildWorld(spec);
+  try {
+    const report = await world.client.detect(world.coins);
+    let sequentialMs: number | undefined;
+    if (ctx.mode === 'sim') {
+      const seq = await buildWorld({ ...spec, client: { ...spec.client, concurrency: 1 } });
+      try {
+        sequentialMs = (await seq.client.detect(seq.coins)).elapsedMs;
+      } finally {
+        await seq.close();
+      }
+    }
+    return { world, report, sequentialMs };
+  } finally {
+    await world.close();
+  }
+}
+
+function result(
+  world: World,
+  report: GradeReport,
+  guarantees: GuaranteeCheck[],
+  sequentialMs?: number,
+  facts?: Record<string, string | number>,
+): ScenarioResult {
+  const grades: Record<Grade, number> = { authentic: 0, fracked: 0, counterfeit: 0, limbo: 0 };
+  for (const t of report.tokens) grades[t.grade]++;
+  return {
+    guarantees,
+    latencyMs: report.elapsedMs,
+    sequentialMs,
+    traceHash: world.mode === 'sim' ? world.trace.hash() : undefined,
+    plan: world.plan,
+    facts: { ...grades, ...facts },
+  };
+}
+
+const progress = (ctx: ScenarioContext): WorldSpec['client'] => ({
+  onEvent:
+    ctx.onEvent === undefined
+      ? undefined
+      : (e) => ctx.onEvent!({ type: 'fanout', command: e.command, event: e }),
+});
+
+export const quorumBoundary: Scenario = {
+  name: 'raida.quorum-boundary',
+  title: '12 vs 13 passing RAIDA under any assignment of faults',
+  guarantees: ['grades-match-oracle', 'never-authentic-below-quorum'],
+  modes: ['sim', 'live'],
+  defaults: {},
+  async run(ctx) {
+    const rng = createRng(ctx.seed).fork('scenario');
+    const honest = rng.int(11, 14);
+    const spec: WorldSpec = {
+      seed: ctx.seed,
+      mode: ctx.mode,
+      behaviours: drawBehaviours(rng, honest, NO_ANSWER),
+      coins: rng.pick(TOKEN_COUNTS),
+      plan: ctx.plan,
+      client: progress(ctx),
+    };
+    const { world, report, sequentialMs } = await detectWithSequential(ctx, spec);
+    return result(
+      world,
+      report,
+      [gradesMatchOracle(world, report), neverAuthenticBelowQuorum(world, report)],
+      sequentialMs,
+      { honest },
+    );
+  },
+};
+
+export const perTokenConsensus: Scenario = {
+  name: 'raida.per-token-consensus',
+  title: 'N = 1, 8, 9, 17 tokens, fracked on different RAIDA in one request',
+  guarantees: ['grades-match-oracle', 'never-authentic-below-quorum'],
+  modes: ['sim', 'live'],
+  defaults: {},
+  async run(ctx) {
+    const rng = createRng(ctx.seed).fork('scenario');
+    const n = rng.pick(TOKEN_COUNTS);
+    const frackedOn = Array.from({ length: n }, () => pickSubset(rng, rng.pick([0, 0, 1, 3, 12, 13, 20])));
+    const spec: WorldSpec = {
+      seed: ctx.seed,
+      mode: ctx.mode,
+      behaviours: drawBehaviours(rng, RAIDA_COUNT - rng.int(0, 3), NO_ANSWER),
+      coins: n,
+      frackedOn,
+      plan: ctx.plan,
+      client: progress(ctx),
+    };
+    const { world, report, sequentialMs } = await detectWithSequential(ctx, spec);
+    return result(
+      world,
+      report,
+      [gradesMatchOracle(world, report), neverAuthenticBelowQuorum(world, report)],
+      sequentialMs,
+      { tokens: n },
+    );
+  },
+};
+
+export const ordering: Scenario = {
+  name: 'raida.ordering',
+  title: 'replies in any order, duplicated or spoofed never change grades',
+  guarantees: ['grades-match-oracle', 'spoofed-replies-ignored', 'duplicates-dropped'],
+  modes: ['sim', 'live'],
+  defaults: {},
+  async run(ctx) {
+    const rng = createRng(ctx.seed).fork('scenario');
+    const n = rng.pick(TOKEN_COUNTS);
+    const spoofers = rng.int(1, 4);
+    const behaviours = rng.shuffle([
+      ...Array.from({ length: spoofers }, () => 'spoof' as const),
+      ...Array.from({ length: RAIDA_COUNT - spoofers }, () =>
+        rng.pick(['honest', 'reorder', 'duplicate'] as const),
+      ),
+    ]);
+    const spec: WorldSpec = {
+      seed: ctx.seed,
+      mode: ctx.mode,
+      behaviours,
+      coins: n,
+      frackedOn: Array.from({ length: n }, () => pickSubset(rng, rng.pick([0, 2]))),
+      latency: { kind: 'uniform', minMs: 1, maxMs: 200 },
+      plan: ctx.plan,
+      client: progress(ctx),
+    };
+    const { world, report, sequentialMs } = await detectWithSequential(ctx, spec);
+    const s = world.client.stats;
+    const spoofVotes = report.tokens.every((t) =>
+      behaviours.every((b, r) => b !== 'spoof' || t.votes[r] === 'noReply'),
+    );
+    const duplicates = behaviours.filter((b) => b === 'duplicate').length;
+    return result(
+      world,
+      report,
+      [
+        gradesMatchOracle(world, report),
+        check(
+          'spoofed-replies-ignored',
+          spoofVotes && s.unmatched >= spoofers,
+          `unmatched replies ${s.unmatched}, spoofing RAIDA ${spoofers}`,
+        ),
+        check(
+          'duplicates-dropped',
+          s.replies <= s.requests,
+          `${s.replies} replies accepted for ${s.requests} requests (${duplicates} RAIDA duplicating)`,
+        ),
+      ],
+      sequentialMs,
+      { spoofers, unmatched: s.unmatched },
+    );
+  },
+};
+
+export const noHeadOfLineBlocking: Scenario = {
+  name: 'raida.no-hol',
+  title: 'a RAIDA at 5 s does not delay the decision when 13 fast ones agree (early exit)',
+  guarantees: ['decision-not-delayed-by-slow-raida', 'grades-match-oracle'],
+  modes: ['sim', 'live'],
+  defaults: { slowMs: 5000 },
+  async run(ctx) {
+    const rng = createRng(ctx.seed).fork('scenario');
+    const slowMs = num(ctx.options, 'slowMs', ctx.mode === 'live' ? 300 : 5000);
+    const slow = rng.shuffle(Array.from({ length: RAIDA_COUNT }, (_, i) => i)).slice(0, rng.int(1, 6));
+    const fastMs = ctx.mode === 'live' ? 20 : 50;
+    const latencyOf = Object.fromEntries(slow.map((r) => [r, { kind: 'constant' as const, ms: slowMs }]));
+    const spec: WorldSpec = {
+      seed: ctx.seed,
+      mode: ctx.mode,
+      behaviours: Array.from({ length: RAIDA_COUNT }, () => 'honest' as const),
+      coins: rng.pick(TOKEN_COUNTS),
+      latency: { kind: 'normal', meanMs: fastMs, sdMs: fastMs / 5, jitterMs: 0 },
+      latencyOf,
+      plan: ctx.plan,
+      client: { ...progress(ctx), earlyExit: true, timeoutMs: slowMs * 4 },
+    };
+    const { world, report, sequentialMs } = await detectWithSequential(ctx, spec);
+    // With early exit every coin is decided by the 13th fast reply: all authentic, long before slowMs.
+    const allAuthentic = report.tokens.every((t) => t.grade === 'authentic');
+    const fast = report.raida.outcomes.filter((o) => !slow.includes(o.target) && o.status === 'fulfilled');
+    const bound = Math.max(...fast.map((o) => o.settledAt - (o.startedAt ?? 0)), 0);
+    return result(
+      world,
+      report,
+      [
+        check(
+          'decision-not-delayed-by-slow-raida',
+          report.elapsedMs < slowMs && report.elapsedMs <= bound + (ctx.mode === 'live' ? 50 : 0),
+          `decided at ${report.elapsedMs.toFixed(1)} ms with ${slow.length} RAIDA at ${slowMs} ms; slowest fast reply used ${bound.toFixed(1)} ms`,
+        ),
+        check(
+          'grades-match-oracle',
+          allAuthentic,
+          allAuthentic ? undefined : `grades ${report.tokens.map((t) => t.grade).join(',')}`,
+        ),
+      ],
+      sequentialMs,
+      { slow: slow.length },
+    );
+  },
+};
+
+export const noCoinLost: Scenario = {
+  name: 'raida.no-coin-lost',
+  title: 'pown under drops and crashes loses no coin; find resolves limbo; heal restores fracked coins',
+  guarantees: ['pown-never-retried', 'no-coin-lost', 'heal-restores-authentic'],
+  modes: ['sim', 'live'],
+  defaults: {},
+  async run(ctx) {
+    const rng = createRng(ctx.seed).fork('scenario');
+    const n = rng.pick(TOKEN_COUNTS);
+    const live = ctx.mode === 'live';
+    const windowMs = live ? 1500 : 20_000;
+    // Faults only during the pown window; a few RAIDA lose replies (limbo), some crash and restart.
+    const faulty = rng.shuffle(Array.from({ length: RAIDA_COUNT }, (_, i) => i)).slice(0, rng.int(1, 8));
+    const extraRules = faulty.map((r) => {
+      const kind = rng.pick(['dropReply', 'dropRequest', 'crash'] as const);
+      return kind === 'crash'
+        ? { fault: 'crash' as const, targets: [`raida-${r}`], atMs: 0, restartAfterMs: windowMs }
+        : { fault: kind, targets: [`raida-${r}`], window: { fromMs: 0, toMs: windowMs } };
+    });
+    const frackedOn = Array.from({ length: n }, () => pickSubset(rng, rng.pick([0, 1, 2])));
+    const spec: WorldSpec = {
+      seed: ctx.seed,
+      mode: ctx.mode,
+      behaviours: Array.from({ length: RAIDA_COUNT }, () => 'honest' as const),
+      coins: n,
+      frackedOn,
+      extraRules,
+      plan: ctx.plan,
+      client: progress(ctx),
+    };
+    const world = await buildWorld(spec);
+    try {
+      const pans = world.coins.map(() => Array.from({ length: RAIDA_COUNT }, () => world.rng.bytes(16)));
+      const before = world.servers.map((s) => s.stats.byCommand['pown'] ?? 0);
+      const pown = await world.client.pown(world.coins, pans);
+      const pownsPerRaida = world.servers.map((s, r) => (s.stats.byCommand['pown'] ?? 0) - before[r]!);
+      // Wait out the fault window, then resolve limbo with find and heal what is fracked.
+      await waitUntil(world, windowMs);
+      const resolved = await world.client.resolveLimbo(pown, pans);
+      const afterLimbo = resolved.votes.map((v) => gradeVotes(v));
+      const lost = afterLimbo.flatMap((g, i) => (g === 'counterfeit' ? [i] : []));
+      const healed = await world.client.heal(resolved.coins, resolved.votes);
+      const notAuthentic = healed.report.tokens.filter((t) => t.grade !== 'authentic');
+      const batches = Math.ceil(n / 37);
+      return result(
+        world,
+        pown,
+        [
+          check(
+            'pown-never-retried',
+            pownsPerRaida.every((c) => c <= batches),
+            `pown requests per RAIDA: ${pownsPerRaida.join(',')}`,
+          ),
+          check(
+            'no-coin-lost',
+            lost.length === 0,
+            lost.length === 0
+              ? `grades after find: ${afterLimbo.join(',')}`
+              : `coins ${lost.join(',')} counterfeit after pown`,
+          ),
+          check(
+            'heal-restores-authentic',
+            notAuthentic.length === 0,
+            notAuthentic.length === 0
+              ? undefined
+              : notAuthentic
+                  .map((t) => `sn ${t.sn}: ${t.grade} (${t.passes} pass, ${t.fails} fail)`)
+                  .join('; '),
+          ),
+        ],
+        undefined,
+        { limbo: pown.limbo.flat().length },
+      );
+    } finally {
+      await world.close();
+    }
+  },
+};
+
+/** Let the world's clock reach `ms` since the start (virtual: jump; live: sleep). */
+async function waitUntil(world: World, ms: number): Promise<void> {
+  if (world.clock instanceof VirtualClock) {
+    const left = ms - world.clock.now();
+    if (left > 0) await world.clock.sleep(left);
+  } else {
+    await world.clock.sleep(ms);
+  }
+}
+
+function pickSubset(rng: Rng, k: number): number[] {
+  return rng.shuffle(Array.from({ length: RAIDA_COUNT }, (_, i) => i)).slice(0, k);
+}
+
+export const raidaScenarios: readonly Scenario[] = [
+  quorumBoundary,
+  perTokenConsensus,
+  ordering,
+  noHeadOfLineBlocking,
+  noCoinLost,
+];

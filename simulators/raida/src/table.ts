@@ -1,0 +1,45 @@
+/** The AN table one fake RAIDA holds: (den, SN) → 16-byte AN. */
+
+import { AN_SIZE, RaidaEncodeError, type CoinId } from '@fanout/raida';
+
+const keyOf = (den: number, sn: number): string => `${den}/${sn}`;
+
+/**
+ * One RAIDA's authenticity numbers. ANs are copied on the way in and out, so callers cannot
+ * mutate the table through a returned array.
+ */
+export class TokenTable {
+  readonly #ans = new Map<string, { readonly coin: CoinId; an: Uint8Array }>();
+
+  /** The AN of (den, sn), or `undefined` when this RAIDA does not know the token. */
+  get(den: number, sn: number): Uint8Array | undefined {
+    return this.#ans.get(keyOf(den, sn))?.an.slice();
+  }
+
+  /** Sets the AN of (den, sn). @throws RaidaEncodeError when `an` is not 16 bytes. */
+  set(den: number, sn: number, an: Uint8Array): void {
+    if (!(an instanceof Uint8Array) || an.length !== AN_SIZE)
+      throw new RaidaEncodeError('an', `must be ${AN_SIZE} bytes`);
+    this.#ans.set(keyOf(den, sn), { coin: { den, sn }, an: an.slice() });
+  }
+
+  /** True when the table holds (den, sn). */
+  has(den: number, sn: number): boolean {
+    return this.#ans.has(keyOf(den, sn));
+  }
+
+  /** Removes (den, sn); true when it was present. */
+  delete(den: number, sn: number): boolean {
+    return this.#ans.delete(keyOf(den, sn));
+  }
+
+  /** Number of tokens held. */
+  get size(): number {
+    return this.#ans.size;
+  }
+
+  /** The tokens held, in insertion order. */
+  coins(): CoinId[] {
+    return [...this.#ans.values()].map((e) => e.coin);
+  }
+}
