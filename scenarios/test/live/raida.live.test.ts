@@ -1,0 +1,20 @@
+/**
+ * Live tier: the same RAIDA scenarios over real UDP sockets on 127.0.0.1 (25 server sockets, one
+ * client socket), fault plan applied at each server's edge, wall-clock time. Guarantees only;
+ * no timing assertion on the shared machine's wall clock.
+ */
+import { describe, expect, test } from 'vitest';
+import { raidaScenarios } from '../../src/index.js';
+
+describe('RAIDA scenarios, live over UDP on 127.0.0.1', () => {
+  test.each(raidaScenarios.map((s) => [s.name, s] as const))(
+    '%s keeps its guarantees',
+    async (_name, scenario) => {
+      for (const seed of [1, 2]) {
+        const r = await scenario.run({ seed, mode: 'live', options: scenario.defaults });
+        for (const g of r.guarantees) expect(g, `${g.name}: ${g.detail ?? ''}`).toMatchObject({ held: true });
+        expect(r.traceHash).toBeUndefined();
+      }
+    },
+  );
+});

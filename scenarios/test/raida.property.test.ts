@@ -1,0 +1,233 @@
+/**
+ * RAIDA guarantees as fast-check properties, in sim mode (virtual time, deterministic).
+ * Failures print the seed, the shrunk counterexample and a replay command (assertProperty).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { assertProperty } from '@fanout/testkit';
+import { VirtualClock, type DatagramAddress, type DatagramTransport } from '@fanout/core';
+import { RAIDA_COUNT, RaidaClient, gradeVotes } from '@fanout/raida';
+import { createCluster, installTokens, mintTokens } from '@fanout/sim-raida';
+import { checkDeterminism, createRng, readReplayFile, rngBytesFn } from '@fanout/sim';
+import { buildWorld, noCoinLost, raidaScenarios, runMany, type Behaviour } from '../src/index.js';
+
+const behaviourArb: fc.Arbitrary<Behaviour> = fc.constantFrom<Behaviour>(
+  'honest',
+  'honest',
+  'honest',
+  'wrongAn',
+  'dropRequest',
+  'dropReply',
+  'errorStatus',
+  'crash',
+  'partition',
+  'spoof',
+  'duplicate',
+  'reorder',
+);
+const tokenCount = fc.constantFrom(1, 8, 9, 17);
+const raidaSubset = fc.uniqueArray(fc.integer({ min: 0, max: RAIDA_COUNT - 1 }), { maxLength: 14 });
+
+describe('RAIDA client properties (sim)', () => {
+  test('quorum boundary: grades equal the oracle for any faults; never authentic with < 13 true passes', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.array(behaviourArb, { minLength: RAIDA_COUNT, maxLength: RAIDA_COUNT }),
+        tokenCount.chain((n) =>
+          fc.tuple(fc.constant(n), fc.array(raidaSubset, { minLength: n, maxLength: n })),
+        ),
+        async (seed, behaviours, [coins, frackedOn]) => {
+          const world = await buildWorld({ seed, mode: 'sim', behaviours, coins, frackedOn });
+          try {
+            const report = await world.client.detect(world.coins);
+            report.tokens.forEach((t, i) => {
+              expect(t.votes).toEqual(world.expected[i]);
+              expect(t.grade).toBe(world.expectedGrades[i]);
+              const truePasses = world.expected[i]!.filter((v) => v === 'pass').length;
+              if (t.grade === 'authentic' || t.grade === 'fracked')
+                expect(truePasses).toBeGreaterThanOrEqual(13);
+            });
+          } finally {
+            await world.close();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  test('12 vs 13: exactly 13 honest RAIDA grade authentic, exactly 12 grade limbo', async () => {
+    for (const honest of [12, 13]) {
+      const behaviours: Behaviour[] = Array.from({ length: RAIDA_COUNT }, (_, i) =>
+        i < honest ? 'honest' : 'dropReply',
+      );
+      const world = await buildWorld({ seed: honest, mode: 'sim', behaviours, coins: 9 });
+      try {
+        const report = await world.client.detect(world.coins);
+        expect(report.tokens.map((t) => t.grade)).toEqual(
+          new Array(9).fill(honest === 13 ? 'authentic' : 'limbo'),
+        );
+      } finally {
+        await world.close();
+      }
+    }
+  });
+
+  test('ordering: replies released in any order (fc.scheduler), duplicated or spoofed, never change grades', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.scheduler(),
+        tokenCount.chain((n) =>
+          fc.tuple(fc.constant(n), fc.array(raidaSubset, { minLength: n, maxLength: n })),
+        ),
+        fc.uniqueArray(fc.integer({ min: 0, max: RAIDA_COUNT - 1 }), { maxLength: 4 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: RAIDA_COUNT - 1 }), { maxLength: 6 }),
+        async (s, [n, frackedOn], spoofers, duplicators) => {
+          const rng = createRng(7);
+          const servers = createCluster({ rng: rngBytesFn(rng.fork('servers')) });
+          const minted = mintTokens(rngBytesFn(rng.fork('mint')), n, { firstSn: 1 });
+          installTokens(servers, minted);
+          const wrong = rngBytesFn(rng.fork('wrong'));
+          const coins = minted.map((m, i) => ({
+            ...m,
+            ans: m.ans.map((an, r) => (frackedOn[i]!.includes(r) ? wrong(16) : an)),
+          }));
+          // A transport whose replies are released by the fast-check scheduler, in any order.
+          const listeners = new Set<(b: Uint8Array, from: DatagramAddress) => void>();
+          const transport: DatagramTransport = {
+            send: (to, bytes) => {
+              const id = to.port - 50000;
+              const reply = servers[id]!.handle(bytes, 0);
+              if (reply === null) return;
+              const copies = duplicators.includes(id) ? 2 : 1;
+              for (let c = 0; c < copies; c++) {
+                const out = reply.slice();
+                if (spoofers.includes(id)) out[0] = (id + 1) % RAIDA_COUNT;
+                void s
+                  .schedule(Promise.resolve(out), `reply from RAIDA ${id}${copies > 1 ? ` copy ${c}` : ''}`)
+                  .then((b) => listeners.forEach((l) => l(b, to)));
+              }
+            },
+            onMessage: (l) => (listeners.add(l), () => listeners.delete(l)),
+            close: async () => {},
+          };
+          // Manual virtual clock: no timeout can fire while the scheduler holds replies.
+          const clock = new VirtualClock({ autoAdvance: false });
+          const client = new RaidaClient({ transport, rng: rngBytesFn(rng.fork('client')), clock });
+          const done = client.detect(coins);
+          let finished = false;
+          void done.then(() => (finished = true));
+          // Release every scheduled reply (in the scheduler's order), then let timeouts (of RAIDA
+          // whose only replies were spoofed) fire; repeat until the detect is decided.
+          for (let round = 0; round < 100 && !finished; round++) {
+            await s.waitAll();
+            if (!finished) await clock.advance(1000);
+          }
+          const report = await done;
+          report.tokens.forEach((t, i) => {
+            const expected = Array.from({ length: RAIDA_COUNT }, (_, r) =>
+              spoofers.includes(r) ? 'noReply' : frackedOn[i]!.includes(r) ? 'fail' : 'pass',
+            );
+            // Spoofed replies never count: a spoofing RAIDA stays unanswered (its attempt is still pending).
+            expect(t.votes.map((v, r) => (spoofers.includes(r) ? 'noReply' : v))).toEqual(expected);
+            expect(t.grade).toBe(gradeVotes(expected.map((v) => v as 'pass' | 'fail' | 'noReply')));
+          });
+          expect(client.stats.replies).toBeLessThanOrEqual(client.stats.requests);
+          client.close();
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  test('no head-of-line blocking (early exit): the decision comes at the 13th fastest reply, whatever the slow ones do', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(
+          fc.integer({ min: 1, max: 100 }).map((x) => x * 2),
+          { minLength: RAIDA_COUNT, maxLength: RAIDA_COUNT },
+        ),
+        fc.uniqueArray(fc.integer({ min: 0, max: RAIDA_COUNT - 1 }), { minLength: 1, maxLength: 12 }),
+        tokenCount,
+        async (latencies, slow, coins) => {
+          const lat = latencies.map((ms, r) => (slow.includes(r) ? 5000 : ms));
+          const world = await buildWorld({
+            seed: 1,
+            mode: 'sim',
+            behaviours: new Array<Behaviour>(RAIDA_COUNT).fill('honest'),
+            coins,
+            latencyOf: Object.fromEntries(lat.map((ms, r) => [r, { kind: 'constant', ms }])),
+            client: { earlyExit: true, timeoutMs: 20_000 },
+          });
+          try {
+            const report = await world.client.detect(world.coins);
+            const thirteenth = [...lat].sort((a, b) => a - b)[12]!;
+            expect(report.elapsedMs).toBe(thirteenth);
+            expect(report.tokens.every((t) => t.grade === 'authentic')).toBe(true);
+            if (thirteenth < 5000) expect(report.elapsedMs).toBeLessThan(5000);
+          } finally {
+            await world.close();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  test('no coin lost: pown under drops and crashes, find resolves limbo, heal restores authentic (seeded worlds)', async () => {
+    await assertProperty(
+      fc.asyncProperty(fc.integer({ min: 0, max: 0xffff_ffff }), async (seed) => {
+        const r = await noCoinLost.run({ seed, mode: 'sim', options: {} });
+        for (const g of r.guarantees) expect(g, g.detail).toMatchObject({ held: true });
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
+
+describe('determinism and replay', () => {
+  test.each(raidaScenarios.map((s) => [s.name, s] as const))(
+    '%s: the same seed gives the same trace hash',
+    async (_name, scenario) => {
+      for (const seed of [1, 99]) {
+        const hash = await checkDeterminism(
+          async (s) => (await scenario.run({ seed: s, mode: 'sim', options: scenario.defaults })).traceHash!,
+          seed,
+        );
+        expect(hash).toMatch(/^[0-9a-f]{64}$/);
+      }
+    },
+  );
+
+  test('a replay file reproduces its trace hash', async () => {
+    const broken = {
+      ...noCoinLost,
+      name: 'raida.no-coin-lost',
+      run: async (ctx: Parameters<typeof noCoinLost.run>[0]) => {
+        const r = await noCoinLost.run(ctx);
+        return {
+          ...r,
+          guarantees: [...r.guarantees, { name: 'always-violated', held: false, detail: 'test' }],
+        };
+      },
+    };
+    const dir = `${process.cwd()}/.fanout/test-replays`;
+    const report = await runMany(broken, {
+      mode: 'sim',
+      seed: 4242,
+      runs: 1,
+      replayDir: dir,
+      wallNow: () => 0,
+    });
+    const file = readReplayFile(report.failures[0]!.replayFile!);
+    expect(file.seed).toBe(4242);
+    const again = await noCoinLost.run({
+      seed: file.seed,
+      mode: 'sim',
+      plan: file.plan,
+      options: file.options,
+    });
+    expect(again.traceHash).toBe(file.traceHash);
+  });
+});
