@@ -8,7 +8,10 @@ import tseslint from 'typescript-eslint';
 const determinism = {
   'no-restricted-globals': [
     'error',
-    { name: 'setTimeout', message: 'Use the injected Clock (clock.setTimer / clock.sleep): determinism rule.' },
+    {
+      name: 'setTimeout',
+      message: 'Use the injected Clock (clock.setTimer / clock.sleep): determinism rule.',
+    },
     { name: 'setInterval', message: 'Use the injected Clock: determinism rule.' },
     { name: 'setImmediate', message: 'Use the injected Clock: determinism rule.' },
     { name: 'clearTimeout', message: 'Use the injected Clock: determinism rule.' },
@@ -17,7 +20,11 @@ const determinism = {
   ],
   'no-restricted-properties': [
     'error',
-    { object: 'Math', property: 'random', message: 'Use a seeded generator from @fanout/sim: determinism rule.' },
+    {
+      object: 'Math',
+      property: 'random',
+      message: 'Use a seeded generator from @fanout/sim: determinism rule.',
+    },
     { object: 'Date', property: 'now', message: 'Use the injected Clock (clock.now()): determinism rule.' },
     { object: 'performance', property: 'now', message: 'Use the injected Clock: determinism rule.' },
     { object: 'globalThis', property: 'setTimeout', message: 'Use the injected Clock: determinism rule.' },
@@ -25,7 +32,10 @@ const determinism = {
   ],
   'no-restricted-syntax': [
     'error',
-    { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'new Date() reads the wall clock: use the injected Clock.' },
+    {
+      selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+      message: 'new Date() reads the wall clock: use the injected Clock.',
+    },
   ],
 };
 
@@ -34,16 +44,42 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly', URL: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', queueMicrotask: 'readonly', structuredClone: 'readonly', fetch: 'readonly', Response: 'readonly', Request: 'readonly', Headers: 'readonly' } },
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        queueMicrotask: 'readonly',
+        structuredClone: 'readonly',
+        fetch: 'readonly',
+        Response: 'readonly',
+        Request: 'readonly',
+        Headers: 'readonly',
+      },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
   {
     // Everything that can run under the simulated clock.
-    files: ['packages/*/src/**/*.ts', 'simulators/*/src/**/*.ts', 'scenarios/**/*.ts', 'packages/*/test/**/*.ts', 'simulators/*/test/**/*.ts'],
+    files: [
+      'packages/*/src/**/*.ts',
+      'simulators/*/src/**/*.ts',
+      'scenarios/**/*.ts',
+      'packages/*/test/**/*.ts',
+      'simulators/*/test/**/*.ts',
+    ],
     rules: determinism,
   },
   {
@@ -58,6 +94,10 @@ export default tseslint.config(
       'scenarios/live/**/*.ts',
       'packages/cli/src/**/*.ts',
     ],
-    rules: { 'no-restricted-globals': 'off', 'no-restricted-properties': 'off', 'no-restricted-syntax': 'off' },
+    rules: {
+      'no-restricted-globals': 'off',
+      'no-restricted-properties': 'off',
+      'no-restricted-syntax': 'off',
+    },
   },
 );

@@ -99,14 +99,12 @@ describe('sampling', () => {
     const jitter = fc.option(ms, { nil: undefined });
     const specArb: fc.Arbitrary<LatencySpec> = fc.oneof(
       fc.record({ kind: fc.constant('constant' as const), ms, jitterMs: jitter }),
-      fc
-        .tuple(ms, ms, jitter)
-        .map(([a, b, j]) => ({
-          kind: 'uniform' as const,
-          minMs: Math.min(a, b),
-          maxMs: Math.max(a, b),
-          jitterMs: j,
-        })),
+      fc.tuple(ms, ms, jitter).map(([a, b, j]) => ({
+        kind: 'uniform' as const,
+        minMs: Math.min(a, b),
+        maxMs: Math.max(a, b),
+        jitterMs: j,
+      })),
       fc.record({ kind: fc.constant('normal' as const), meanMs: ms, sdMs: ms, jitterMs: jitter }),
       fc.record({
         kind: fc.constant('lognormal' as const),

@@ -20,7 +20,9 @@ export interface UdpTransportOptions {
  * @returns the transport and its bound local address.
  * @throws the socket's bind error (e.g. EADDRINUSE).
  */
-export async function openUdpTransport(options: UdpTransportOptions = {}): Promise<DatagramTransport & { address: DatagramAddress }> {
+export async function openUdpTransport(
+  options: UdpTransportOptions = {},
+): Promise<DatagramTransport & { address: DatagramAddress }> {
   const socket = dgram.createSocket({ type: 'udp4' });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);

@@ -1,0 +1,228 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+
+/**
+ * Signed DHT values: the semantics of OpenDHT's `putSigned` (a value id owned by one key, a
+ * rising `seq`, replacement only by the owner with a higher seq), with ed25519 from
+ * @noble/curves instead of OpenDHT's own crypto (upstream DNA Messenger signs with
+ * Dilithium5). The byte format of the signature is the lab's own, not OpenDHT's.
+ */
+
+/** Upstream's fixed value id for an outbox (dht_offline_queue.h: "putSigned() with value_id=1"). */
+export const OUTBOX_VALUE_ID = 1n;
+
+/** Domain separation tag prefixed to every signed message. */
+export const SIGNED_VALUE_DOMAIN = 'fanout-lab/dht-signed-value/v1\0';
+
+/** A signed value, structurally a `DhtValue` of @fanout/sim-dht with owner and signature. */
+export interface SignedValue {
+  /** Value id, uint64. */
+  readonly id: bigint;
+  /** Sequence number, non-negative safe integer; each edit raises it. */
+  readonly seq: number;
+  readonly data: Uint8Array;
+  /** ed25519 public key, 32 bytes. */
+  readonly owner: Uint8Array;
+  /** ed25519 signature, 64 bytes, over {@link signedValueMessage}. */
+  readonly signature: Uint8Array;
+}
+
+/** An argument to {@link signValue} was malformed. `field` names it. */
+export class SignedValueError extends Error {
+  override readonly name = 'SignedValueError';
+  constructor(
+    readonly field: 'key' | 'id' | 'seq' | 'data' | 'secretKey' | 'owner' | 'signature',
+    detail: string,
+  ) {
+    super(`signed value ${field}: ${detail}`);
+  }
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+const DOMAIN = utf8ToBytes(SIGNED_VALUE_DOMAIN);
+
+/**
+ * The bytes signed for a value: domain tag ‖ key (20) ‖ id (u64 BE) ‖ seq (u64 BE) ‖ data.
+ * Binding the DHT key stops a signed value from being replayed under another key.
+ * @throws SignedValueError for a key that is not 20 bytes, an id outside u64, a bad seq, or non-byte data.
+ */
+export function signedValueMessage(key: Uint8Array, id: bigint, seq: number, data: Uint8Array): Uint8Array {
+  if (!(key instanceof Uint8Array) || key.length !== 20)
+    throw new SignedValueError('key', 'must be a 20-byte InfoHash');
+  if (typeof id !== 'bigint' || id < 0n || id > U64_MAX)
+    throw new SignedValueError('id', 'must be a uint64 bigint');
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw new SignedValueError('seq', 'must be a non-negative safe integer');
+  if (!(data instanceof Uint8Array)) throw new SignedValueError('data', 'must be a Uint8Array');
+  const out = new Uint8Array(DOMAIN.length + 20 + 16 + data.length);
+  const view = new DataView(out.buffer);
+  let o = 0;
+  out.set(DOMAIN, o);
+  o += DOMAIN.length;
+  out.set(key, o);
+  o += 20;
+  view.setBigUint64(o, id);
+  view.setBigUint64(o + 8, BigInt(seq));
+  o += 16;
+  out.set(data, o);
+  return out;
+}
+
+/**
+ * Sign `{ id, seq, data }` for `key` with an ed25519 secret key (32 bytes).
+ * @throws SignedValueError for malformed arguments.
+ */
+export function signValue(
+  key: Uint8Array,
+  fields: { id: bigint; seq: number; data: Uint8Array },
+  secretKey: Uint8Array,
+): SignedValue {
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32)
+    throw new SignedValueError('secretKey', 'must be a 32-byte ed25519 secret key');
+  const msg = signedValueMessage(key, fields.id, fields.seq, fields.data);
+  return {
+    id: fields.id,
+    seq: fields.seq,
+    data: fields.data.slice(),
+    owner: ed25519.getPublicKey(secretKey),
+    signature: ed25519.sign(msg, secretKey),
+  };
+}
+
+/**
+ * True when `value` carries a 32-byte owner and a 64-byte signature that verifies for `key`.
+ * Never throws (malformed input → false). Plug it in as a @fanout/sim-dht node's `verifyValue`.
+ */
+export function verifySignedValue(
+  key: Uint8Array,
+  value: {
+    readonly id: bigint;
+    readonly seq: number;
+    readonly data: Uint8Array;
+    readonly owner?: Uint8Array;
+    readonly signature?: Uint8Array;
+  },
+): boolean {
+  try {
+    const { owner, signature } = value;
+    if (
+      !(owner instanceof Uint8Array) ||
+      owner.length !== 32 ||
+      !(signature instanceof Uint8Array) ||
+      signature.length !== 64
+    )
+      return false;
+    return ed25519.verify(signature, signedValueMessage(key, value.id, value.seq, value.data), owner);
+  } catch {
+    return false;
+  }
+}
+
+/** A value check with the signature of {@link verifySignedValue}. */
+export type ValueVerifier = (
+  key: Uint8Array,
+  value: {
+    readonly id: bigint;
+    readonly seq: number;
+    readonly data: Uint8Array;
+    readonly owner?: Uint8Array;
+    readonly signature?: Uint8Array;
+  },
+) => boolean;
+
+/**
+ * {@link verifySignedValue} with a memo, for simulations where the same value is checked by
+ * every holder and every reader: results are cached under SHA-256(key ‖ id ‖ seq ‖ owner ‖
+ * signature ‖ data) (so a hit needs the exact same value), oldest entries evicted past
+ * `maxEntries` (default 10,000). Behaves exactly like verifySignedValue.
+ * @throws RangeError for a maxEntries that is not an integer >= 1.
+ */
+export function memoizedVerifier(maxEntries = 10_000): ValueVerifier {
+  if (!Number.isInteger(maxEntries) || maxEntries < 1)
+    throw new RangeError(`maxEntries must be an integer >= 1, got ${maxEntries}`);
+  const memo = new Map<string, boolean>();
+  return (key, value) => {
+    const { owner, signature } = value;
+    if (
+      !(key instanceof Uint8Array) ||
+      !(owner instanceof Uint8Array) ||
+      !(signature instanceof Uint8Array) ||
+      !(value.data instanceof Uint8Array)
+    )
+      return false;
+    if (typeof value.id !== 'bigint' || typeof value.seq !== 'number') return false;
+    const h = sha256.create();
+    const meta = utf8ToBytes(`${key.length}:${value.id}:${value.seq}:${owner.length}:${signature.length}:`);
+    h.update(meta).update(key).update(owner).update(signature).update(value.data);
+    const id = bytesToHex(h.digest());
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const ok = verifySignedValue(key, value);
+    if (memo.size >= maxEntries) memo.delete(memo.keys().next().value!);
+    memo.set(id, ok);
+    return ok;
+  };
+}
+
+/** Decision of {@link checkSignedEdit}. */
+export type SignedEditDecision =
+  | { readonly accept: true; readonly kind: 'new' | 'replace' | 'refresh' }
+  | {
+      readonly accept: false;
+      readonly reason: 'bad-signature' | 'id-mismatch' | 'owner-mismatch' | 'lower-seq' | 'conflict';
+    };
+
+function eq(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * OpenDHT's edit policy for signed values, as a pure function: may `incoming` be stored at
+ * `key` where `stored` (same value id, or undefined) is? Accepts a verifying value when nothing
+ * is stored, replaces when the owner is the same and the seq higher, refreshes when identical.
+ */
+export function checkSignedEdit(
+  key: Uint8Array,
+  stored: SignedValue | undefined,
+  incoming: SignedValue,
+): SignedEditDecision {
+  if (!verifySignedValue(key, incoming)) return { accept: false, reason: 'bad-signature' };
+  if (stored === undefined) return { accept: true, kind: 'new' };
+  if (stored.id !== incoming.id) return { accept: false, reason: 'id-mismatch' };
+  if (!eq(stored.owner, incoming.owner)) return { accept: false, reason: 'owner-mismatch' };
+  if (incoming.seq > stored.seq) return { accept: true, kind: 'replace' };
+  if (incoming.seq < stored.seq) return { accept: false, reason: 'lower-seq' };
+  return eq(stored.data, incoming.data) && eq(stored.signature, incoming.signature)
+    ? { accept: true, kind: 'refresh' }
+    : { accept: false, reason: 'conflict' };
+}
+
+/**
+ * Among values found at `key`, the newest valid one with `id` (highest seq among those that
+ * verify — with `verify`, default {@link verifySignedValue} — and, when `owner` is given, belong
+ * to it). Undefined when none qualifies. This is the
+ * reader-side rule that fixes upstream's "first value wins" defect.
+ */
+export function newestSignedValue(
+  key: Uint8Array,
+  values: Iterable<{
+    readonly id: bigint;
+    readonly seq: number;
+    readonly data: Uint8Array;
+    readonly owner?: Uint8Array;
+    readonly signature?: Uint8Array;
+  }>,
+  options: { id?: bigint; owner?: Uint8Array; verify?: ValueVerifier } = {},
+): SignedValue | undefined {
+  const id = options.id ?? OUTBOX_VALUE_ID;
+  const verify = options.verify ?? verifySignedValue;
+  let best: SignedValue | undefined;
+  for (const v of values) {
+    if (v.id !== id || !verify(key, v)) continue;
+    const sv = v as SignedValue;
+    if (options.owner !== undefined && !eq(sv.owner, options.owner)) continue;
+    if (best === undefined || sv.seq > best.seq) best = sv;
+  }
+  return best;
+}

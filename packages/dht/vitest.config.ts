@@ -1,0 +1,4 @@
+import { defineProject } from 'vitest/config';
+
+// Swarm tests are CPU-bound (ed25519 on every simulated node); on a loaded 2-core box they can pass 5 s.
+export default defineProject({ test: { name: 'dht', testTimeout: 30_000 } });

@@ -1,0 +1,11 @@
+/**
+ * @fanout/sim-bao — a fake OpenBao server with the popsigner `secp256k1` plugin API: real
+ * secp256k1 keys and signatures (@noble/curves), per-namespace key storage, token auth, health
+ * switches, fault hooks (latency, errors, sealed, 429, reset, hang) and request counters.
+ */
+export * from './app.js';
+export * from './crypto.js';
+export * from './faults.js';
+export * from './rng.js';
+export { KeyStore, type KeyEntry } from './store.js';
+export { startBaoServer, type BaoServerHandle, type BaoServerOptions } from './live/server.js';

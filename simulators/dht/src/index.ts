@@ -1,0 +1,14 @@
+/**
+ * @fanout/sim-dht — a transport-agnostic DHT simulator: Kademlia nodes (k-bucket routing table,
+ * 20-byte ids) with OpenDHT value semantics (several values per key, id + seq replacement,
+ * per-value TTL, 64 KiB values, storage cap, listen), iterative lookups (alpha 3, k 8), an
+ * in-process transport and a deterministic swarm builder with churn and faulty nodes.
+ */
+export * from './errors.js';
+export * from './ids.js';
+export * from './messages.js';
+export * from './node.js';
+export * from './rng.js';
+export * from './storage.js';
+export * from './swarm.js';
+export * from './transport.js';

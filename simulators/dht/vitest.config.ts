@@ -1,0 +1,4 @@
+import { defineProject } from 'vitest/config';
+
+// Swarm tests build 100–500 simulated nodes; on a loaded 2-core box one can pass the 5 s default.
+export default defineProject({ test: { name: 'sim-dht', testTimeout: 30_000 } });
