@@ -8,5 +8,5 @@ export * from './raida/scenarios.js';
 import type { Scenario } from './framework.js';
 import { raidaScenarios } from './raida/scenarios.js';
 
-/** Every scenario, by name. */
-export const scenarios: ReadonlyMap<string, Scenario> = new Map(raidaScenarios.map((s) => [s.name, s]));
+/** Every scenario, by name: one spread per system. */
+export const scenarios: ReadonlyMap<string, Scenario> = new Map([...raidaScenarios].map((s) => [s.name, s]));

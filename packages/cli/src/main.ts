@@ -20,6 +20,7 @@ import { parseSeed, readReplayFile, ReplayFileError, checkDeterminism } from '@f
 import { runMany, scenarios, type Mode, type RunManyReport, type Scenario } from '@fanout/scenarios';
 import { TargetBoard } from './display.js';
 import { startRaidaSimulator } from './sim-raida.js';
+import { registrations } from './commands/index.js';
 
 const interactive = process.stdout.isTTY === true && process.env.CI === undefined;
 
@@ -336,6 +337,7 @@ async function main(argv: string[]): Promise<number> {
     .action(async (o: { portBase: number; coins: number; out: string; seed: number }) => {
       code = await startRaidaSimulator(o);
     });
+  for (const register of registrations) register(program, (c) => (code = c));
   try {
     await program.parseAsync(argv);
   } catch (e) {
