@@ -1,0 +1,18 @@
+/**
+ * @fanout/frost — the cryptographic and message layer of FROST over Hubert:
+ * FROST(Ed25519, SHA-512) over @noble/curves (RFC 9591), XID-style identities, sealed
+ * (signed + encrypted + expiring) CBOR messages, the message schemas of the DKG and signing flows,
+ * a pure participant state machine and pure coordinator round functions.
+ */
+export * from './ciphersuite.js';
+export * from './coordinator.js';
+export * from './errors.js';
+export * from './identity.js';
+export * from './messages.js';
+export * from './participant.js';
+export * from './rng.js';
+export * from './sealed.js';
+export * from './ur.js';
+export * from './wire.js';
+export { encodeCbor, decodeCbor } from './cbor.js';
+export { parseOrThrow } from './schema.js';
