@@ -6,10 +6,17 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { assertProperty } from '@fanout/testkit';
 import { VirtualClock, type DatagramAddress, type DatagramTransport } from '@fanout/core';
-import { RAIDA_COUNT, RaidaClient, gradeVotes } from '@fanout/raida';
+import { RAIDA_COUNT, RaidaClient } from '@fanout/raida';
 import { createCluster, installTokens, mintTokens } from '@fanout/sim-raida';
 import { checkDeterminism, createRng, readReplayFile, rngBytesFn } from '@fanout/sim';
-import { buildWorld, noCoinLost, raidaScenarios, runMany, type Behaviour } from '../src/index.js';
+import {
+  buildWorld,
+  noCoinLost,
+  oracleGrade,
+  raidaScenarios,
+  runMany,
+  type Behaviour,
+} from '../src/index.js';
 
 const behaviourArb: fc.Arbitrary<Behaviour> = fc.constantFrom<Behaviour>(
   'honest',
@@ -131,7 +138,7 @@ describe('RAIDA client properties (sim)', () => {
             );
             // Spoofed replies never count: a spoofing RAIDA stays unanswered (its attempt is still pending).
             expect(t.votes.map((v, r) => (spoofers.includes(r) ? 'noReply' : v))).toEqual(expected);
-            expect(t.grade).toBe(gradeVotes(expected.map((v) => v as 'pass' | 'fail' | 'noReply')));
+            expect(t.grade).toBe(oracleGrade(expected as ('pass' | 'fail' | 'noReply')[], 13));
           });
           expect(client.stats.replies).toBeLessThanOrEqual(client.stats.requests);
           client.close();

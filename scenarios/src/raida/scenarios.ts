@@ -5,7 +5,7 @@
  * its guarantees against the oracle of the world.
  */
 import { VirtualClock } from '@fanout/core';
-import { RAIDA_COUNT, gradeVotes, type GradeReport, type Grade } from '@fanout/raida';
+import { RAIDA_COUNT, type GradeReport, type Grade } from '@fanout/raida';
 import { createRng, type Rng } from '@fanout/sim';
 import {
   check,
@@ -14,7 +14,14 @@ import {
   type ScenarioContext,
   type ScenarioResult,
 } from '../framework.js';
-import { buildWorld, drawBehaviours, type Behaviour, type World, type WorldSpec } from './world.js';
+import {
+  buildWorld,
+  drawBehaviours,
+  oracleGrade,
+  type Behaviour,
+  type World,
+  type WorldSpec,
+} from './world.js';
 
 const NO_ANSWER: readonly Behaviour[] = [
   'dropRequest',
@@ -317,7 +324,7 @@ export const noCoinLost: Scenario = {
       // Wait out the fault window, then resolve limbo with find and heal what is fracked.
       await waitUntil(world, windowMs);
       const resolved = await world.client.resolveLimbo(pown, pans);
-      const afterLimbo = resolved.votes.map((v) => gradeVotes(v));
+      const afterLimbo = resolved.votes.map((v) => oracleGrade(v, 13));
       const lost = afterLimbo.flatMap((g, i) => (g === 'counterfeit' ? [i] : []));
       const healed = await world.client.heal(resolved.coins, resolved.votes);
       const notAuthentic = healed.report.tokens.filter((t) => t.grade !== 'authentic');

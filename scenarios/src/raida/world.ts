@@ -16,7 +16,6 @@ import {
 import {
   RaidaClient,
   RAIDA_COUNT,
-  gradeVotes,
   type Coin,
   type Grade,
   type RaidaClientOptions,
@@ -180,7 +179,7 @@ export async function buildWorld(spec: WorldSpec): Promise<World> {
   const expected = coins.map((_, i) =>
     spec.behaviours.map((b, r) => expectedVote(b, !(spec.frackedOn?.[i]?.includes(r) ?? false))),
   );
-  const expectedGrades = expected.map((v) => gradeVotes(v, spec.client?.quorum));
+  const expectedGrades = expected.map((v) => oracleGrade(v, spec.client?.quorum ?? 13));
 
   let transport: DatagramTransport;
   let addresses: DatagramAddress[];
@@ -223,6 +222,18 @@ export async function buildWorld(spec: WorldSpec): Promise<World> {
       await closeServers();
     },
   };
+}
+
+/**
+ * The oracle's grade, written independently of the client's `gradeVotes` so that a bug there
+ * cannot hide itself (qmail-client get_grade_status: authentic = ≥ q passes and no fail; fracked =
+ * ≥ q passes and some fail; counterfeit = ≥ q fails; else limbo).
+ */
+export function oracleGrade(votes: readonly Vote[], quorum: number): Grade {
+  const passes = votes.filter((v) => v === 'pass').length;
+  const fails = votes.filter((v) => v === 'fail').length;
+  if (passes >= quorum) return fails > 0 ? 'fracked' : 'authentic';
+  return fails >= quorum ? 'counterfeit' : 'limbo';
 }
 
 /** Random behaviours: `honest` RAIDA honest, the rest drawn from `others`, positions shuffled. */
