@@ -180,11 +180,13 @@ describe('@fanout/core guarantees (virtual time)', () => {
           r.outcomes.forEach((out, i) => {
             const nat = natural(bs[i]!);
             const tmo = o.timeoutMs ?? Infinity;
+            // Ties between thresholds go to the timer set first: the test's abort timer (set
+            // before fanOut), then the deadline (set at start), then the attempt timeout.
             const candidates: [number, OutcomeStatus, number][] = [
               [nat.at, nat.status, 3],
               [tmo, 'timedOut', 2],
-              [o.deadlineMs ?? Infinity, 'timedOut', 0],
-              [o.abortAt ?? Infinity, 'cancelled', 1],
+              [o.deadlineMs ?? Infinity, 'timedOut', 1],
+              [o.abortAt ?? Infinity, 'cancelled', 0],
             ];
             candidates.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
             expect(out.status).toBe(candidates[0]![1]);
