@@ -33,8 +33,8 @@ const isWholeAtLeast = (v: unknown, min: number): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= min;
 
 /**
- * One call to one target. Doubles as the call's {@link CallContext}. A target's first attempt is
- * its {@link Slot} itself (a subclass), so the common one-call-per-target path allocates one object.
+ * One call to one target; doubles as the call's {@link CallContext}. Per-target state lives in the
+ * engine's flat arrays, so the common one-call-per-target path allocates this object and the outcome.
  */
 class Attempt implements CallContext {
   done = false;
@@ -43,17 +43,13 @@ class Attempt implements CallContext {
   #ctl: AbortController | undefined = undefined;
   #abortReason: unknown = undefined;
   #aborted = false;
-  slot: Slot<unknown>;
-  readonly id: string;
-  readonly attempt: number;
-  readonly hedged: boolean;
 
-  constructor(slot: Slot<unknown> | undefined, id: string, attempt: number, hedged: boolean) {
-    this.slot = slot ?? (this as unknown as Slot<unknown>);
-    this.id = id;
-    this.attempt = attempt;
-    this.hedged = hedged;
-  }
+  constructor(
+    readonly index: number,
+    readonly id: string,
+    readonly attempt: number,
+    readonly hedged: boolean,
+  ) {}
 
   /** Created lazily: most calls in a large fan-out never read it, and an AbortController is not free. */
   get signal(): AbortSignal {
@@ -89,32 +85,19 @@ class OutcomeRecord<T, R> {
   ) {}
 }
 
-/** Per-target bookkeeping; also the target's first attempt. */
-class Slot<T> extends Attempt {
-  startedAt: number | undefined = undefined;
-  running = false;
-  liveAt = -1;
-  settled = false;
-  /** Calls made, hedges and retries included. */
-  calls = 0;
-  /** Retry round, 1-based. */
-  round = 0;
-  hedgesThisRound = 0;
-  live = 0;
-  current: Attempt | undefined = undefined;
-  hedges: Attempt[] | undefined = undefined;
-  retryTimer: TimerHandle | undefined = undefined;
-  lastError: unknown = undefined;
-  lastKind: 'failed' | 'timedOut' = 'failed';
-
-  constructor(
-    readonly index: number,
-    id: string,
-    readonly target: T,
-  ) {
-    super(undefined, id, 1, false);
-  }
+/** Retry/hedge bookkeeping of a target, created only when those features are in play. */
+interface Extra {
+  round: number;
+  hedgesThisRound: number;
+  hedges: Attempt[] | undefined;
+  retryTimer: TimerHandle | undefined;
+  lastError: unknown;
+  lastKind: 'failed' | 'timedOut';
 }
+
+const QUEUED = 0;
+const RUNNING = 1;
+const SETTLED = 2;
 
 /**
  * Fan one call out to N targets and gather exactly one terminal outcome per target.
@@ -168,8 +151,18 @@ class Engine<T, R> implements FanOutRun<T, R> {
   readonly #targets: readonly T[];
   /** Ids computed up front (a key function or string targets: duplicates must be caught early); else String(index). */
   readonly #ids: string[] | undefined;
-  /** Slots started and not yet settled (swap-remove by slot.liveAt). Slots are created at launch. */
-  readonly #liveSlots: Slot<T>[] = [];
+  /** Per-target state, flat: QUEUED / RUNNING / SETTLED. */
+  readonly #state: Uint8Array;
+  /** Per-target first start time (NaN until started). */
+  readonly #startedAt: Float64Array;
+  /** Per-target calls made (hedges and retries included). */
+  readonly #calls: Uint32Array;
+  /** Per-target attempts in flight. */
+  readonly #live: Uint16Array;
+  /** Per-target current (non-hedge) attempt while running. */
+  readonly #current: (Attempt | undefined)[];
+  /** Retry/hedge bookkeeping, only for targets that needed it. */
+  readonly #extra = new Map<number, Extra>();
   readonly #n: number;
   readonly #concurrency: number;
   readonly #timeoutMs: number | undefined;
@@ -341,6 +334,11 @@ class Engine<T, R> implements FanOutRun<T, R> {
     }
     this.#targets = targets;
     this.#ids = ids;
+    this.#state = new Uint8Array(n);
+    this.#startedAt = new Float64Array(n).fill(NaN);
+    this.#calls = new Uint32Array(n);
+    this.#live = new Uint16Array(n);
+    this.#current = new Array<Attempt | undefined>(n);
     this.#outcomes = new Array<Outcome<T, R>>(n);
     this.result = new Promise((resolve) => (this.#resolve = resolve));
   }
@@ -403,48 +401,53 @@ class Engine<T, R> implements FanOutRun<T, R> {
 
   // ---- scheduling ----------------------------------------------------------------------------
 
+  #id(index: number): string {
+    const ids = this.#ids;
+    return ids !== undefined ? ids[index]! : String(index);
+  }
+
+  #extraOf(index: number): Extra {
+    let x = this.#extra.get(index);
+    if (x === undefined) {
+      x = {
+        round: 1,
+        hedgesThisRound: 0,
+        hedges: undefined,
+        retryTimer: undefined,
+        lastError: undefined,
+        lastKind: 'failed',
+      };
+      this.#extra.set(index, x);
+    }
+    return x;
+  }
+
   /** Admit queued targets while slots are free. `now`: the current clock time if the caller just read it. */
   #pump(now?: number): void {
     if (this.#pumping) return;
     this.#pumping = true;
     while (!this.#closing && this.#running < this.#concurrency && this.#next < this.#n) {
-      const slot = this.#newSlot(this.#next++);
+      const index = this.#next++;
       this.#running++;
-      slot.running = true;
-      slot.liveAt = this.#liveSlots.length;
-      this.#liveSlots.push(slot);
+      this.#state[index] = RUNNING;
       // Targets admitted in one pass start at the same instant: one clock read for the batch.
-      slot.startedAt = now ??= this.#clock.now();
-      slot.round = 1;
-      this.#startAttempt(slot, false);
+      this.#startedAt[index] = now ??= this.#clock.now();
+      this.#startAttempt(index, this.#id(index), false);
     }
     this.#pumping = false;
   }
 
-  #newSlot(index: number): Slot<T> {
-    const ids = this.#ids;
-    return new Slot(index, ids !== undefined ? ids[index]! : String(index), this.#targets[index] as T);
-  }
-
-  #startAttempt(slot: Slot<T>, hedged: boolean): void {
-    const att: Attempt =
-      ++slot.calls === 1 ? slot : new Attempt(slot as Slot<unknown>, slot.id, slot.calls, hedged);
-    slot.live++;
-    if (hedged) (slot.hedges ??= []).push(att);
-    else slot.current = att;
+  #startAttempt(index: number, id: string, hedged: boolean): void {
+    const att = new Attempt(index, id, ++this.#calls[index]!, hedged);
+    this.#live[index]!++;
+    if (hedged) (this.#extraOf(index).hedges ??= []).push(att);
+    else this.#current[index] = att;
     if (this.#onEvent !== undefined) {
-      this.#emit({
-        type: 'attempt',
-        at: this.#clock.now(),
-        id: slot.id,
-        index: slot.index,
-        attempt: att.attempt,
-        hedged,
-      });
+      this.#emit({ type: 'attempt', at: this.#clock.now(), id, index, attempt: att.attempt, hedged });
     }
     let ret: R | PromiseLike<R>;
     try {
-      ret = this.#call(slot.target, att);
+      ret = this.#call(this.#targets[index] as T, att);
     } catch (error) {
       this.#attemptError(att, error);
       return;
@@ -470,29 +473,30 @@ class Engine<T, R> implements FanOutRun<T, R> {
     if (att.done) return;
     const clock = this.#clock;
     if (this.#timeoutMs !== undefined) {
-      const ms = this.#timeoutMs * this.#timeoutFactor ** (slot.round - 1);
+      const round = this.#extra.get(index)?.round ?? 1;
+      const ms = this.#timeoutMs * this.#timeoutFactor ** (round - 1);
       att.timer = clock.setTimer(() => this.#attemptTimeout(att, ms), ms);
     }
-    if (this.#hedgeAfterMs !== undefined && slot.hedgesThisRound < this.#hedgeMax) {
+    if (this.#hedgeAfterMs !== undefined && (this.#extra.get(index)?.hedgesThisRound ?? 0) < this.#hedgeMax) {
       att.hedgeTimer = clock.setTimer(() => this.#launchHedge(att), this.#hedgeAfterMs);
     }
   }
 
   #launchHedge(from: Attempt): void {
     from.hedgeTimer = undefined;
-    const slot = from.slot as Slot<T>;
-    if (slot.settled || from.done || this.#closing) return;
-    slot.hedgesThisRound++;
+    const index = from.index;
+    if (this.#state[index] === SETTLED || from.done || this.#closing) return;
+    this.#extraOf(index).hedgesThisRound++;
     if (this.#onEvent !== undefined) {
       this.#emit({
         type: 'hedge',
         at: this.#clock.now(),
-        id: slot.id,
-        index: slot.index,
-        attempt: slot.calls + 1,
+        id: from.id,
+        index,
+        attempt: this.#calls[index]! + 1,
       });
     }
-    this.#startAttempt(slot, true);
+    this.#startAttempt(index, from.id, true);
   }
 
   #endAttempt(att: Attempt): void {
@@ -506,22 +510,21 @@ class Engine<T, R> implements FanOutRun<T, R> {
       clock.clearTimer(att.hedgeTimer);
       att.hedgeTimer = undefined;
     }
-    att.slot.live--;
+    this.#live[att.index]!--;
   }
 
   #attemptOk(att: Attempt, value: R): void {
     if (att.done) return;
     this.#endAttempt(att);
-    const slot = att.slot as Slot<T>;
-    if (slot.settled) return;
-    this.#settle(slot, 'fulfilled', value, undefined, undefined);
+    if (this.#state[att.index] === SETTLED) return;
+    this.#settle(att.index, att.id, 'fulfilled', value, undefined, undefined);
   }
 
   #attemptError(att: Attempt, error: unknown): void {
     if (att.done) return;
     this.#endAttempt(att);
-    const slot = att.slot as Slot<T>;
-    if (slot.settled) return;
+    const index = att.index;
+    if (this.#state[index] === SETTLED) return;
     let kind: 'rejected' | 'failed';
     try {
       kind = this.#classify(error) === 'rejected' ? 'rejected' : 'failed';
@@ -529,12 +532,10 @@ class Engine<T, R> implements FanOutRun<T, R> {
       kind = 'failed';
     }
     if (kind === 'rejected') {
-      this.#settle(slot, 'rejected', undefined, error, undefined);
+      this.#settle(index, att.id, 'rejected', undefined, error, undefined);
       return;
     }
-    slot.lastError = error;
-    slot.lastKind = 'failed';
-    this.#roundMaybeOver(slot);
+    this.#roundMaybeOver(index, att.id, error, 'failed');
   }
 
   #attemptTimeout(att: Attempt, ms: number): void {
@@ -546,33 +547,36 @@ class Engine<T, R> implements FanOutRun<T, R> {
     let error = this.#timeoutErrors.get(ms);
     if (error === undefined) this.#timeoutErrors.set(ms, (error = new AttemptTimeoutError(ms)));
     att.abort(error);
-    const slot = att.slot as Slot<T>;
-    if (slot.settled) return;
-    slot.lastError = error;
-    slot.lastKind = 'timedOut';
-    this.#roundMaybeOver(slot);
+    if (this.#state[att.index] === SETTLED) return;
+    this.#roundMaybeOver(att.index, att.id, error, 'timedOut');
   }
 
   /** An attempt ended without an answer: wait for a live hedge, retry, or settle. */
-  #roundMaybeOver(slot: Slot<T>): void {
-    if (slot.live > 0 || this.#closing) return;
-    const kind = slot.lastKind;
-    const error = slot.lastError;
-    if (slot.round < this.#retryAttempts) {
+  #roundMaybeOver(index: number, id: string, error: unknown, kind: 'failed' | 'timedOut'): void {
+    if (this.#retryAttempts === 1 && this.#hedgeAfterMs === undefined) {
+      // Fast path: no retry, no hedge.
+      if (kind === 'timedOut') this.#settle(index, id, 'timedOut', undefined, error, 'timeout');
+      else this.#settle(index, id, 'failed', undefined, error, undefined);
+      return;
+    }
+    const x = this.#extraOf(index);
+    x.lastError = error;
+    x.lastKind = kind;
+    if (this.#live[index]! > 0 || this.#closing) return;
+    if (x.round < this.#retryAttempts) {
       let again = true;
       if (this.#retryWhen !== undefined) {
         try {
-          again = this.#retryWhen(error, { attempt: slot.round, kind }) === true;
+          again = this.#retryWhen(error, { attempt: x.round, kind }) === true;
         } catch {
           again = false;
         }
       }
       if (again) {
-        const retry = slot.round;
         let delay = 0;
         if (this.#backoff !== undefined) {
           try {
-            const d = this.#backoff(retry);
+            const d = this.#backoff(x.round);
             delay = Number.isFinite(d) && d > 0 ? d : 0;
           } catch {
             delay = 0;
@@ -582,55 +586,58 @@ class Engine<T, R> implements FanOutRun<T, R> {
           this.#emit({
             type: 'retry',
             at: this.#clock.now(),
-            id: slot.id,
-            index: slot.index,
-            attempt: slot.calls + 1,
+            id,
+            index,
+            attempt: this.#calls[index]! + 1,
             delayMs: delay,
             error,
           });
         }
-        slot.round++;
-        slot.hedgesThisRound = 0;
+        x.round++;
+        x.hedgesThisRound = 0;
         if (delay > 0) {
-          slot.retryTimer = this.#clock.setTimer(() => {
-            slot.retryTimer = undefined;
-            if (!slot.settled && !this.#closing) this.#startAttempt(slot, false);
+          x.retryTimer = this.#clock.setTimer(() => {
+            x.retryTimer = undefined;
+            if (this.#state[index] !== SETTLED && !this.#closing) this.#startAttempt(index, id, false);
           }, delay);
         } else {
-          this.#startAttempt(slot, false);
+          this.#startAttempt(index, id, false);
         }
         return;
       }
     }
-    if (kind === 'timedOut') this.#settle(slot, 'timedOut', undefined, error, 'timeout');
-    else this.#settle(slot, 'failed', undefined, error, undefined);
+    if (kind === 'timedOut') this.#settle(index, id, 'timedOut', undefined, error, 'timeout');
+    else this.#settle(index, id, 'failed', undefined, error, undefined);
   }
 
   // ---- settlement ----------------------------------------------------------------------------
 
   #settle(
-    slot: Slot<T>,
+    index: number,
+    id: string,
     status: OutcomeStatus,
     value: R | undefined,
     error: unknown,
     reason: string | undefined,
   ): void {
-    slot.settled = true;
+    const wasRunning = this.#state[index] === RUNNING;
+    this.#state[index] = SETTLED;
     const clock = this.#clock;
-    if (slot.retryTimer !== undefined) {
-      clock.clearTimer(slot.retryTimer);
-      slot.retryTimer = undefined;
+    const x = this.#extra.size > 0 ? this.#extra.get(index) : undefined;
+    if (x?.retryTimer !== undefined) {
+      clock.clearTimer(x.retryTimer);
+      x.retryTimer = undefined;
     }
-    if (slot.live > 0) {
+    if (this.#live[index]! > 0) {
       // Abort whatever is still running for this target: losers of a hedge race, or everything on cancel/deadline.
       const why = status === 'fulfilled' || status === 'rejected' ? new CancelledError('hedge-lost') : error;
-      const cur = slot.current;
+      const cur = this.#current[index];
       if (cur !== undefined && !cur.done) {
         this.#endAttempt(cur);
         cur.abort(why);
       }
-      if (slot.hedges !== undefined) {
-        for (const h of slot.hedges) {
+      if (x?.hedges !== undefined) {
+        for (const h of x.hedges) {
           if (!h.done) {
             this.#endAttempt(h);
             h.abort(why);
@@ -638,38 +645,31 @@ class Engine<T, R> implements FanOutRun<T, R> {
         }
       }
     }
-    if (slot.running) {
-      slot.running = false;
-      this.#running--;
-      const live = this.#liveSlots;
-      const last = live.pop()!;
-      if (last !== slot) {
-        live[slot.liveAt] = last;
-        last.liveAt = slot.liveAt;
-      }
-    }
+    this.#current[index] = undefined;
+    if (wasRunning) this.#running--;
     const settledAt = clock.now();
-    const startedAt = slot.startedAt;
+    const started = this.#startedAt[index]!;
+    const startedAt = Number.isNaN(started) ? undefined : started;
     // One hidden class for every outcome (cheaper than per-status literals with spreads).
     const outcome = new OutcomeRecord<T, R>(
       status,
-      slot.id,
-      slot.index,
-      slot.target,
+      id,
+      index,
+      this.#targets[index] as T,
       startedAt,
       settledAt,
       startedAt === undefined ? 0 : settledAt - startedAt,
-      slot.calls,
+      this.#calls[index]!,
       value,
       error,
       reason,
     ) as unknown as Outcome<T, R>;
-    this.#outcomes[slot.index] = outcome;
-    this.#order.push(slot.index);
+    this.#outcomes[index] = outcome;
+    this.#order.push(index);
     this.#counts[status]++;
     this.#settledCount++;
     if (this.#onEvent !== undefined) {
-      this.#emit({ type: 'settled', at: settledAt, id: slot.id, index: slot.index, outcome });
+      this.#emit({ type: 'settled', at: settledAt, id, index, outcome });
     }
     if (this.#waiters.length > 0) {
       const waiters = this.#waiters;
@@ -718,14 +718,16 @@ class Engine<T, R> implements FanOutRun<T, R> {
     if (this.#closing || this.#finished) return;
     this.#closing = true;
     const error = new CancelledError(reason, cause);
-    this.#endAllPending((slot) => this.#settle(slot, 'cancelled', undefined, error, reason));
+    this.#endAllPending((index) =>
+      this.#settle(index, this.#id(index), 'cancelled', undefined, error, reason),
+    );
   }
 
-  /** Settle every unsettled target, in target order: the running ones, then those never started. */
-  #endAllPending(end: (slot: Slot<T>) => void): void {
-    const running = [...this.#liveSlots].sort((a, b) => a.index - b.index);
-    for (const slot of running) if (!slot.settled) end(slot);
-    while (this.#next < this.#n) end(this.#newSlot(this.#next++));
+  /** Settle every unsettled target, in target order (running and never started alike). */
+  #endAllPending(end: (index: number) => void): void {
+    const state = this.#state;
+    for (let i = 0; i < this.#n; i++) if (state[i] !== SETTLED) end(i);
+    this.#next = this.#n;
   }
 
   #onDeadline(): void {
@@ -735,7 +737,9 @@ class Engine<T, R> implements FanOutRun<T, R> {
     const deadlineMs = this.#deadlineMs!;
     this.#emit({ type: 'deadline', at: this.#clock.now(), pending: this.#n - this.#settledCount });
     const error = new DeadlineExceededError(deadlineMs);
-    this.#endAllPending((slot) => this.#settle(slot, 'timedOut', undefined, error, 'deadline'));
+    this.#endAllPending((index) =>
+      this.#settle(index, this.#id(index), 'timedOut', undefined, error, 'deadline'),
+    );
   }
 
   #finish(): void {
