@@ -95,7 +95,7 @@ interface Extra {
   lastKind: 'failed' | 'timedOut';
 }
 
-const QUEUED = 0;
+// State 0 = queued (the zero-filled initial value).
 const RUNNING = 1;
 const SETTLED = 2;
 
