@@ -8,7 +8,7 @@
  * call order by a per-uid lock, so interleaved creates/deletes never leave the local metadata and
  * the server disagreeing; signs never take the lock, so a slow key never delays another key.
  */
-import { fanOut, type Clock } from '@fanout/core';
+import { fanOut, type Clock, type FanOutEvent } from '@fanout/core';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -67,6 +67,8 @@ export interface CreateBatchOptions {
   /** Creates in flight at most (integer ≥ 1). Default: all at once. */
   concurrency?: number;
   signal?: AbortSignal;
+  /** Progress: the fan-out's events (target = uid, index = position), synchronous, clock time in ms. Must not throw. */
+  onEvent?: (event: FanOutEvent<string, KeyRecord>) => void;
 }
 
 /** One item of a batch create. */
@@ -74,6 +76,10 @@ export interface CreateBatchItem {
   readonly uid: string;
   readonly key: KeyRecord | undefined;
   readonly error: unknown;
+  /** Clock time the item settled, ms. */
+  readonly settledAt: number;
+  /** Time from its request's start to its settlement, ms (0 when it never started). */
+  readonly durationMs: number;
 }
 
 /** Result of {@link BaoKeyring.createBatch}: index i is `${prefix}-${i + 1}`. */
@@ -98,6 +104,10 @@ export interface SignResult {
   readonly signature: Uint8Array | undefined;
   readonly publicKey: Uint8Array | undefined;
   readonly error: unknown;
+  /** Clock time the item settled, ms. */
+  readonly settledAt: number;
+  /** Time from its request's start to its settlement, ms (0 when it never started). */
+  readonly durationMs: number;
 }
 
 /** Options of {@link BaoKeyring.signBatch}. */
@@ -105,6 +115,8 @@ export interface SignBatchOptions {
   /** Signs in flight at most (integer ≥ 1). Default: all at once. */
   concurrency?: number;
   signal?: AbortSignal;
+  /** Progress: the fan-out's events (target = the request, index = its position), synchronous, clock time in ms. Must not throw. */
+  onEvent?: (event: FanOutEvent<SignRequest, SignOutput>) => void;
 }
 
 const MAX_BATCH = 100;
@@ -394,14 +406,16 @@ export class BaoKeyring {
         classify: classifyBaoError,
         ...(concurrency === undefined ? {} : { concurrency }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
       },
     );
     const result = await run;
-    const items: CreateBatchItem[] = result.outcomes.map((o) =>
-      o.status === 'fulfilled'
-        ? { uid: o.id, key: o.value, error: undefined }
-        : { uid: o.id, key: undefined, error: o.error },
-    );
+    const items: CreateBatchItem[] = result.outcomes.map((o) => {
+      const when = { settledAt: o.settledAt, durationMs: o.durationMs };
+      return o.status === 'fulfilled'
+        ? { uid: o.id, key: o.value, error: undefined, ...when }
+        : { uid: o.id, key: undefined, error: o.error, ...when };
+    });
     const batch: CreateBatchResult = {
       items,
       keys: items.map((i) => i.key),
@@ -439,13 +453,21 @@ export class BaoKeyring {
       classify: classifyBaoError,
       ...(concurrency === undefined ? {} : { concurrency }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     });
     const result = await run;
-    return result.outcomes.map((o) =>
-      o.status === 'fulfilled'
-        ? { uid: o.target.uid, signature: o.value.signature, publicKey: o.value.publicKey, error: undefined }
-        : { uid: o.target.uid, signature: undefined, publicKey: undefined, error: o.error },
-    );
+    return result.outcomes.map((o) => {
+      const when = { settledAt: o.settledAt, durationMs: o.durationMs };
+      return o.status === 'fulfilled'
+        ? {
+            uid: o.target.uid,
+            signature: o.value.signature,
+            publicKey: o.value.publicKey,
+            error: undefined,
+            ...when,
+          }
+        : { uid: o.target.uid, signature: undefined, publicKey: undefined, error: o.error, ...when };
+    });
   }
 }
 

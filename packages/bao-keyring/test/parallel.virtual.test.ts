@@ -134,4 +134,33 @@ describe('seed 001 timing criteria (virtual time)', () => {
     expect(results.map((r) => r.error === undefined)).toEqual([true, false, true, true]);
     expect(sim.counters().inFlight).toBe(0);
   });
+
+  it('reports progress events and per-item timings (settledAt, durationMs) in clock time', async () => {
+    const { keyring, sim, clock } = await withWorkers();
+    sim.setFaults(ruleFaults(workers.map((uid, i) => ({ match: { key: uid }, latencyMs: 10 * (i + 1) }))));
+    const events: string[] = [];
+    const t0 = clock.now();
+    const results = await keyring.signBatch(
+      workers.map((uid) => ({ uid, msg: utf8ToBytes('x') })),
+      { onEvent: (e) => events.push(e.type === 'settled' ? `settled ${e.index}@${e.at - t0}` : e.type) },
+    );
+    expect(results.map((r) => r.durationMs)).toEqual([10, 20, 30, 40]);
+    expect(results.map((r) => r.settledAt - t0)).toEqual([10, 20, 30, 40]);
+    expect(events.filter((e) => e.startsWith('settled'))).toEqual([
+      'settled 0@10',
+      'settled 1@20',
+      'settled 2@30',
+      'settled 3@40',
+    ]);
+    expect(events[0]).toBe('started');
+    expect(events.at(-1)).toBe('done');
+    const created: number[] = [];
+    const batch = await keyring.createBatch({
+      prefix: 'ev',
+      count: 3,
+      onEvent: (e) => void (e.type === 'settled' && created.push(e.index)),
+    });
+    expect(created.sort()).toEqual([0, 1, 2]);
+    expect(batch.items.every((i) => i.durationMs === 0 && i.key !== undefined)).toBe(true);
+  });
 });

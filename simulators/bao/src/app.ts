@@ -17,6 +17,7 @@ import {
   compressedPublicKey,
   cosmosAddress,
   ethAddress,
+  forgeSignature,
   generatePrivateKey,
   hashInput,
   isValidPrivateKey,
@@ -32,6 +33,7 @@ import {
   type BaoFaultHooks,
   type BaoRequestInfo,
   type BaoRoute,
+  type ForgeKind,
 } from './faults.js';
 import { seededRng, type Rng } from './rng.js';
 import { KeyStore, type KeyEntry } from './store.js';
@@ -109,6 +111,21 @@ export interface BaoSimulator {
   setInitialized(initialized: boolean): void;
   /** Key names in `namespace` ('' = root), sorted (inspection for tests). */
   keyNames(namespace?: string): string[];
+  /**
+   * Public facts of every key in `namespace` ('' = root), sorted by name: what a scenario oracle
+   * compares the client's view with. Bypasses the network, hooks, auth and counters; never includes
+   * private keys.
+   */
+  keyInfo(namespace?: string): BaoPublicKeyInfo[];
+}
+
+/** Public facts of one stored key (see {@link BaoSimulator.keyInfo}). */
+export interface BaoPublicKeyInfo {
+  readonly name: string;
+  /** 33-byte compressed public key (a copy). */
+  readonly publicKey: Uint8Array;
+  readonly exportable: boolean;
+  readonly imported: boolean;
 }
 
 /** Key names the plugin routes accept: framework.GenericNameRegex, `\w(([\w-.@]+)?\w)?`. */
@@ -334,7 +351,13 @@ export function createBaoApp(options: BaoAppOptions = {}): BaoSimulator {
     return parsed.data as z.output<S>;
   }
 
-  const applyAction = (c: Context, action: BaoFaultAction): Response | Promise<never> => {
+  /** Sign requests whose answer a `forgeSignature` fault falsifies. */
+  const forged = new WeakMap<Request, ForgeKind>();
+
+  const applyAction = (
+    c: Context,
+    action: Exclude<BaoFaultAction, { type: 'dropReply' | 'forgeSignature' }>,
+  ): Response | Promise<never> => {
     counts.faults++;
     switch (action.type) {
       case 'error':
@@ -394,8 +417,21 @@ export function createBaoApp(options: BaoAppOptions = {}): BaoSimulator {
       }
       const latency = decision?.latencyMs ?? 0;
       if (latency > 0) await clock.sleep(latency, c.req.raw.signal);
-      if (decision?.action !== undefined) {
-        c.res = await applyAction(c, decision.action);
+      const action = decision?.action;
+      if (action?.type === 'dropReply') {
+        // Handle for real (state changes stick), then lose the answer.
+        counts.faults++;
+        await next();
+        options.onConnectionReset?.(c.env);
+        throw new BaoConnectionResetError(c.req.path);
+      }
+      if (action?.type === 'forgeSignature') {
+        if (route === 'sign') {
+          counts.faults++;
+          forged.set(c.req.raw, action.how);
+        }
+      } else if (action !== undefined) {
+        c.res = await applyAction(c, action);
         answered = true;
         return;
       }
@@ -532,10 +568,17 @@ export function createBaoApp(options: BaoAppOptions = {}): BaoSimulator {
     const format = b.output_format === undefined || b.output_format === '' ? 'cosmos' : b.output_format;
     if (format !== 'cosmos' && format !== 'der') fail(400, `unsupported output format: ${format}`);
     const entry = existing(c, name);
-    const signature = signDigest(entry.privateKey, digest, format as OutputFormat);
+    const how = forged.get(c.req.raw);
+    const { signature, publicKey } =
+      how === undefined
+        ? {
+            signature: signDigest(entry.privateKey, digest, format as OutputFormat),
+            publicKey: entry.publicKey,
+          }
+        : forgeSignature(entry.privateKey, digest, format as OutputFormat, how);
     return envelope(c, {
       signature: toBase64(signature),
-      public_key: bytesToHex(entry.publicKey),
+      public_key: bytesToHex(publicKey),
       key_version: 1,
     });
   });
@@ -598,5 +641,12 @@ export function createBaoApp(options: BaoAppOptions = {}): BaoSimulator {
       initialized = v;
     },
     keyNames: (namespace = '') => store.list(namespace).map((e) => e.name),
+    keyInfo: (namespace = '') =>
+      store.list(namespace).map((e) => ({
+        name: e.name,
+        publicKey: new Uint8Array(e.publicKey),
+        exportable: e.exportable,
+        imported: e.imported,
+      })),
   };
 }

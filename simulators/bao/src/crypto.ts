@@ -9,7 +9,8 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { ForgeKind } from './faults.js';
 import { drawBytes, type Rng } from './rng.js';
 
 /** Hash algorithms accepted by the sign path (`hash_algorithm`). */
@@ -63,4 +64,69 @@ export function hashInput(input: Uint8Array, algorithm: HashAlgorithm): Uint8Arr
 export function signDigest(sk: Uint8Array, digest: Uint8Array, format: OutputFormat): Uint8Array {
   const compact = secp256k1.sign(digest, sk, { prehash: false, lowS: true });
   return format === 'cosmos' ? compact : secp256k1.Signature.fromBytes(compact, 'compact').toBytes('der');
+}
+
+/** The simulator's fixed "forger" key (a valid scalar derived from a constant label), for forged answers. */
+export const FORGER_PRIVATE_KEY: Uint8Array = secp256k1.utils.randomSecretKey(
+  concatBytes(
+    sha256(utf8ToBytes('fanout/sim-bao/forger/1')),
+    sha256(utf8ToBytes('fanout/sim-bao/forger/2')),
+  ).slice(0, 48),
+);
+
+/** Compressed public key of {@link FORGER_PRIVATE_KEY}. */
+export const FORGER_PUBLIC_KEY: Uint8Array = compressedPublicKey(FORGER_PRIVATE_KEY);
+
+/**
+ * A falsified sign answer (the `forgeSignature` fault; see faults.ts {@link ForgeKind}).
+ * @param sk the requested key's private key; @param digest the 32-byte digest it was asked to sign.
+ * @returns the signature bytes to send (`format` applied where the forgery is a well-formed
+ *   signature) and the public key to report.
+ */
+export function forgeSignature(
+  sk: Uint8Array,
+  digest: Uint8Array,
+  format: OutputFormat,
+  how: ForgeKind,
+): { signature: Uint8Array; publicKey: Uint8Array } {
+  const publicKey = compressedPublicKey(sk);
+  const encode = (compact: Uint8Array): Uint8Array =>
+    format === 'cosmos' ? compact : secp256k1.Signature.fromBytes(compact, 'compact').toBytes('der');
+  switch (how) {
+    case 'otherKey':
+      return { signature: signDigest(FORGER_PRIVATE_KEY, digest, format), publicKey };
+    case 'otherMessage': {
+      const other = sha256(concatBytes(digest, new Uint8Array([1])));
+      return { signature: signDigest(sk, other, format), publicKey };
+    }
+    case 'highS': {
+      const sig = secp256k1.Signature.fromBytes(signDigest(sk, digest, 'cosmos'), 'compact');
+      const high = new secp256k1.Signature(sig.r, secp256k1.Point.Fn.ORDER - sig.s).toBytes('compact');
+      return { signature: encode(high), publicKey };
+    }
+    case 'zero':
+      return { signature: new Uint8Array(64), publicKey };
+    case 'short':
+      return { signature: signDigest(sk, digest, 'cosmos').slice(0, 63), publicKey };
+    case 'wrongPublicKey':
+      return { signature: signDigest(sk, digest, format), publicKey: FORGER_PUBLIC_KEY };
+  }
+}
+
+/**
+ * Verify a Cosmos-format signature (64-byte R‖S, low-S required) of a 32-byte digest against a
+ * compressed public key. Never throws: malformed input is simply not a valid signature. Scenario
+ * oracles use it to check signatures independently of the client under test.
+ */
+export function verifyCosmosSignature(
+  publicKey: Uint8Array,
+  digest: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (signature.length !== 64 || digest.length !== 32) return false;
+  try {
+    return secp256k1.verify(signature, digest, publicKey, { prehash: false, lowS: true, format: 'compact' });
+  } catch {
+    return false;
+  }
 }

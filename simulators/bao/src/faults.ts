@@ -60,7 +60,39 @@ export type BaoFaultAction =
   /** Drop the connection: the fetch handler rejects with {@link BaoConnectionResetError} (live: the socket is reset). */
   | { readonly type: 'reset' }
   /** Never answer: the request stays pending until its AbortSignal aborts (then rejects with the signal's reason). */
-  | { readonly type: 'hang' };
+  | { readonly type: 'hang' }
+  /**
+   * Reply lost: the request is handled normally (a create really creates the key) and then the
+   * connection drops, so the client cannot know the outcome (rejects like `reset`; live: TCP RST).
+   */
+  | { readonly type: 'dropReply' }
+  /**
+   * A lying server, for sign requests only (other routes are served normally): the request is
+   * handled, then the answer is falsified as `how` says (see {@link ForgeKind}). Used to check that a
+   * client never hands out a signature it did not verify.
+   */
+  | { readonly type: 'forgeSignature'; readonly how: ForgeKind };
+
+/**
+ * How a `forgeSignature` fault falsifies a sign answer:
+ * - `otherKey`: a valid low-S signature of the same digest by another key (the simulator's fixed "forger" key);
+ * - `otherMessage`: a valid signature by the right key, of another digest;
+ * - `highS`: the right signature in its high-S form (s' = n − s), which Cosmos rejects;
+ * - `zero`: 64 zero bytes;
+ * - `short`: the right signature without its last byte (63 bytes);
+ * - `wrongPublicKey`: the right signature, but `public_key` names the forger's key.
+ */
+export type ForgeKind = 'otherKey' | 'otherMessage' | 'highS' | 'zero' | 'short' | 'wrongPublicKey';
+
+/** Every {@link ForgeKind}. */
+export const FORGE_KINDS: readonly ForgeKind[] = [
+  'otherKey',
+  'otherMessage',
+  'highS',
+  'zero',
+  'short',
+  'wrongPublicKey',
+];
 
 /** The hooks' answer for one request. Both fields optional; `{}` means "no fault". */
 export interface BaoFaultDecision {
@@ -102,6 +134,11 @@ export interface BaoFaultRule {
   readonly window?: { readonly fromMs?: number; readonly toMs?: number };
   /** Apply to the first `times` matching requests only (≥ 1). Default: unlimited. */
   readonly times?: number;
+  /**
+   * Chance (0..1) that the rule applies to a matching request; one draw from `options.random` per
+   * matching request (error rates). Default 1 (no draw). A rule whose draw misses counts no hit.
+   */
+  readonly probability?: number;
   /** Extra latency, ms. Latencies of every matching rule add up. */
   readonly latencyMs?: number;
   /** Fault action. The first matching rule with an action wins. */
@@ -136,15 +173,26 @@ function keyMatches(want: string | RegExp | undefined, key: string | undefined):
   return typeof want === 'string' ? want === key : want.test(key);
 }
 
+/** Options of {@link ruleFaults}. */
+export interface RuleFaultOptions {
+  /**
+   * Uniform float source in [0, 1) for rules with a `probability` (a seeded stream, e.g.
+   * `() => createRng(seed).fork('bao-faults').float()` from @fanout/sim). Required when any rule has
+   * a probability below 1.
+   */
+  readonly random?: () => number;
+}
+
 /**
  * Build fault hooks from declarative rules, e.g. per-key latency
  * `[{ match: { key: 'worker-1' }, latencyMs: 500 }, { latencyMs: 50 }]` (worker-1 takes 550 ms,
  * all others 50 ms), a sealed window `[{ window: { fromMs: 100, toMs: 200 }, action: { type: 'sealed' } }]`,
  * or a one-off reset `[{ match: { route: 'sign' }, times: 1, action: { type: 'reset' } }]`.
- * @throws BaoFaultRuleError for a negative/non-finite latency, `times` not an integer ≥ 1, or an
- *   error action whose status is not 200-599.
+ * @throws BaoFaultRuleError for a negative/non-finite latency, `times` not an integer ≥ 1, an
+ *   error action whose status is not 200-599, a `probability` outside 0..1, a probability below 1
+ *   without `options.random`, or an unknown forge kind.
  */
-export function ruleFaults(rules: readonly BaoFaultRule[]): RuleFaultHooks {
+export function ruleFaults(rules: readonly BaoFaultRule[], options: RuleFaultOptions = {}): RuleFaultHooks {
   rules.forEach((rule, i) => {
     if (rule.latencyMs !== undefined && !(Number.isFinite(rule.latencyMs) && rule.latencyMs >= 0)) {
       throw new BaoFaultRuleError(
@@ -162,6 +210,19 @@ export function ruleFaults(rules: readonly BaoFaultRule[]): RuleFaultHooks {
         `must be an HTTP status 200-599, got ${a.status}`,
       );
     }
+    if (a?.type === 'forgeSignature' && !FORGE_KINDS.includes(a.how)) {
+      throw new BaoFaultRuleError(
+        `rules[${i}].action.how`,
+        `must be one of ${FORGE_KINDS.join(', ')}, got ${String(a.how)}`,
+      );
+    }
+    const p = rule.probability;
+    if (p !== undefined && !(typeof p === 'number' && p >= 0 && p <= 1)) {
+      throw new BaoFaultRuleError(`rules[${i}].probability`, `must be a number in 0..1, got ${String(p)}`);
+    }
+    if (p !== undefined && p < 1 && options.random === undefined) {
+      throw new BaoFaultRuleError(`rules[${i}].probability`, 'a probability below 1 needs options.random');
+    }
   });
   const hits = rules.map(() => 0);
   return {
@@ -176,6 +237,8 @@ export function ruleFaults(rules: readonly BaoFaultRule[]): RuleFaultHooks {
         if (rule.window?.fromMs !== undefined && info.at < rule.window.fromMs) return;
         if (rule.window?.toMs !== undefined && info.at >= rule.window.toMs) return;
         if (rule.times !== undefined && hits[i]! >= rule.times) return;
+        if (rule.probability !== undefined && rule.probability < 1 && !(options.random!() < rule.probability))
+          return;
         hits[i]!++;
         latencyMs += rule.latencyMs ?? 0;
         if (action === undefined && rule.action !== undefined) action = rule.action;

@@ -1,7 +1,12 @@
 /**
  * Live tier: the Bao simulator served over real HTTP on 127.0.0.1 with @hono/node-server.
- * Runs on wall time (realClock) unless a clock is passed. A `reset` fault resets the TCP socket
- * (RST) so clients see a genuine connection reset.
+ * Runs on wall time (realClock) unless a clock is passed. A `reset` or `dropReply` fault resets
+ * the TCP socket (RST) so clients see a genuine connection reset.
+ *
+ * An optional sim-kit fault plan is applied at the socket edge exactly as in the simulated
+ * network (same `serveHttpWithFaults`): black holes hold the connection open until the client
+ * gives up, lost replies and crashes drop the socket, forced statuses answer without the app.
+ * The simulator's own hooks (`faults`) apply behind the plan, as in simulation.
  *
  * Limitation: Node's HTTP parser rejects the non-standard `LIST` method with a bare 400 before
  * the app sees it, so over real sockets list keys with `GET …/keys?list=true` (which is what the
@@ -10,12 +15,31 @@
 import { serve } from '@hono/node-server';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { realClock } from '@fanout/core';
+import {
+  FaultInjector,
+  createRng,
+  serveHttpWithFaults,
+  type FaultPlan,
+  type NetworkStats,
+  type Rng as SimRng,
+  type TraceSink,
+} from '@fanout/sim';
 import { createBaoApp, type BaoAppOptions, type BaoSimulator } from '../app.js';
+import { BAO_TARGET } from '../network.js';
 
-/** Options of {@link startBaoServer}: the app's options plus the port. */
+/** Options of {@link startBaoServer}: the app's options plus the port and an optional edge fault plan. */
 export interface BaoServerOptions extends BaoAppOptions {
   /** TCP port on 127.0.0.1; 0 (default) picks a free ephemeral port. */
   port?: number;
+  /** Sim-kit fault plan applied at the socket edge (rules name target {@link target}). Default: none. */
+  plan?: FaultPlan;
+  /** Root stream for the plan's draws (forks "faults:<target>"). Default `createRng(0)`. */
+  planRng?: SimRng;
+  /** Target id of this server in the plan. Default 'bao'. */
+  target?: string;
+  /** Where the edge records send/deliver/fault/reply events (wall-time ms since start). */
+  trace?: TraceSink;
 }
 
 /** A running live simulator. */
@@ -25,6 +49,8 @@ export interface BaoServerHandle {
   readonly port: number;
   /** The simulator behind the socket (counters, faults, switches). */
   readonly sim: BaoSimulator;
+  /** Counters of the plan edge (sent, delivered, dropped, replies). */
+  readonly stats: NetworkStats;
   /** Stop listening and drop open connections. Resolves once the server is closed. */
   close(): Promise<void>;
 }
@@ -37,22 +63,67 @@ function resetSocket(env: unknown): void {
   else socket.destroy();
 }
 
+/** True when the plan does anything at all (an empty plan skips the edge entirely). */
+function planActive(plan: FaultPlan | undefined): plan is FaultPlan {
+  return (
+    plan !== undefined &&
+    (plan.rules.length > 0 ||
+      plan.latency.default !== undefined ||
+      Object.keys(plan.latency.perTarget).length > 0)
+  );
+}
+
 /**
  * Start the simulator on 127.0.0.1.
- * @returns once listening: `{url, port, sim, close()}`.
+ * @returns once listening: `{url, port, sim, stats, close()}`.
  * @throws (rejects with) the listen error, e.g. EADDRINUSE for a taken fixed port.
  */
 export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServerHandle> {
-  const { port = 0, ...appOptions } = options;
+  const { port = 0, plan, planRng, target = BAO_TARGET, trace, ...appOptions } = options;
+  const clock = appOptions.clock ?? realClock;
   const sim = createBaoApp({
     ...appOptions,
+    clock,
     onConnectionReset: (env) => {
       resetSocket(env);
       appOptions.onConnectionReset?.(env);
     },
   });
+  const stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, replies: 0 };
+  const t0 = clock.now();
+  const injector = planActive(plan) ? new FaultInjector(plan, planRng ?? createRng(0)) : undefined;
+  const fetch = async (request: Request, env: { incoming: IncomingMessage }): Promise<Response> => {
+    stats.sent++;
+    if (injector === undefined) {
+      stats.delivered++;
+      return sim.app.fetch(request, env);
+    }
+    const out = await serveHttpWithFaults({
+      clock,
+      injector,
+      target,
+      handler: (inner) => sim.app.fetch(inner, env),
+      request,
+      signal: request.signal,
+      t: clock.now() - t0,
+      elapsed: () => clock.now() - t0,
+      record: (kind, fields) => trace?.record({ t: clock.now() - t0, kind, ...fields }),
+      stats,
+    });
+    if (out instanceof Response) return out;
+    if (out.kind === 'blackhole') {
+      // Hold the connection open until the client gives up.
+      await new Promise<void>((resolve) => {
+        if (env.incoming.socket.destroyed) resolve();
+        else env.incoming.socket.once('close', () => resolve());
+      });
+    } else {
+      resetSocket(env);
+    }
+    return new Response(null, { status: 500 });
+  };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: sim.app.fetch, port, hostname: '127.0.0.1' });
+    const server = serve({ fetch: fetch as never, port, hostname: '127.0.0.1' });
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
@@ -61,6 +132,7 @@ export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServe
         url: `http://127.0.0.1:${actual}`,
         port: actual,
         sim,
+        stats,
         close: () =>
           new Promise<void>((done, fail) => {
             const s = server as typeof server & { closeAllConnections?: () => void };
