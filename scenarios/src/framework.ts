@@ -56,6 +56,11 @@ export interface Scenario {
   readonly modes: readonly Mode[];
   /** Default options; the CLI merges user options over them. */
   readonly defaults: Readonly<Record<string, unknown>>;
+  /**
+   * Runs per mode when the user gives no `--runs` (default 100 in sim, 3 live). Scenarios whose runs
+   * are CPU-heavy (real signatures, DKG) set fewer so the main job stays around a minute.
+   */
+  readonly defaultRuns?: { readonly sim?: number; readonly live?: number };
   run(ctx: ScenarioContext): Promise<ScenarioResult>;
 }
 

@@ -24,8 +24,8 @@ const GLYPH: Record<Cell, string> = {
  * `interactive` false → plain lines, one per settled target.
  */
 export class TargetBoard {
-  readonly #cells: Cell[];
-  readonly #labels: string[];
+  #cells: Cell[];
+  #labels: string[];
   readonly #interactive: boolean;
   readonly #write: (line: string) => void;
   #title = '';
@@ -47,8 +47,16 @@ export class TargetBoard {
     if (!this.#interactive) this.#write(`${title}`);
   }
 
-  /** Feed a fan-out event whose target index is the board position. */
-  event(e: FanOutEvent<number, unknown>, nowMs: number): void {
+  /**
+   * Feed a fan-out event whose target index is the board position. A `started` event for a fan-out
+   * of a different size resizes the board (labels become the target indexes); settled lines name the
+   * outcome's id, so one board serves scenarios of any system.
+   */
+  event(e: FanOutEvent<unknown, unknown>, nowMs: number): void {
+    if (e.type === 'started' && e.total !== this.#cells.length) {
+      this.#cells = Array.from({ length: e.total }, () => 'idle');
+      this.#labels = Array.from({ length: e.total }, (_, i) => String(i));
+    }
     if (e.type === 'attempt') this.#cells[e.index] = 'waiting';
     else if (e.type === 'settled') {
       const s = e.outcome.status;
@@ -56,7 +64,7 @@ export class TargetBoard {
       if (!this.#interactive) {
         const why =
           'error' in e.outcome && e.outcome.error instanceof Error ? ` (${e.outcome.error.message})` : '';
-        this.#write(`  ${this.#labels[e.index]} ${s} at ${e.at.toFixed(1)} ms${why}`);
+        this.#write(`  ${e.id} ${s} at ${e.at.toFixed(1)} ms${why}`);
       }
     } else if (e.type === 'quorum-met' && !this.#interactive)
       this.#write(`  quorum met at ${e.at.toFixed(1)} ms`);

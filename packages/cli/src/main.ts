@@ -58,10 +58,12 @@ interface RunFlags {
 
 async function run(names: string[], flags: RunFlags): Promise<number> {
   const list = pickScenarios(names).filter((s) => s.modes.includes(flags.mode));
-  const runs = flags.runs ?? (flags.mode === 'sim' ? 100 : 3);
+  const runsOf = (s: Scenario): number =>
+    flags.runs ?? s.defaultRuns?.[flags.mode] ?? (flags.mode === 'sim' ? 100 : 3);
+  const counts = [...new Set(list.map(runsOf))].sort((a, b) => b - a);
   console.log(
-    `${pc.bold('fanout run')}: ${list.length} scenario(s), mode ${flags.mode}, seeds ${flags.seed}..${flags.seed + runs - 1}, ${runs} run(s) each` +
-      (flags.mode === 'sim' ? ' (virtual time, deterministic)' : ' (real UDP on 127.0.0.1, wall time)'),
+    `${pc.bold('fanout run')}: ${list.length} scenario(s), mode ${flags.mode}, seeds from ${flags.seed}, ${counts.join('/')} run(s) each` +
+      (flags.mode === 'sim' ? ' (virtual time, deterministic)' : ' (real sockets on 127.0.0.1, wall time)'),
   );
   const board = new TargetBoard(
     Array.from({ length: RAIDA_COUNT }, (_, i) => String(i)),
@@ -72,6 +74,7 @@ async function run(names: string[], flags: RunFlags): Promise<number> {
   );
   const reports: RunManyReport[] = [];
   for (const scenario of list) {
+    const runs = runsOf(scenario);
     let done = 0;
     const report = await runMany(scenario, {
       mode: flags.mode,
@@ -179,7 +182,7 @@ function printSummary(reports: readonly RunManyReport[], mode: Mode): void {
   console.log(`\n${table.toString()}`);
   console.log(
     pc.dim(
-      `latencies: the client's decision time per run, ${mode === 'sim' ? 'virtual ms' : 'wall ms'}; speedup: the same requests one RAIDA at a time, in virtual time`,
+      `latencies: the client's decision time per run, ${mode === 'sim' ? 'virtual ms' : 'wall ms'}; speedup: the same requests one target at a time (sequential), same clock`,
     ),
   );
 }

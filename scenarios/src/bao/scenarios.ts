@@ -189,6 +189,7 @@ export function checkFastKeysNotDelayed(
 
 export const baoNoHol: Scenario = {
   name: 'bao.no-hol',
+  defaultRuns: { sim: 20 },
   title:
     'one key at 500 ms never delays the keys at 50 ms; signBatch results keyed to requests (live: seed 001 shape, 4 workers)',
   guarantees: ['fast-keys-not-delayed', 'results-keyed-to-requests', 'every-signature-verifies'],
@@ -263,6 +264,7 @@ export function workerTx(worker: string, seq: number): Uint8Array {
 
 export const baoParallelWorkers: Scenario = {
   name: 'bao.parallel-workers',
+  defaultRuns: { sim: 20 },
   title:
     'Celestia parallel workers: N accounts sign their own sequences concurrently (40 signs over 4 workers at 50 ms ≈ 500 ms)',
   guarantees: ['workers-never-block-each-other', 'server-saw-parallel-workers', 'every-signature-verifies'],
@@ -517,6 +519,7 @@ export async function runCreateBatchCheck(
 
 export const baoCreateBatchFaults: Scenario = {
   name: 'bao.create-batch-faults',
+  defaultRuns: { sim: 20 },
   title:
     'createBatch under injected failures: exactly the failed names reported; reruns never duplicate or overwrite',
   guarantees: [
@@ -737,6 +740,7 @@ export async function runAuthCheck(
 
 export const baoAuth: Scenario = {
   name: 'bao.auth',
+  defaultRuns: { sim: 20 },
   title: 'without a valid token nothing is created, signed or revealed',
   guarantees: [
     'every-attempt-refused',
@@ -887,6 +891,7 @@ export async function runSignatureCheck(
 
 export const baoSignatures: Scenario = {
   name: 'bao.signatures',
+  defaultRuns: { sim: 20 },
   title:
     'every signature verifies; none verifies for another key or message; forged answers are never handed out',
   guarantees: [
