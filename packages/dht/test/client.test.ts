@@ -4,13 +4,19 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha3_512 } from '@noble/hashes/sha3.js';
 import { describe, expect, test } from 'vitest';
 import {
-  OutboxRetriever,
+  EmptyOutboxCache,
+  classifyOutbox,
+  encodeOutbox,
+  inflightLookups,
+  memoizedVerifier,
   outboxInfoHash,
   queueMessage,
-  retrieveOutboxes,
+  retrieveOfflineMessages,
   signValue,
-  memoizedVerifier,
+  type ContactResult,
+  type DhtGetResultLike,
   type DhtGetter,
+  type OutboxMessageInit,
   type SignedValue,
 } from '../src/index.js';
 
@@ -18,23 +24,32 @@ const fp = (name: string): string => Buffer.from(sha3_512(new TextEncoder().enco
 const sk = (name: string): Uint8Array => sha3_512(new TextEncoder().encode(`sk:${name}`)).slice(0, 32);
 const ME = fp('me');
 const NOW = 1_700_000_000;
+const WEEK_MS = 7 * 24 * 3600 * 1000;
 /** One memo shared by every simulated node and the reader: each distinct value is verified once. */
 const verify = memoizedVerifier();
+const texts = (r: { messages: ReadonlyArray<{ ciphertext: Uint8Array }> }): string[] =>
+  r.messages.map((m) => new TextDecoder().decode(m.ciphertext));
 
 async function world(): Promise<{ clock: VirtualClock; swarm: Swarm }> {
   const clock = new VirtualClock();
-  const swarm = await Swarm.create({ size: 100, clock, seed: 'client', node: { verifyValue: verify } });
+  const swarm = await Swarm.create({
+    size: 100,
+    clock,
+    seed: 'client',
+    bootstrap: 'direct',
+    node: { verifyValue: verify },
+  });
   return { clock, swarm };
 }
 
 async function publish(
   swarm: Swarm,
   name: string,
-  texts: string[],
+  items: string[],
   opts: { ttlSeconds?: number } = {},
 ): Promise<SignedValue> {
   let current: SignedValue | undefined;
-  for (const [i, t] of texts.entries()) {
+  for (const [i, t] of items.entries()) {
     const q = queueMessage(
       current,
       {
@@ -44,22 +59,20 @@ async function publish(
       },
       { sender: fp(name), recipient: ME, secretKey: sk(name), nowSeconds: NOW },
     );
-    const put = await swarm.node(i % 10).put(q.key, q.value as DhtValue, { ttlMs: 7 * 24 * 3600 * 1000 });
+    const put = await swarm.node(i % 10).put(q.key, q.value as DhtValue, { ttlMs: WEEK_MS });
     expect(put.stored.length).toBe(8);
     current = q.value;
   }
   return current!;
 }
 
-const texts = (r: { messages: ReadonlyArray<{ ciphertext: Uint8Array }> }): string[] =>
-  r.messages.map((m) => new TextDecoder().decode(m.ciphertext));
-
-describe('parallel outbox retrieval over the simulated DHT', () => {
-  test('20 contacts: messages from every outbox, empty ones fulfilled empty, bad ones rejected, in about one get time', async () => {
+describe('retrieveOfflineMessages over the simulated DHT (in-process)', () => {
+  test('20 contacts: every contact gets one outcome (delivered / empty / not-found / malformed), in about one get time', async () => {
     const { swarm } = await world();
     const names = Array.from({ length: 20 }, (_, i) => `c${i}`);
     for (const n of names.slice(0, 12)) await publish(swarm, n, [`${n}-1`, `${n}-2`]);
-    // c12: a signed outbox whose data is garbage; c13: expected owner differs.
+    // c12: a signed outbox whose data is garbage; c13: signed by another key than the one we expect;
+    // c14: every message expired by the time we read.
     const k12 = outboxInfoHash(fp('c12'), ME);
     await swarm
       .node(0)
@@ -68,37 +81,39 @@ describe('parallel outbox retrieval over the simulated DHT', () => {
         signValue(k12, { id: 1n, seq: 0, data: Uint8Array.of(0, 0, 0, 1, 1, 2, 3) }, sk('c12')) as DhtValue,
       );
     await publish(swarm, 'c13', ['c13-1']);
+    await publish(swarm, 'c14', ['c14-1'], { ttlSeconds: 5 });
     const reader = swarm.farthestLive(outboxInfoHash(fp('c0'), ME));
     const contacts = names.map((n) =>
       n === 'c13' ? { fingerprint: fp(n), owner: ed25519.getPublicKey(sk('someone else')) } : fp(n),
     );
-    const r = await retrieveOutboxes(contacts, {
+    const report = await retrieveOfflineMessages(contacts, {
       recipient: ME,
       dht: reader,
       nowSeconds: NOW + 10,
-      clock: swarm.clock as VirtualClock,
+      clock: swarm.clock,
       verify,
     });
-    expect(r.fanOut.fulfilled.length).toBe(19);
-    // c12's value decodes to garbage: rejected (not retried). c13's value is not signed by the
-    // owner we expect, so it is ignored: an empty outbox, not an error.
-    expect(r.fanOut.rejected.map((o) => [o.id === fp('c12'), (o.error as Error).name])).toEqual([
-      [true, 'OutboxDecodeError'],
+    expect(report.contacts.map((r) => r.status)).toEqual([
+      ...Array(12).fill('delivered'),
+      'malformed',
+      'malformed',
+      'empty',
+      ...Array(5).fill('not-found'),
     ]);
-    expect(r.fanOut.byId.get(fp('c13'))).toMatchObject({
-      status: 'fulfilled',
-      value: { value: undefined, messages: [] },
-    });
-    expect(texts(r)).toEqual(names.slice(0, 12).flatMap((n) => [`${n}-1`, `${n}-2`]));
-    const empty = r.fanOut.fulfilled.filter((o) => o.value.value === undefined).length;
-    expect(empty).toBe(7); // c13..c19
+    expect(report.contacts[12]).toMatchObject({ reason: 'decode', error: { name: 'OutboxDecodeError' } });
+    expect(report.contacts[13]).toMatchObject({ reason: 'owner' });
+    expect(report.contacts[14]).toMatchObject({ expired: 1, outboxSeq: 0 });
+    expect(report.counts).toEqual({ delivered: 12, empty: 1, 'not-found': 5, malformed: 2, timeout: 0 });
+    expect(texts(report)).toEqual(names.slice(0, 12).flatMap((n) => [`${n}-1`, `${n}-2`]));
+    expect(report.lookups).toBe(20);
     // Parallel: the whole retrieval takes about as long as the slowest single get, far less than the sum.
     let sequential = 0;
     for (const n of names.slice(0, 5)) sequential += (await reader.get(outboxInfoHash(fp(n), ME))).elapsedMs;
-    expect(r.fanOut.elapsedMs).toBeLessThan(sequential / 2);
+    expect(report.elapsedMs).toBeLessThan(sequential / 2);
+    expect(Object.isFrozen(report.contacts[0])).toBe(true);
   });
 
-  test('the newest outbox version wins even when holders serve older ones; expired messages are dropped', async () => {
+  test('the newest outbox version wins even when most holders serve older ones; expired messages are dropped', async () => {
     const { swarm } = await world();
     const key = outboxInfoHash(fp('alice'), ME);
     await publish(swarm, 'alice', ['a1']);
@@ -114,82 +129,393 @@ describe('parallel outbox retrieval over the simulated DHT', () => {
         { ciphertext: new TextEncoder().encode(t), seq: BigInt(t.at(1)!) },
         { sender: fp('alice'), recipient: ME, secretKey: sk('alice'), nowSeconds: NOW },
       );
-      await swarm.node(3).put(key, q.value as DhtValue, { ttlMs: 7 * 24 * 3600 * 1000 });
+      await swarm.node(3).put(key, q.value as DhtValue, { ttlMs: WEEK_MS });
       current = q.value;
     }
-    const r = await retrieveOutboxes([fp('alice'), fp('bob')], {
+    const report = await retrieveOfflineMessages([fp('alice'), fp('bob')], {
       recipient: ME,
       dht: swarm.farthestLive(key),
       nowSeconds: NOW + 6,
-      clock: swarm.clock as VirtualClock,
+      clock: swarm.clock,
       verify,
     });
-    expect(texts(r)).toEqual(['a1', 'a2', 'a3']); // bob's message expired at NOW + 5
-    expect(r.fanOut.fulfilled.map((o) => o.value.value?.seq)).toEqual([2, 0]);
+    expect(texts(report)).toEqual(['a1', 'a2', 'a3']); // bob's message expired at NOW + 5
+    expect(report.contacts.map((r) => [r.status, r.outboxSeq])).toEqual([
+      ['delivered', 2],
+      ['empty', 0],
+    ]);
   });
 });
 
-describe('timeouts, single flight and the empty cache (stub DHT)', () => {
-  const clockAnd = (): { clock: VirtualClock; calls: string[]; dht: DhtGetter } => {
-    const clock = new VirtualClock();
-    const calls: string[] = [];
-    const hang = outboxInfoHash(fp('slow'), ME);
-    const dht: DhtGetter = {
-      async get(key, { signal }) {
-        calls.push(Buffer.from(key).toString('hex'));
-        if (Buffer.from(key).equals(Buffer.from(hang))) await clock.sleep(60_000, signal);
-        else await clock.sleep(200, signal);
-        return { values: [] };
-      },
-    };
-    return { clock, calls, dht };
-  };
+// ---------------------------------------------------------------------------------------------
 
-  test('a contact that never answers times out at timeoutMs; the others are fulfilled', async () => {
-    const { clock, dht } = clockAnd();
-    const r = await retrieveOutboxes([fp('a'), fp('slow'), fp('b')], {
+const msg = (seq: number, ts: number, text: string, expiry = NOW + 1000): OutboxMessageInit => ({
+  seq: BigInt(seq),
+  timestamp: BigInt(ts),
+  expiry: BigInt(expiry),
+  sender: 'a',
+  recipient: 'b',
+  ciphertext: new TextEncoder().encode(text),
+});
+
+describe('classifyOutbox', () => {
+  const key = outboxInfoHash(fp('s'), ME);
+  const value = (seq: number, messages: OutboxMessageInit[], who = 's'): SignedValue =>
+    signValue(key, { id: 1n, seq, data: encodeOutbox(messages) }, sk(who));
+  const base = { key, nowSeconds: BigInt(NOW), verify };
+
+  test('messages sorted by (seq, timestamp) whatever their order in the value; exact duplicates, watermarked and expired dropped', () => {
+    const v = value(4, [
+      msg(5, 50, 'e'),
+      msg(2, 20, 'b'),
+      msg(2, 10, 'a'),
+      msg(9, 1, 'old', NOW - 1),
+      msg(3, 30, 'c'),
+      msg(5, 50, 'e'),
+      { ...msg(0, 5, 'v1'), version: 1 },
+      msg(1, 1, 'seen'),
+    ]);
+    const c = classifyOutbox({ values: [v] }, { ...base, watermark: 1n });
+    expect(c.status).toBe('delivered');
+    expect(texts(c)).toEqual(['a', 'b', 'c', 'e']);
+    expect([c.expired, c.duplicates, c.belowWatermark, c.outboxSeq]).toEqual([1, 1, 2, 4]);
+    const noMark = classifyOutbox({ values: [v] }, base);
+    expect(texts(noMark)).toEqual(['v1', 'seen', 'a', 'b', 'c', 'e']);
+  });
+
+  test('the newest valid value wins whatever the order values arrive in; other value ids are ignored', () => {
+    const v1 = value(1, [msg(1, 1, 'one')]);
+    const v2 = value(2, [msg(1, 1, 'one'), msg(2, 2, 'two')]);
+    const other = { id: 7n, seq: 99, data: Uint8Array.of(1) };
+    for (const values of [
+      [v1, v2, other],
+      [v2, v1],
+      [other, v1, v2],
+    ])
+      expect(texts(classifyOutbox({ values }, base))).toEqual(['one', 'two']);
+  });
+
+  test('malformed, unreachable and not-found are told apart', () => {
+    const good = value(0, [msg(1, 1, 'x')]);
+    const forged = { ...good, data: Uint8Array.of(0, 0, 0, 0) };
+    expect(classifyOutbox({ values: [forged] }, base)).toMatchObject({
+      status: 'malformed',
+      reason: 'signature',
+    });
+    expect(classifyOutbox({ values: [], rejected: 3 }, base)).toMatchObject({
+      status: 'malformed',
+      reason: 'signature',
+      rejectedValues: 3,
+    });
+    expect(
+      classifyOutbox({ values: [good] }, { ...base, owner: ed25519.getPublicKey(sk('x')) }),
+    ).toMatchObject({
+      status: 'malformed',
+      reason: 'owner',
+    });
+    const garbage = signValue(key, { id: 1n, seq: 0, data: Uint8Array.of(0, 0, 0, 2) }, sk('s'));
+    expect(classifyOutbox({ values: [garbage] }, base)).toMatchObject({
+      status: 'malformed',
+      reason: 'decode',
+      error: { name: 'OutboxDecodeError', field: 'magic' },
+    });
+    expect(classifyOutbox({ values: [], closest: [], rejected: 0 }, base)).toMatchObject({
+      status: 'timeout',
+      reason: 'unreachable',
+    });
+    expect(classifyOutbox({ values: [], closest: [1, 2] }, base).status).toBe('not-found');
+    expect(classifyOutbox({ values: [], aborted: true }, base)).toMatchObject({
+      status: 'timeout',
+      reason: 'aborted',
+    });
+    // A forged copy next to a good one does not hide the good one.
+    expect(classifyOutbox({ values: [forged, good], rejected: 2 }, base)).toMatchObject({
+      status: 'delivered',
+      rejectedValues: 3,
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+/** A stub DHT whose get for contact `name` takes `delays[name]` ms (default 100) and returns `values[name]`. */
+function stub(
+  clock: VirtualClock,
+  spec: { delays?: Record<string, number>; values?: Record<string, DhtValue[]>; throws?: string[] } = {},
+): DhtGetter & { calls: string[]; aborted: string[]; byKey: Map<string, string> } {
+  const byKey = new Map<string, string>();
+  const name = (key: Uint8Array): string => byKey.get(Buffer.from(key).toString('hex')) ?? '?';
+  for (const n of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'slow'])
+    byKey.set(Buffer.from(outboxInfoHash(fp(n), ME)).toString('hex'), n);
+  const calls: string[] = [];
+  const aborted: string[] = [];
+  return {
+    calls,
+    aborted,
+    byKey,
+    async get(key, { signal }): Promise<DhtGetResultLike> {
+      const n = name(key);
+      calls.push(n);
+      signal?.addEventListener('abort', () => aborted.push(n), { once: true });
+      if (spec.throws?.includes(n)) throw new Error(`boom ${n}`);
+      await clock.sleep(spec.delays?.[n] ?? 100, signal);
+      return { values: spec.values?.[n] ?? [], closest: [1] };
+    },
+  };
+}
+
+const outboxOf = (name: string, texts: string[]): DhtValue[] => {
+  const key = outboxInfoHash(fp(name), ME);
+  return [
+    signValue(
+      key,
+      {
+        id: 1n,
+        seq: 0,
+        data: encodeOutbox(texts.map((t, i) => ({ ...msg(i + 1, i, t), sender: fp(name), recipient: ME }))),
+      },
+      sk(name),
+    ) as DhtValue,
+  ];
+};
+
+describe('timeouts, deadline, errors, abort (stub DHT, virtual time)', () => {
+  test('each contact gets its own reason: query-timeout, deadline, error, delivered', async () => {
+    const clock = new VirtualClock();
+    const dht = stub(clock, {
+      delays: { slow: 60_000, b: 2_000, c: 9_000 },
+      throws: ['d'],
+      values: { a: outboxOf('a', ['hi']) },
+    });
+    const report = await retrieveOfflineMessages(['a', 'slow', 'b', 'c', 'd'].map(fp), {
       recipient: ME,
       dht,
       nowSeconds: NOW,
       clock,
-      timeoutMs: 1000,
+      queryTimeoutMs: 5_000,
+      deadlineMs: 8_000,
     });
-    expect(r.fanOut.outcomes.map((o) => o.status)).toEqual(['fulfilled', 'timedOut', 'fulfilled']);
-    expect(r.fanOut.elapsedMs).toBe(1000);
-  });
-
-  test('overlapping retrievals share one run; empty outboxes are cached for emptyCacheMs', async () => {
-    const { clock, calls, dht } = clockAnd();
-    const retriever = new OutboxRetriever({
+    expect(report.contacts.map((r) => [r.status, r.reason])).toEqual([
+      ['delivered', undefined],
+      ['timeout', 'query-timeout'],
+      ['not-found', undefined],
+      ['timeout', 'query-timeout'],
+      ['timeout', 'error'],
+    ]);
+    expect(report.contacts[4]!.error).toMatchObject({ message: 'boom d' });
+    expect(report.elapsedMs).toBe(5_000);
+    const tight = await retrieveOfflineMessages(['a', 'slow'].map(fp), {
       recipient: ME,
       dht,
-      nowSeconds: () => NOW,
+      nowSeconds: NOW,
       clock,
-      emptyCacheMs: 10 * 60 * 1000,
+      queryTimeoutMs: Infinity,
+      deadlineMs: 1_000,
     });
-    const p1 = retriever.retrieve([fp('a'), fp('b')]);
-    const p2 = retriever.retrieve([fp('a'), fp('b'), fp('c')]);
-    expect(p2).toBe(p1);
-    expect(retriever.busy).toBe(true);
-    await p1;
-    expect(retriever.busy).toBe(false);
-    expect(calls.length).toBe(2);
-    const again = await retriever.retrieve([fp('a'), fp('b'), fp('c')]);
-    expect(calls.length).toBe(3); // only c went to the DHT
-    expect(again.fanOut.fulfilled.map((o) => o.value.cached)).toEqual([true, true, false]);
-    await clock.sleep(10 * 60 * 1000);
-    await retriever.retrieve([fp('a')]);
-    expect(calls.length).toBe(4);
+    expect(tight.contacts.map((r) => [r.status, r.reason, r.settledAt - r.startedAt!])).toEqual([
+      ['delivered', undefined, 100],
+      ['timeout', 'deadline', 1_000],
+    ]);
   });
 
-  test('bad fingerprints are refused before any traffic', async () => {
-    const { clock, calls, dht } = clockAnd();
-    await expect(
-      retrieveOutboxes(['nope'], { recipient: ME, dht, nowSeconds: NOW, clock }),
-    ).rejects.toMatchObject({ name: 'FingerprintError', field: 'contacts[0]' });
-    await expect(
-      retrieveOutboxes([fp('a')], { recipient: 'x', dht, nowSeconds: NOW, clock }),
-    ).rejects.toMatchObject({ name: 'FingerprintError', field: 'recipient' });
-    expect(calls).toEqual([]);
+  test('abort: unsettled contacts are reported as timeout (aborted), none dropped', async () => {
+    const clock = new VirtualClock();
+    const dht = stub(clock, { delays: { b: 5_000 } });
+    const ctl = new AbortController();
+    clock.setTimer(() => ctl.abort(new Error('user')), 1_000);
+    const report = await retrieveOfflineMessages(['a', 'b'].map(fp), {
+      recipient: ME,
+      dht,
+      nowSeconds: NOW,
+      clock,
+      signal: ctl.signal,
+    });
+    expect(report.contacts.map((r) => [r.status, r.reason])).toEqual([
+      ['not-found', undefined],
+      ['timeout', 'aborted'],
+    ]);
+  });
+
+  test('progressive results: yielded in completion order, each at its own time; early completion at 70 %', async () => {
+    const clock = new VirtualClock();
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+    const delays = Object.fromEntries(names.map((n, i) => [n, (10 - i) * 100]));
+    const dht = stub(clock, { delays });
+    const seen: Array<[string, number]> = [];
+    const run = retrieveOfflineMessages(names.map(fp), {
+      recipient: ME,
+      dht,
+      nowSeconds: NOW,
+      clock,
+      earlyCompletion: 0.7,
+    });
+    for await (const r of run) seen.push([names[r.index]!, clock.now()]);
+    const report = await run;
+    expect(seen.slice(0, 7)).toEqual(
+      names
+        .slice(3)
+        .reverse()
+        .map((n) => [n, delays[n]]),
+    );
+    expect(
+      seen
+        .slice(7)
+        .map(([n]) => n)
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
+    expect(report.earlyCompleted).toBe(true);
+    expect(report.elapsedMs).toBe(700);
+    expect(report.contacts.slice(0, 3).map((r) => [r.status, r.reason])).toEqual(
+      Array(3).fill(['timeout', 'early-completion']),
+    );
+    expect(dht.aborted.sort()).toEqual(['a', 'b', 'c']); // their gets were told to stop
+  });
+
+  test('no state outlives the call: late answers change nothing, every get is aborted or done, no callback after the report', async () => {
+    const clock = new VirtualClock();
+    const dht = stub(clock, { delays: { b: 3_000, c: 4_000 }, values: { b: outboxOf('b', ['late']) } });
+    const results: ContactResult[] = [];
+    const report = await retrieveOfflineMessages(['a', 'b', 'c'].map(fp), {
+      recipient: ME,
+      dht,
+      nowSeconds: NOW,
+      clock,
+      deadlineMs: 1_000,
+      onResult: (r) => results.push(r),
+    });
+    const snapshot = JSON.stringify(report.contacts, (_k, v: unknown) =>
+      typeof v === 'bigint' ? String(v) : v,
+    );
+    expect(inflightLookups(dht)).toBe(0);
+    expect(dht.aborted.sort()).toEqual(['b', 'c']);
+    await clock.sleep(10_000); // whatever was still scheduled has long fired
+    expect(results.length).toBe(3);
+    expect(JSON.stringify(report.contacts, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toBe(
+      snapshot,
+    );
+    expect(() => (report.contacts as ContactResult[]).push(results[0]!)).toThrow(TypeError);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('coalescing and the empty-outbox cache', () => {
+  test('two overlapping retrievals share one get per outbox and report the same results', async () => {
+    const clock = new VirtualClock();
+    const dht = stub(clock, {
+      delays: { a: 300, b: 500, c: 700 },
+      values: { b: outboxOf('b', ['m1', 'm2']) },
+    });
+    const contacts = ['a', 'b', 'c'].map(fp);
+    const first = retrieveOfflineMessages(contacts, { recipient: ME, dht, nowSeconds: NOW, clock });
+    await clock.sleep(200);
+    const second = retrieveOfflineMessages([...contacts].reverse(), {
+      recipient: ME,
+      dht,
+      nowSeconds: NOW,
+      clock,
+    });
+    expect(inflightLookups(dht)).toBe(3);
+    const [r1, r2] = await Promise.all([first.result, second.result]);
+    expect(dht.calls.sort()).toEqual(['a', 'b', 'c']);
+    expect([r1.lookups, r1.joined, r2.lookups, r2.joined]).toEqual([3, 0, 0, 3]);
+    const view = (r: typeof r1) =>
+      [...r.bySender.values()]
+        .map((c) => [c.sender, c.status, texts(c).join(',')])
+        .sort((x, y) => x[0]!.localeCompare(y[0]!));
+    expect(view(r2)).toEqual(view(r1));
+    expect(r2.elapsedMs).toBe(500); // joined the gets in flight: done when they are
+    expect(inflightLookups(dht)).toBe(0);
+    // Without coalescing the second caller would have started its own gets.
+    const again = stub(clock);
+    await Promise.all([
+      retrieveOfflineMessages(contacts, {
+        recipient: ME,
+        dht: again,
+        nowSeconds: NOW,
+        clock,
+        coalesce: false,
+      }).result,
+      retrieveOfflineMessages(contacts, {
+        recipient: ME,
+        dht: again,
+        nowSeconds: NOW,
+        clock,
+        coalesce: false,
+      }).result,
+    ]);
+    expect(again.calls.length).toBe(6);
+  });
+
+  test('a caller giving up does not cancel a get another caller still waits for', async () => {
+    const clock = new VirtualClock();
+    const dht = stub(clock, { delays: { a: 1_000 }, values: { a: outboxOf('a', ['x']) } });
+    const impatient = retrieveOfflineMessages([fp('a')], {
+      recipient: ME,
+      dht,
+      nowSeconds: NOW,
+      clock,
+      deadlineMs: 300,
+    });
+    const patient = retrieveOfflineMessages([fp('a')], { recipient: ME, dht, nowSeconds: NOW, clock });
+    const [r1, r2] = await Promise.all([impatient.result, patient.result]);
+    expect([r1.contacts[0]!.status, r2.contacts[0]!.status]).toEqual(['timeout', 'delivered']);
+    expect(dht.calls).toEqual(['a']);
+    expect(dht.aborted).toEqual([]);
+  });
+
+  test('empty and absent outboxes are cached for the TTL; delivered, malformed and timeouts never are', async () => {
+    const clock = new VirtualClock();
+    const dht = stub(clock, { delays: { slow: 20_000 }, values: { b: outboxOf('b', ['x']) } });
+    const cache = new EmptyOutboxCache({ clock });
+    expect(cache.ttlMs).toBe(600_000);
+    const contacts = ['a', 'b', 'slow'].map(fp);
+    const opts = { recipient: ME, dht, nowSeconds: NOW, clock, cache, queryTimeoutMs: 1_000 };
+    const r1 = await retrieveOfflineMessages(contacts, opts);
+    expect(r1.contacts.map((r) => [r.status, r.cached])).toEqual([
+      ['not-found', false],
+      ['delivered', false],
+      ['timeout', false],
+    ]);
+    expect(cache.size).toBe(1);
+    const r2 = await retrieveOfflineMessages(contacts, opts);
+    expect(r2.contacts.map((r) => [r.status, r.cached])).toEqual([
+      ['not-found', true],
+      ['delivered', false],
+      ['timeout', false],
+    ]);
+    expect([r2.cacheHits, r2.lookups]).toEqual([1, 2]);
+    expect(dht.calls.filter((n) => n === 'a').length).toBe(1);
+    await clock.sleep(600_000);
+    await retrieveOfflineMessages([fp('a')], opts);
+    expect(dht.calls.filter((n) => n === 'a').length).toBe(2);
+    cache.invalidate(ME);
+    expect(cache.size).toBe(0);
+  });
+
+  test('bad input is refused before any traffic, with a typed error naming the field', () => {
+    const clock = new VirtualClock();
+    const dht = stub(clock);
+    const o = { recipient: ME, dht, nowSeconds: NOW, clock };
+    expect(() => retrieveOfflineMessages(['nope'], o)).toThrow(
+      expect.objectContaining({ name: 'FingerprintError', field: 'contacts[0]' }),
+    );
+    expect(() => retrieveOfflineMessages([fp('a')], { ...o, recipient: 'x' })).toThrow(
+      expect.objectContaining({ field: 'recipient' }),
+    );
+    expect(() => retrieveOfflineMessages([fp('a'), fp('a')], o)).toThrow(
+      expect.objectContaining({ name: 'RetrievalOptionError', field: 'contacts[1]' }),
+    );
+    for (const [field, bad] of [
+      ['concurrency', { concurrency: 0 }],
+      ['queryTimeoutMs', { queryTimeoutMs: -1 }],
+      ['deadlineMs', { deadlineMs: 0 }],
+      ['earlyCompletion', { earlyCompletion: 1.5 }],
+      ['nowSeconds', { nowSeconds: -5 }],
+    ] as const)
+      expect(() => retrieveOfflineMessages([fp('a')], { ...o, ...bad })).toThrow(
+        expect.objectContaining({ field }),
+      );
+    expect(() => new EmptyOutboxCache({ ttlMs: 0 })).toThrow(expect.objectContaining({ field: 'ttlMs' }));
+    expect(dht.calls).toEqual([]);
   });
 });

@@ -57,6 +57,12 @@ export interface DhtNodeOptions {
   alpha?: number;
   /** Per-RPC timeout in ms (default 1000). */
   rpcTimeoutMs?: number;
+  /**
+   * A lookup RPC unanswered after this many ms stops counting against alpha: the lookup asks
+   * the next candidate meanwhile (the late answer is still used), so slow nodes cannot stall a
+   * lookup. Default min(500, rpcTimeoutMs / 2).
+   */
+  lookupStallMs?: number;
   /** TTL for puts that give none, ms (default 10 min, OpenDHT DEFAULT_VALUE_EXPIRATION). */
   defaultTtlMs?: number;
   /** Max value data bytes (default 64 KiB). */
@@ -259,6 +265,7 @@ export class DhtNode {
   readonly k: number;
   readonly alpha: number;
   readonly rpcTimeoutMs: number;
+  readonly lookupStallMs: number;
   readonly defaultTtlMs: number;
   /** This node's storage (read it in tests; mutate it only through puts). */
   readonly storage: ValueStore;
@@ -293,6 +300,9 @@ export class DhtNode {
     this.rpcTimeoutMs = options.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     if (!(this.rpcTimeoutMs > 0) || !Number.isFinite(this.rpcTimeoutMs))
       throw new RangeError(`DhtNode option 'rpcTimeoutMs' must be a finite number > 0`);
+    this.lookupStallMs = options.lookupStallMs ?? Math.min(500, this.rpcTimeoutMs / 2);
+    if (!(this.lookupStallMs > 0) || !Number.isFinite(this.lookupStallMs))
+      throw new RangeError(`DhtNode option 'lookupStallMs' must be a finite number > 0`);
     this.defaultTtlMs = options.defaultTtlMs ?? DEFAULT_TTL_MS;
     if (!(this.defaultTtlMs > 0) || !Number.isFinite(this.defaultTtlMs))
       throw new RangeError(`DhtNode option 'defaultTtlMs' must be a finite number > 0`);
@@ -555,9 +565,10 @@ export class DhtNode {
 
   /**
    * Iterative lookup toward `target`. Starts from the k closest routing-table contacts, keeps
-   * up to alpha requests in flight, always asking the closest not-yet-asked candidate among the
-   * k closest that have not failed, and ends when those k have all answered (or failed) and
-   * nothing is in flight. `onReply` sees every reply; returning false ends the lookup early.
+   * up to alpha requests in flight (an RPC stops counting after lookupStallMs), always asking the closest not-yet-asked candidate among the
+   * k closest that have not failed, and ends when those k have all answered (RPCs still in
+   * flight to farther nodes are then abandoned) or when nothing is left to ask. `onReply` sees
+   * every reply; returning false ends the lookup early.
    */
   #iterate(
     target: NodeId,
@@ -593,7 +604,8 @@ export class DhtNode {
     for (const id of this.#closestKnown(target, k)) addCandidate(id);
 
     return new Promise<LookupResult>((resolve) => {
-      let inflight = 0;
+      let inflight = 0; // RPCs outstanding
+      let active = 0; // outstanding and not stalled: these count against alpha
       let finished = false;
       const onAbort = (): void => finish(true);
       const finish = (aborted: boolean): void => {
@@ -627,43 +639,55 @@ export class DhtNode {
           finish(true);
           return;
         }
+        // Look at the k closest candidates that have not failed: launch new ones while fewer
+        // than alpha RPCs are in flight; once all k have answered, the lookup has converged and
+        // ends even if RPCs to farther nodes are still in flight (they are abandoned), so one
+        // slow node off the final path cannot hold a lookup open.
         let considered = 0;
+        let converged = true;
         for (const c of candidates) {
-          if (inflight >= alpha) break;
           if (c.state === 'failed') continue;
           if (considered++ >= k) break;
-          if (c.state === 'new') launch(c);
+          if (c.state !== 'done') converged = false;
+          if (c.state === 'new' && active < alpha) launch(c);
         }
-        if (inflight === 0) finish(false);
+        if (inflight === 0 || (converged && considered > 0)) finish(false);
       };
       const launch = (c: Candidate): void => {
         c.state = 'pending';
         inflight++;
+        active++;
         rpcs++;
         queried.push(c.id.slice());
-        this.#rpc(c.id, request, ctl.signal)
-          .then(
-            (reply) => {
-              if (finished) return;
-              c.state = 'done';
-              const nodes = reply.type === 'nodes' || reply.type === 'values' ? reply.nodes : [];
-              for (const n of nodes) addCandidate(n);
-              if (onReply !== undefined && !onReply(c.id, reply)) {
-                inflight--;
-                finish(false);
-              }
-            },
-            () => {
-              if (finished) return;
-              c.state = 'failed';
-              failed.push(c.id.slice());
-            },
-          )
-          .finally(() => {
+        let stalled = false;
+        const stallTimer = this.#clock.setTimer(() => {
+          stalled = true;
+          active--;
+          pump();
+        }, this.lookupStallMs);
+        const settle = (): void => {
+          this.#clock.clearTimer(stallTimer);
+          if (!stalled) active--;
+          inflight--;
+        };
+        this.#rpc(c.id, request, ctl.signal).then(
+          (reply) => {
+            settle();
             if (finished) return;
-            inflight--;
+            c.state = 'done';
+            const nodes = reply.type === 'nodes' || reply.type === 'values' ? reply.nodes : [];
+            for (const n of nodes) addCandidate(n);
+            if (onReply !== undefined && !onReply(c.id, reply)) finish(false);
+            else pump();
+          },
+          () => {
+            settle();
+            if (finished) return;
+            c.state = 'failed';
+            failed.push(c.id.slice());
             pump();
-          });
+          },
+        );
       };
       pump();
     });

@@ -151,6 +151,18 @@ export class ValueStore {
   }
 
   /**
+   * Drop everything (a node that crashed and lost its RAM: OpenDHT keeps values in memory only).
+   * Returns the number of entries removed.
+   */
+  clear(): number {
+    const n = this.size;
+    this.#keys.clear();
+    this.#used = 0;
+    this.#nextExpiry = Infinity;
+    return n;
+  }
+
+  /**
    * Remove every entry expired at `now` (`now >= expiresAt`) and return them grouped by key.
    * Cheap when nothing is due (one comparison).
    */

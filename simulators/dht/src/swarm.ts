@@ -3,7 +3,12 @@ import { SwarmOptionError } from './errors.js';
 import { compareDistance, ID_BYTES, toHex, type NodeId } from './ids.js';
 import { DhtNode, type DhtNodeOptions, type NodeFault } from './node.js';
 import { rngInt, seededRng, type Rng } from './rng.js';
-import { InProcessNetwork, pairLatency, type InProcessNetworkOptions } from './transport.js';
+import {
+  InProcessNetwork,
+  pairLatency,
+  type InProcessNetworkOptions,
+  type SwarmTransport,
+} from './transport.js';
 
 /** Node options a swarm passes to every node (id, clock and send are the swarm's). */
 export type SwarmNodeOptions = Omit<DhtNodeOptions, 'id' | 'clock' | 'send'>;
@@ -18,9 +23,15 @@ export interface SwarmOptions {
   seed?: string | number;
   /** Random bytes source for node ids and churn choices (default `seededRng(seed)`). */
   rng?: Rng;
-  /** One-way link latency (default {@link pairLatency}(10, 90): 10–100 ms). */
+  /**
+   * The network (default: a new {@link InProcessNetwork} with `latencyMs` and `unreachable`).
+   * Pass a DatagramDhtNetwork over a SimNetwork (fault plans, virtual time) or over live UDP.
+   * It must use the same clock as the swarm.
+   */
+  transport?: SwarmTransport;
+  /** One-way link latency of the default in-process network (default {@link pairLatency}(10, 90): 10–100 ms). */
   latencyMs?: (from: NodeId, to: NodeId) => number;
-  /** Unreachable-node behaviour of the in-process network (default 'drop': callers time out). */
+  /** Unreachable-node behaviour of the default in-process network (default 'drop': callers time out). */
   unreachable?: InProcessNetworkOptions['unreachable'];
   /** Options for every node (k, alpha, rpcTimeoutMs, verifyValue, caps, onTrace …). */
   node?: SwarmNodeOptions;
@@ -36,19 +47,20 @@ export interface SwarmOptions {
 }
 
 /**
- * A swarm of {@link DhtNode}s on an {@link InProcessNetwork}, built deterministically from a
- * seed: node ids come from the rng in index order, bootstrap runs sequentially in index order,
- * so the same seed and options give the same routing tables and the same lookup paths.
+ * A swarm of {@link DhtNode}s on a {@link SwarmTransport} (by default an {@link InProcessNetwork}),
+ * built deterministically from a seed: node ids come from the rng in index order, bootstrap runs
+ * sequentially in index order, so the same seed and options give the same routing tables and
+ * the same lookup paths.
  */
 export class Swarm {
   readonly clock: Clock;
-  readonly network: InProcessNetwork;
+  readonly network: SwarmTransport;
   readonly rng: Rng;
   readonly #nodes: DhtNode[] = [];
   readonly #nodeOptions: SwarmNodeOptions;
   readonly #ids = new Set<string>();
 
-  private constructor(clock: Clock, network: InProcessNetwork, rng: Rng, nodeOptions: SwarmNodeOptions) {
+  private constructor(clock: Clock, network: SwarmTransport, rng: Rng, nodeOptions: SwarmNodeOptions) {
     this.clock = clock;
     this.network = network;
     this.rng = rng;
@@ -68,31 +80,49 @@ export class Swarm {
     if (!Number.isInteger(refresh) || refresh < 0)
       throw new SwarmOptionError('refreshLookups', 'must be an integer >= 0');
     const rng = options.rng ?? seededRng(options.seed ?? 0);
-    const network = new InProcessNetwork({
-      clock: options.clock,
-      latencyMs: options.latencyMs ?? pairLatency(),
-      ...(options.unreachable !== undefined && { unreachable: options.unreachable }),
-    });
+    const network: SwarmTransport =
+      options.transport ??
+      new InProcessNetwork({
+        clock: options.clock,
+        latencyMs: options.latencyMs ?? pairLatency(),
+        ...(options.unreachable !== undefined && { unreachable: options.unreachable }),
+      });
     const swarm = new Swarm(options.clock, network, rng, options.node ?? {});
-    for (let i = 0; i < options.size; i++) swarm.#spawn();
+    for (let i = 0; i < options.size; i++) await swarm.#spawn();
     const nodes = swarm.#nodes;
     if ((options.bootstrap ?? 'lookup') === 'direct') {
       for (const a of nodes) for (const b of nodes) if (a !== b) a.addContact(b.id);
+      for (const a of nodes) for (const c of a.contacts()) network.introduce?.(a.id, c);
     } else {
-      for (let i = 1; i < nodes.length; i++) await nodes[i]!.bootstrap([nodes[0]!.id]);
+      for (let i = 1; i < nodes.length; i++) {
+        network.introduce?.(nodes[i]!.id, nodes[0]!.id);
+        await nodes[i]!.bootstrap([nodes[0]!.id]);
+      }
     }
     for (let r = 0; r < refresh; r++) for (const n of nodes) await n.findNode(rng(ID_BYTES));
     return swarm;
   }
 
-  #spawn(): DhtNode {
+  async #spawn(): Promise<DhtNode> {
     let id = this.rng(ID_BYTES);
     while (this.#ids.has(toHex(id))) id = this.rng(ID_BYTES);
     this.#ids.add(toHex(id));
     const node = new DhtNode({ ...this.#nodeOptions, id, clock: this.clock, send: this.network.sender(id) });
-    this.network.attach(node);
+    const index = this.#nodes.length;
     this.#nodes.push(node);
+    await this.network.attach(node, index);
     return node;
+  }
+
+  /** Creation index of `node` (its fault-plan target is "dht-<index>" on a DatagramDhtNetwork); -1 if not ours. */
+  indexOf(node: DhtNode): number {
+    return this.#nodes.indexOf(node);
+  }
+
+  /** Stop every node and close the network (sockets, in the live tier). Idempotent. */
+  async close(): Promise<void> {
+    for (const n of this.#nodes) n.stop();
+    await this.network.close?.();
   }
 
   /** Every node ever created (left ones included), in creation order. */
@@ -154,7 +184,8 @@ export class Swarm {
   async join(): Promise<DhtNode> {
     const seed = this.live()[0];
     if (seed === undefined) throw new SwarmOptionError('join', 'no live node to bootstrap from');
-    const node = this.#spawn();
+    const node = await this.#spawn();
+    this.network.introduce?.(node.id, seed.id);
     await node.bootstrap([seed.id]);
     return node;
   }

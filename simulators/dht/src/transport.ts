@@ -8,6 +8,27 @@ export interface DhtEndpoint {
   handle(from: unknown, message: unknown): DhtReply;
 }
 
+/**
+ * What a {@link Swarm} needs from a network: a send function per node, a way to make a node
+ * reachable, and a way to take it off the network. {@link InProcessNetwork} (direct calls),
+ * {@link DatagramDhtNetwork} over the sim kit's SimNetwork (virtual time, fault plans) and the
+ * same over real UDP sockets on 127.0.0.1 all implement it.
+ */
+export interface SwarmTransport {
+  /** Traffic counters; `sent` counts requests handed to the network. */
+  readonly stats: { readonly sent: number };
+  /** The {@link SendFn} node `id` sends with (called before the node exists). */
+  sender(id: NodeId): SendFn;
+  /** Make a node reachable (bind its address). `index` is its creation index in the swarm. */
+  attach(endpoint: DhtEndpoint, index: number): void | Promise<void>;
+  /** Take a node off the network (`false`) or bring it back (`true`, where supported). */
+  setOnline(id: NodeId, online: boolean): void;
+  /** Let `node` know how to reach `peer` without any traffic (direct bootstrap). Optional. */
+  introduce?(node: NodeId, peer: NodeId): void;
+  /** Release sockets and timers. Optional. */
+  close?(): Promise<void>;
+}
+
 /** Thrown (with `unreachable: 'reject'`) for a request to a node that is unknown or offline. */
 export class DhtUnreachableError extends Error {
   override readonly name = 'DhtUnreachableError';
@@ -51,7 +72,7 @@ export interface InProcessNetworkStats {
  * are addressed by id; a node can be taken offline (it stops answering) and back.
  * The lead's simulated network (loss, partitions) and real UDP implement the same {@link SendFn}.
  */
-export class InProcessNetwork {
+export class InProcessNetwork implements SwarmTransport {
   readonly stats: InProcessNetworkStats = { sent: 0, delivered: 0, dropped: 0 };
   readonly #clock: Clock;
   readonly #latency: (from: NodeId, to: NodeId) => number;
@@ -67,7 +88,7 @@ export class InProcessNetwork {
   }
 
   /** Register an endpoint (online). Replaces an earlier one with the same id. */
-  attach(endpoint: DhtEndpoint): void {
+  attach(endpoint: DhtEndpoint, _index?: number): void {
     this.#nodes.set(toHex(endpoint.id), { endpoint, online: true });
   }
 

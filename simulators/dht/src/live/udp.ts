@@ -1,0 +1,148 @@
+/**
+ * Live tier: each DHT node on its own real UDP socket on 127.0.0.1 (ephemeral port), serving
+ * requests through the sim kit's `serveDatagramWithFaults` — the same fault plan (per-node
+ * latency, loss, partitions, crashes) applied at the node's edge on wall time as SimNetwork
+ * applies in virtual time — and sending its own requests from the same socket, as a real DHT
+ * node does. Frames over 8 KiB are fragmented (fragment.ts), so a 64 KiB value crosses UDP.
+ */
+import dgram from 'node:dgram';
+import { addressKey, realClock, type Clock, type DatagramAddress } from '@fanout/core';
+import {
+  createRng,
+  FaultInjector,
+  NO_FAULTS,
+  serveDatagramWithFaults,
+  type FaultPlan,
+  type NetworkStats,
+  type Rng,
+  type TraceSink,
+} from '@fanout/sim';
+import type { EndpointFactory } from '../datagram.js';
+import { DEFAULT_FRAGMENT_BYTES, Reassembler, fragmentFrame } from '../fragment.js';
+import { peekFrame } from '../wire.js';
+
+/** Options of {@link liveUdpEndpoints}. */
+export interface LiveUdpEndpointsOptions {
+  /** Fault plan applied at every node's edge (targets named by the network, e.g. "dht-7"). */
+  readonly plan?: FaultPlan;
+  /** Root stream for fault draws (each target forks "faults:<target>"). Default createRng(0). */
+  readonly rng?: Rng;
+  readonly trace?: TraceSink;
+  /** Default realClock. */
+  readonly clock?: Clock;
+  /** Default '127.0.0.1'. */
+  readonly host?: string;
+  /** Fragment payload bytes (default 8192). */
+  readonly fragmentBytes?: number;
+}
+
+/** A live endpoint factory with its shared counters. */
+export interface LiveUdpEndpoints {
+  readonly open: EndpointFactory;
+  /** Edge counters summed over all sockets (requests seen, delivered, dropped, replies sent). */
+  readonly stats: NetworkStats;
+  /** Sockets currently open. */
+  readonly openSockets: () => number;
+}
+
+/**
+ * A factory of live UDP endpoints: one socket per node, bound on `host` with an ephemeral port.
+ * @returns `open` for DatagramDhtNetwork, plus shared stats.
+ */
+export function liveUdpEndpoints(o: LiveUdpEndpointsOptions = {}): LiveUdpEndpoints {
+  const clock = o.clock ?? realClock;
+  const t0 = clock.now();
+  const injector = new FaultInjector(o.plan ?? NO_FAULTS, o.rng ?? createRng(0));
+  const stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, replies: 0 };
+  const fragmentBytes = o.fragmentBytes ?? DEFAULT_FRAGMENT_BYTES;
+  let open = 0;
+  const factory: EndpointFactory = async (target, service) => {
+    const socket = dgram.createSocket({ type: 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, o.host ?? '127.0.0.1', () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    open++;
+    try {
+      socket.setRecvBufferSize(4 * 1024 * 1024);
+    } catch {
+      // the OS may cap it; not fatal
+    }
+    socket.on('error', () => {
+      // ICMP port unreachable and friends: a lost datagram, as UDP promises nothing.
+    });
+    const reassembler = new Reassembler({ clock });
+    const listeners = new Set<(bytes: Uint8Array, from: DatagramAddress) => void>();
+    let closed = false;
+    let messageId = 0;
+    let lastSeenT = -1;
+    const sendFrame = (to: DatagramAddress, frame: Uint8Array): void => {
+      for (const part of fragmentFrame(frame, messageId++ >>> 0, fragmentBytes))
+        socket.send(part, to.port, to.host);
+    };
+    socket.on('message', (msg, rinfo) => {
+      const from = { host: rinfo.address, port: rinfo.port };
+      const frame = reassembler.accept(
+        new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength),
+        addressKey(from),
+      );
+      if (frame === undefined) return;
+      if (peekFrame(frame)?.kind !== 'request') {
+        for (const l of [...listeners]) l(frame, from);
+        return;
+      }
+      stats.sent++;
+      serveDatagramWithFaults({
+        clock,
+        injector,
+        target,
+        service,
+        request: frame,
+        from,
+        t: clock.now() - t0,
+        elapsed: () => clock.now() - t0,
+        record: (kind, fields) => o.trace?.record({ t: clock.now() - t0, kind, ...fields }),
+        stats,
+        beforeHandle: (t) => {
+          for (const c of injector.crashesOf(target))
+            if (c.loseState && c.atMs > lastSeenT && c.atMs <= t) service.onCrashLoseState?.();
+          lastSeenT = t;
+        },
+        sendReply: (payload) => {
+          if (closed) return;
+          stats.replies++;
+          sendFrame(from, payload);
+        },
+      });
+    });
+    const a = socket.address();
+    const address = { host: a.address, port: a.port };
+    return {
+      address,
+      transport: {
+        send: (to, bytes) => {
+          if (closed) throw new Error('UDP socket is closed');
+          sendFrame(to, bytes);
+        },
+        onMessage: (listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+        close: async () => {},
+      },
+      close: () =>
+        new Promise<void>((resolve) => {
+          if (closed) return resolve();
+          closed = true;
+          open--;
+          listeners.clear();
+          reassembler.close();
+          socket.close(() => resolve());
+        }),
+    };
+  };
+  return { open: factory, stats, openSockets: () => open };
+}

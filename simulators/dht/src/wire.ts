@@ -1,0 +1,225 @@
+import { isNodeId, type NodeId } from './ids.js';
+import type { DhtReply, DhtRequest } from './messages.js';
+
+/**
+ * The lab's DHT datagram format: how a {@link DhtRequest} / {@link DhtReply} travels as one
+ * datagram over the sim kit's SimNetwork or a real UDP socket. It is the lab's own format, not
+ * OpenDHT's msgpack; it carries the same information (sender id and address, request id, the
+ * message, and the addresses of the nodes a reply names, like OpenDHT's "nodes4" compact info).
+ *
+ * Frame layout (all integers big-endian):
+ *
+ *     offset  size  field
+ *     0       4     magic    "FDHT" (0x46 0x44 0x48 0x54)
+ *     4       1     version  1
+ *     5       1     kind     1 = request, 2 = reply
+ *     6       4     rid      request id (u32), chosen by the requester, echoed by the reply
+ *     10      n     body     UTF-8 JSON (below)
+ *
+ * Body of a request: `{"from": <id>, "addr": {"host": string, "port": int}, "msg": <DhtRequest>}`
+ * — `addr` is where the sender serves requests (so the receiver can call it back, e.g. with
+ * `update` pushes). Body of a reply: `{"from": <id>, "msg": <DhtReply>, "contacts": [{"id": <id>,
+ * "host", "port"}…]}` — `contacts` gives the address of each node id the reply lists.
+ *
+ * JSON has no bytes or 64-bit integers, so two tagged objects stand for them:
+ * `{"$b": "<base64>"}` is a Uint8Array (standard alphabet, padded) and `{"$u": "<decimal>"}` is a
+ * bigint in 0..2^64-1 (value ids). Any other object or value is plain JSON. The decoder checks
+ * the envelope; the message itself is checked afterwards by `parseRequest` / `parseReply`.
+ */
+
+/** "FDHT". */
+export const FRAME_MAGIC = Uint8Array.of(0x46, 0x44, 0x48, 0x54);
+/** Frame format version. */
+export const FRAME_VERSION = 1;
+/** Bytes before the JSON body. */
+export const FRAME_HEADER_BYTES = 10;
+/** Largest frame accepted or produced: 1 MiB (a 64 KiB value in base64 plus headroom). */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/** Fields a frame error can name. */
+export type FrameField =
+  'frame' | 'magic' | 'version' | 'kind' | 'rid' | 'body' | 'from' | 'addr' | 'msg' | 'contacts';
+
+/** A frame could not be encoded or decoded. `field` names the part that was wrong. */
+export class DhtFrameError extends Error {
+  override readonly name = 'DhtFrameError';
+  constructor(
+    readonly field: FrameField,
+    detail: string,
+  ) {
+    super(`DHT frame ${field}: ${detail}`);
+  }
+}
+
+/** A network address as frames carry it. */
+export interface FrameAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A decoded request frame. `msg` is unchecked (validate it with `parseRequest`). */
+export interface RequestFrame {
+  readonly kind: 'request';
+  readonly rid: number;
+  readonly from: NodeId;
+  readonly addr: FrameAddress;
+  readonly msg: unknown;
+}
+
+/** A decoded reply frame. `msg` is unchecked (validate it with `parseReply`). */
+export interface ReplyFrame {
+  readonly kind: 'reply';
+  readonly rid: number;
+  readonly from: NodeId;
+  readonly msg: unknown;
+  readonly contacts: ReadonlyArray<{ readonly id: NodeId } & FrameAddress>;
+}
+
+/** Frames to encode. */
+export type OutgoingFrame =
+  | {
+      readonly kind: 'request';
+      readonly rid: number;
+      readonly from: NodeId;
+      readonly addr: FrameAddress;
+      readonly msg: DhtRequest;
+    }
+  | {
+      readonly kind: 'reply';
+      readonly rid: number;
+      readonly from: NodeId;
+      readonly msg: DhtReply;
+      readonly contacts: ReadonlyArray<{ readonly id: NodeId } & FrameAddress>;
+    };
+
+const KIND_CODE = { request: 1, reply: 2 } as const;
+const U64_MAX = (1n << 64n) - 1n;
+const utf8 = new TextEncoder();
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  if (raw instanceof Uint8Array)
+    return { $b: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
+  if (typeof raw === 'bigint') return { $u: raw.toString() };
+  return value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return value;
+  const v = value as Record<string, unknown>;
+  if (keys[0] === '$b') {
+    if (typeof v.$b !== 'string' || !BASE64.test(v.$b))
+      throw new DhtFrameError('body', 'a {"$b"} value is not padded base64');
+    return new Uint8Array(Buffer.from(v.$b, 'base64'));
+  }
+  if (keys[0] === '$u') {
+    if (typeof v.$u !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(v.$u))
+      throw new DhtFrameError('body', 'a {"$u"} value is not a decimal integer');
+    const n = BigInt(v.$u);
+    if (n > U64_MAX) throw new DhtFrameError('body', 'a {"$u"} value is over 2^64 - 1');
+    return n;
+  }
+  return value;
+}
+
+/**
+ * Encode a frame.
+ * @throws DhtFrameError('rid') for a rid outside u32; ('frame') when the result exceeds
+ *   {@link MAX_FRAME_BYTES}.
+ */
+export function encodeFrame(frame: OutgoingFrame): Uint8Array {
+  if (!Number.isInteger(frame.rid) || frame.rid < 0 || frame.rid > 0xffffffff)
+    throw new DhtFrameError('rid', `must be a u32, got ${frame.rid}`);
+  const body =
+    frame.kind === 'request'
+      ? { from: frame.from, addr: { host: frame.addr.host, port: frame.addr.port }, msg: frame.msg }
+      : {
+          from: frame.from,
+          msg: frame.msg,
+          contacts: frame.contacts.map((c) => ({ id: c.id, host: c.host, port: c.port })),
+        };
+  const json = utf8.encode(JSON.stringify(body, replacer));
+  const total = FRAME_HEADER_BYTES + json.length;
+  if (total > MAX_FRAME_BYTES)
+    throw new DhtFrameError('frame', `${total} bytes, over the ${MAX_FRAME_BYTES}-byte cap`);
+  const out = new Uint8Array(total);
+  out.set(FRAME_MAGIC, 0);
+  out[4] = FRAME_VERSION;
+  out[5] = KIND_CODE[frame.kind];
+  new DataView(out.buffer).setUint32(6, frame.rid);
+  out.set(json, FRAME_HEADER_BYTES);
+  return out;
+}
+
+/**
+ * Read just the header: kind and rid, or undefined when the bytes are not a frame of this
+ * version (wrong magic/version/kind, or shorter than the header). Never throws.
+ */
+export function peekFrame(bytes: Uint8Array): { kind: 'request' | 'reply'; rid: number } | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length < FRAME_HEADER_BYTES) return undefined;
+  for (let i = 0; i < 4; i++) if (bytes[i] !== FRAME_MAGIC[i]) return undefined;
+  if (bytes[4] !== FRAME_VERSION) return undefined;
+  const kind = bytes[5] === 1 ? 'request' : bytes[5] === 2 ? 'reply' : undefined;
+  if (kind === undefined) return undefined;
+  return { kind, rid: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(6) };
+}
+
+function parseAddress(x: unknown, field: FrameField): FrameAddress {
+  const a = x as { host?: unknown; port?: unknown } | null;
+  if (
+    typeof a !== 'object' ||
+    a === null ||
+    typeof a.host !== 'string' ||
+    a.host.length === 0 ||
+    a.host.length > 255
+  )
+    throw new DhtFrameError(field, 'host must be a non-empty string');
+  if (typeof a.port !== 'number' || !Number.isInteger(a.port) || a.port < 0 || a.port > 65535)
+    throw new DhtFrameError(field, 'port must be an integer in 0..65535');
+  return { host: a.host, port: a.port };
+}
+
+/**
+ * Decode a frame (envelope checked; `msg` returned as parsed JSON with bytes and bigints revived).
+ * @throws DhtFrameError naming the field: 'frame' (too short or over the cap), 'magic', 'version',
+ *   'kind', 'body' (not UTF-8 JSON, bad tagged value), 'from' (not a 20-byte id), 'addr',
+ *   'msg' (missing), 'contacts' (not a list of {id, host, port}).
+ */
+export function decodeFrame(bytes: Uint8Array): RequestFrame | ReplyFrame {
+  if (!(bytes instanceof Uint8Array) || bytes.length < FRAME_HEADER_BYTES)
+    throw new DhtFrameError('frame', `needs at least ${FRAME_HEADER_BYTES} bytes`);
+  if (bytes.length > MAX_FRAME_BYTES)
+    throw new DhtFrameError('frame', `${bytes.length} bytes, over the ${MAX_FRAME_BYTES}-byte cap`);
+  for (let i = 0; i < 4; i++)
+    if (bytes[i] !== FRAME_MAGIC[i]) throw new DhtFrameError('magic', 'is not "FDHT"');
+  if (bytes[4] !== FRAME_VERSION) throw new DhtFrameError('version', `${bytes[4]} is not ${FRAME_VERSION}`);
+  if (bytes[5] !== 1 && bytes[5] !== 2)
+    throw new DhtFrameError('kind', `${bytes[5]} is not 1 (request) or 2 (reply)`);
+  const rid = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(6);
+  let body: unknown;
+  try {
+    body = JSON.parse(utf8Strict.decode(bytes.subarray(FRAME_HEADER_BYTES)), reviver);
+  } catch (e) {
+    if (e instanceof DhtFrameError) throw e;
+    throw new DhtFrameError('body', `is not UTF-8 JSON (${(e as Error).message})`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new DhtFrameError('body', 'must be a JSON object');
+  const b = body as Record<string, unknown>;
+  if (!isNodeId(b.from)) throw new DhtFrameError('from', 'must be a 20-byte id');
+  if (!('msg' in b)) throw new DhtFrameError('msg', 'is missing');
+  if (bytes[5] === 1)
+    return { kind: 'request', rid, from: b.from, addr: parseAddress(b.addr, 'addr'), msg: b.msg };
+  if (!Array.isArray(b.contacts) || b.contacts.length > 256)
+    throw new DhtFrameError('contacts', 'must be a list of at most 256 entries');
+  const contacts = b.contacts.map((c: unknown) => {
+    const id = (c as { id?: unknown } | null)?.id;
+    if (!isNodeId(id)) throw new DhtFrameError('contacts', 'an entry has no 20-byte id');
+    return { id, ...parseAddress(c, 'contacts') };
+  });
+  return { kind: 'reply', rid, from: b.from, msg: b.msg, contacts };
+}
