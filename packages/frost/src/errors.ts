@@ -144,3 +144,47 @@ export class UrDecodeError extends Error {
     super(`invalid UR in '${field}': ${detail}`);
   }
 }
+
+/**
+ * A Hubert get for a participant's response returned nothing before its own deadline (the store
+ * answered "not found"; Hubert CLI text `Value not found within N seconds`). Reported as an error
+ * against `participant` (frost-hubert parallel.rs: a get that returns nothing is an error).
+ */
+export class ResponseNotFoundError extends Error {
+  override readonly name = 'ResponseNotFoundError';
+  constructor(
+    readonly participant: string,
+    readonly arid: string,
+    readonly timeoutSeconds: number,
+  ) {
+    super(`Value not found within ${timeoutSeconds} seconds`);
+  }
+}
+
+/**
+ * A coordinator round option was invalid. `option` names it (e.g. 'timeoutMs', 'pollIntervalMs',
+ * 'putAttempts').
+ */
+export class RoundOptionError extends Error {
+  override readonly name = 'RoundOptionError';
+  constructor(
+    readonly option: string,
+    readonly detail: string,
+  ) {
+    super(`round option '${option}': ${detail}`);
+  }
+}
+
+/**
+ * A coordinator step was called out of order or with a session from another flow (e.g. `signRound2`
+ * before `signRound1` succeeded). `field` names what was wrong.
+ */
+export class RoundSequenceError extends Error {
+  override readonly name = 'RoundSequenceError';
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+  ) {
+    super(`round sequence '${field}': ${detail}`);
+  }
+}

@@ -163,7 +163,15 @@ export interface StepContext {
   readonly now: number;
   /** Randomness (DKG polynomial, nonces, ARIDs, sealing). */
   readonly rng: Rng;
-  /** Default {@link ACCEPT}. */
+  /**
+   * Default {@link ACCEPT}. A function is called once with the inbound message type (after the
+   * message was opened), so a caller can choose the behaviour per message type.
+   */
+  readonly behaviour?: Behaviour | ((inbound: MessageType) => Behaviour);
+}
+
+/** {@link StepContext} with the behaviour resolved for one inbound message. */
+interface ResolvedStepContext extends StepContext {
   readonly behaviour?: Behaviour;
 }
 
@@ -199,14 +207,25 @@ const INBOUND: MessageType[] = [
  * processed (forged, expired, malformed, not for me, wrong phase) gives `{kind: 'error'}` and the
  * unchanged state.
  */
-export function participantStep(state: ParticipantState, sealed: Uint8Array, ctx: StepContext): StepResult {
+export function participantStep(
+  state: ParticipantState,
+  sealed: Uint8Array,
+  stepCtx: StepContext,
+): StepResult {
   let msg: TypedMessage<(typeof INBOUND)[number]>;
   try {
     msg = openTyped(
       sealed,
-      { recipient: state.identity, now: ctx.now, senders: new Map(Object.entries(state.coordinators)) },
+      { recipient: state.identity, now: stepCtx.now, senders: new Map(Object.entries(state.coordinators)) },
       INBOUND,
     );
+  } catch (e) {
+    return { kind: 'error', state, error: asError(e) };
+  }
+  let ctx: ResolvedStepContext;
+  try {
+    const b = stepCtx.behaviour;
+    ctx = typeof b === 'function' ? { ...stepCtx, behaviour: b(msg.type) } : (stepCtx as ResolvedStepContext);
   } catch (e) {
     return { kind: 'error', state, error: asError(e) };
   }
@@ -280,7 +299,7 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-function behaviourOf(ctx: StepContext): Behaviour {
+function behaviourOf(ctx: ResolvedStepContext): Behaviour {
   return ctx.behaviour ?? ACCEPT;
 }
 
@@ -291,7 +310,7 @@ function reply<T extends MessageType>(
   arid: string,
   type: T,
   body: MessageBody<T>,
-  ctx: StepContext,
+  ctx: ResolvedStepContext,
   malformedBody?: unknown,
 ): Outbound {
   const b = behaviourOf(ctx);
@@ -339,7 +358,7 @@ function abortReply(
   phase: MessageBody<'protocolAbort'>['phase'],
   reason: string,
   accused: Xid[],
-  ctx: StepContext,
+  ctx: ResolvedStepContext,
 ): Outbound {
   return sealAbort(state, coordinator, arid, { context, phase, reason, accused }, ctx);
 }
@@ -349,7 +368,7 @@ function sealAbort(
   coordinator: PublicIdentity,
   arid: string,
   body: MessageBody<'protocolAbort'>,
-  ctx: StepContext,
+  ctx: ResolvedStepContext,
 ): Outbound {
   const sealed = sealTyped('protocolAbort', body, {
     sender: state.identity,
@@ -366,7 +385,7 @@ function onDkgInvite(
   state: ParticipantState,
   sender: Xid,
   body: MessageBody<'dkgInvite'>,
-  ctx: StepContext,
+  ctx: ResolvedStepContext,
 ): StepResult {
   const coordinator = coordinatorOf(state, sender);
   if (state.groups[body.group] !== undefined)
@@ -459,7 +478,7 @@ function onDkgRound2(
   state: ParticipantState,
   sender: Xid,
   body: MessageBody<'dkgRound2'>,
-  ctx: StepContext,
+  ctx: ResolvedStepContext,
 ): StepResult {
   const g = activeGroup(state, body.group, sender, 'round1', ctx.now);
   const coordinator = coordinatorOf(state, sender);
@@ -571,7 +590,7 @@ function onDkgFinalize(
   state: ParticipantState,
   sender: Xid,
   body: MessageBody<'dkgFinalize'>,
-  ctx: StepContext,
+  ctx: ResolvedStepContext,
 ): StepResult {
   const g = activeGroup(state, body.group, sender, 'round2', ctx.now);
   const coordinator = coordinatorOf(state, sender);
@@ -694,7 +713,7 @@ function onSignInvite(
   state: ParticipantState,
   sender: Xid,
   body: MessageBody<'signInvite'>,
-  ctx: StepContext,
+  ctx: ResolvedStepContext,
 ): StepResult {
   const coordinator = coordinatorOf(state, sender);
   if (state.sessions[body.session] !== undefined)
@@ -786,7 +805,7 @@ function onSignRound2(
   state: ParticipantState,
   sender: Xid,
   body: MessageBody<'signRound2'>,
-  ctx: StepContext,
+  ctx: ResolvedStepContext,
 ): StepResult {
   const { s, g, keyPackage, publicKeyPackage } = activeSession(state, body.session, sender, 'committed');
   if (s.expiry !== undefined && ctx.now > s.expiry)

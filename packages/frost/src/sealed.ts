@@ -62,7 +62,7 @@ export interface SealOptions {
   readonly type: string;
   /** Any dCBOR-encodable value (maps with string keys, arrays, byte strings, ints, strings). */
   readonly body: unknown;
-  /** Clock time of creation, ms. */
+  /** Clock time of creation, ms (a fractional time, e.g. a wall clock's, is floored). */
   readonly now: number;
   /** Source of the ephemeral key (32 bytes) and nonce (24 bytes). */
   readonly rng: Rng;
@@ -88,7 +88,8 @@ function deriveKey(shared: Uint8Array, eph: Uint8Array, recipientKey: Uint8Array
  * Consumes 56 bytes of `rng` (ephemeral key, then nonce). Deterministic for a given rng stream.
  */
 export function sealMessage(options: SealOptions): Uint8Array {
-  const { sender, recipient, type, body, now, rng } = options;
+  const { sender, recipient, type, body, rng } = options;
+  const now = Math.floor(options.now);
   const validityMs = options.validityMs ?? MESSAGE_VALIDITY_MS;
   const signed = encodeCbor({
     v: SEALED_VERSION,

@@ -62,11 +62,18 @@ export class HubertHttpClient implements KvStore {
   }
 
   async #post(path: string, body: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+    signal?.throwIfAborted();
+    // A per-request controller relays the caller's (often long-lived) signal: undici's Request
+    // follows the signal it is given until the Request is garbage-collected, so handing it the
+    // caller's signal on every poll piles up abort listeners on that signal.
+    const local = signal === undefined ? undefined : new AbortController();
+    const relay = (): void => local?.abort(signal?.reason);
+    signal?.addEventListener('abort', relay, { once: true });
     const request = new Request(`${this.baseUrl}${path}`, {
       method: 'POST',
       body,
       headers: { 'content-type': 'text/plain; charset=utf-8' },
-      ...(signal ? { signal } : {}),
+      ...(local ? { signal: local.signal } : {}),
     });
     let response: Response;
     let text: string;
@@ -76,6 +83,8 @@ export class HubertHttpClient implements KvStore {
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       throw new HubertUnavailableError(e instanceof Error ? e.message : String(e), { cause: e });
+    } finally {
+      signal?.removeEventListener('abort', relay);
     }
     return { status: response.status, text };
   }

@@ -1,0 +1,39 @@
+/**
+ * The slice of the Hubert KvStore contract (BlockchainCommons hubert-rust v0.5.0, src/kv_store.rs)
+ * that FROST over Hubert uses, as a structural interface: `@fanout/sim-hubert`'s in-process stores
+ * and its `HubertHttpClient` satisfy it, and so does any test double.
+ *
+ * Values are `ur:envelope/...` texts; a sealed FROST message travels as an envelope leaf
+ * ({@link sealedToEnvelopeUr} / {@link sealedFromEnvelopeUr}).
+ */
+
+/** Options of {@link FrostKv.get}. */
+export interface FrostKvGetOptions {
+  /** Poll until this many seconds passed, then return null (Hubert default 30 s). */
+  readonly timeoutSeconds?: number;
+  /** Abort the polling: the promise rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
+}
+
+/** A write-once key/value store keyed by ARID text (`ur:arid/...`), holding envelope texts. */
+export interface FrostKv {
+  /**
+   * Store `envelope` under `arid` (write-once).
+   * @param ttlSeconds time to live, s (optional; the server defaults to 86400).
+   * @returns a text receipt.
+   * @throws an error named `AlreadyExistsError` when the ARID already holds a value; transport or
+   *   server errors otherwise.
+   */
+  put(arid: string, envelope: string, ttlSeconds?: number): Promise<string>;
+  /**
+   * Poll until a value appears under `arid`.
+   * @returns the `ur:envelope/...` text, or null once `timeoutSeconds` passed (not an error).
+   * @throws transport/server errors; `signal.reason` when aborted.
+   */
+  get(arid: string, options?: FrostKvGetOptions): Promise<string | null>;
+}
+
+/** Whether `error` is Hubert's write-once refusal (`"<ur:arid> already exists"`), matched by name. */
+export function isAlreadyExists(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AlreadyExistsError';
+}

@@ -1,0 +1,508 @@
+/**
+ * A FROST-over-Hubert world: a coordinator (Alice), N participants (Bob, Carol, …) as agents
+ * polling their ARIDs, and a Hubert server — in the simulated network on a VirtualClock (sim) or
+ * as a real Hubert HTTP server on 127.0.0.1 (live).
+ *
+ * Fault-plan targets (every rule of the sim kit's vocabulary applies):
+ * - `coordinator`, `p1` … `pN`: each party's network link to Hubert (its own origin bound to the
+ *   same Hubert app): latency, partition of a participant, dropRequest/dropReply, forceStatus
+ *   (5xx seen by that party), delay, pause.
+ * - `store:p1` … `store:pN`: Hubert storage operations on the ARIDs of that participant
+ *   (requests to it and its responses), through the store's fault hooks: `latency.perTarget`
+ *   is the per-ARID latency of every operation (a DHT lookup, one per poll); a `delay` rule slows
+ *   them further; `dropRequest` on a put is a lost write (acknowledged, never stored);
+ *   `forceStatus` on a put fails it with that status (5xx).
+ * - `hubert`: the server process: `crash` (+ `restartAfterMs`) makes it refuse connections;
+ *   `loseState: true` wipes its data at the crash (by default acknowledged puts survive).
+ *
+ * Participant behaviours (what the agent does per inbound message) are not network faults and
+ * live in the spec: think time, busy (reject "Busy right now"), vanish, late (answer after the
+ * coordinator's timeout), malformed, forged, badShare.
+ */
+import { setMaxListeners } from 'node:events';
+import { realClock, VirtualClock, type Clock } from '@fanout/core';
+import {
+  ACCEPT,
+  FrostCoordinator,
+  ParticipantAgent,
+  PARALLEL_TIMEOUT_MS,
+  SEQUENTIAL_TIMEOUT_MS,
+  createIdentity,
+  publicIdentity,
+  reject,
+  runDkgFlow,
+  runSignFlow,
+  type AgentAction,
+  type AgentEvent,
+  type AgentPlan,
+  type Behaviour,
+  type DkgFlowResult,
+  type FrostKv,
+  type GroupRecord,
+  type Identity,
+  type MessageType,
+  type ParticipantState,
+  type RoundEvent,
+  type RoundMode,
+  type SignFlowResult,
+  type Xid,
+} from '@fanout/frost';
+import {
+  FaultInjector,
+  SimNetwork,
+  Trace,
+  createRng,
+  parseFaultPlan,
+  rngBytesFn,
+  type FaultPlan,
+  type FaultPlanInput,
+  type LatencySpec,
+  type Rng,
+} from '@fanout/sim';
+import {
+  HubertHttpClient,
+  canonicalAridUr,
+  createHubertApp,
+  createServerKvStore,
+  type HubertFaults,
+  type MemoryKvStore,
+} from '@fanout/sim-hubert';
+import type { Mode } from '../framework.js';
+import { startLiveHubert } from './live/hubert.js';
+
+/** What a participant does with one kind of request. */
+export type Act = 'accept' | 'busy' | 'vanish' | 'late' | 'malformed' | 'forged' | 'badShare';
+
+/** Requests a participant receives. */
+export type InboundType = Extract<
+  MessageType,
+  'dkgInvite' | 'dkgRound2' | 'dkgFinalize' | 'signInvite' | 'signRound2' | 'signFinalize'
+>;
+
+/** One participant's behaviour. */
+export interface ParticipantSpec {
+  /** Think time before every answer, ms (default 0). */
+  readonly thinkMs?: number;
+  /** Think time per request type (overrides thinkMs), ms. */
+  readonly thinkMsOn?: Readonly<Partial<Record<InboundType, number>>>;
+  /** What to do per request type (default 'accept'). */
+  readonly on?: Readonly<Partial<Record<InboundType, Act>>>;
+}
+
+/** A DKG done once and reused (crypto is slow): identities come from `identitySeed`. */
+export interface GroupFixture {
+  readonly identitySeed: number;
+  readonly participants: number;
+  readonly group: GroupRecord;
+  /** Participant states after the DKG, in creation order (p1 first). */
+  readonly states: readonly ParticipantState[];
+}
+
+/** Everything a world is built from. JSON-serialisable except the callbacks and fixture. */
+export interface FrostWorldSpec {
+  readonly seed: number;
+  readonly mode: Mode;
+  /** Number of participants (≥ 2). */
+  readonly participants: number;
+  readonly minSigners: number;
+  /** Per participant, in creation order (index 0 = p1). Missing entries: honest, instant. */
+  readonly behaviours?: readonly ParticipantSpec[];
+  /** Store latency of each participant's ARIDs (index 0 = p1), per operation. */
+  readonly storeLatency?: readonly (LatencySpec | undefined)[];
+  /** Network latency of every party's link. Default none (sim), none (live). */
+  readonly linkLatency?: LatencySpec;
+  /** Extra plan rules (targets: coordinator, p1…pN, store:p1…, hubert). */
+  readonly extraRules?: FaultPlanInput['rules'];
+  /** Use this plan instead of deriving one (replay). */
+  readonly plan?: FaultPlan;
+  readonly coordinator?: {
+    readonly mode?: RoundMode;
+    /** Per-participant timeout, ms. Default 600 s parallel / 30 s sequential. */
+    readonly timeoutMs?: number;
+  };
+  /** Hubert client poll interval, ms. Default 1000 (sim), 100 (live). */
+  readonly pollIntervalMs?: number;
+  /** Identities from this seed instead of `seed` (to reuse a {@link GroupFixture}). */
+  readonly identitySeed?: number;
+  /** Skip the DKG: the participants already hold this group. */
+  readonly fixture?: GroupFixture;
+  readonly onRoundEvent?: (event: RoundEvent) => void;
+  readonly onAgentEvent?: (participant: string, event: AgentEvent) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** A built world. */
+export interface FrostWorld {
+  readonly mode: Mode;
+  readonly clock: Clock;
+  readonly plan: FaultPlan;
+  readonly trace: Trace;
+  readonly rng: Rng;
+  readonly coordinatorIdentity: Identity;
+  /** Participant identities in creation order (p1 first). */
+  readonly identities: readonly Identity[];
+  /** Display name by XID (Bob, Carol, …). */
+  readonly names: ReadonlyMap<Xid, string>;
+  /** Plan target by XID (p1 …). */
+  readonly targets: ReadonlyMap<Xid, string>;
+  readonly coordinator: FrostCoordinator;
+  readonly agents: readonly ParticipantAgent[];
+  /** The Hubert server's storage. */
+  readonly store: MemoryKvStore;
+  /** Live only: the Hubert server URL. */
+  readonly hubertUrl?: string;
+  /** Effective per-participant timeout of the coordinator, ms. */
+  readonly timeoutMs: number;
+  /** Every agent event, in order. */
+  readonly agentLog: readonly { participant: string; event: AgentEvent }[];
+  /** Run a DKG with every participant (their agents follow the invitations). */
+  runDkg(options?: { charter?: string }): Promise<DkgFlowResult>;
+  /** Run a signing session over `group` (default: the fixture's). */
+  runSign(options: {
+    target: Uint8Array;
+    group?: GroupRecord;
+    quorumExit?: boolean;
+    invitees?: readonly Xid[];
+  }): Promise<SignFlowResult>;
+  /** Start every agent that has an ARID in `arids` following its conversation (stopped by close). */
+  follow(arids: Readonly<Record<Xid, string>>): void;
+  /** A {@link GroupFixture} of this world's participants for `group` (after a successful DKG). */
+  fixtureFor(group: GroupRecord): GroupFixture;
+  close(): Promise<void>;
+}
+
+/** Display names: the frost-hubert demo's cast, then p27, p28, … */
+export const FROST_NAMES = [
+  'Bob',
+  'Carol',
+  'Dan',
+  'Eve',
+  'Frank',
+  'Grace',
+  'Heidi',
+  'Ivan',
+  'Judy',
+  'Ken',
+  'Laura',
+  'Mallory',
+  'Niaj',
+  'Olivia',
+  'Peggy',
+  'Quentin',
+  'Rupert',
+  'Sybil',
+  'Trent',
+  'Uma',
+  'Victor',
+  'Walter',
+  'Xena',
+  'Yves',
+  'Zoe',
+];
+
+/** Display name of participant `i` (0-based). */
+export function participantName(i: number): string {
+  return FROST_NAMES[i] ?? `p${i + 1}`;
+}
+
+/** Plan target of participant `i` (0-based): `p1`, `p2`, … */
+export function participantTarget(i: number): string {
+  return `p${i + 1}`;
+}
+
+/** The coordinator's effective timeout for a spec, ms. */
+export function frostTimeoutOf(spec: Pick<FrostWorldSpec, 'coordinator'>): number {
+  const mode = spec.coordinator?.mode ?? 'parallel';
+  return spec.coordinator?.timeoutMs ?? (mode === 'parallel' ? PARALLEL_TIMEOUT_MS : SEQUENTIAL_TIMEOUT_MS);
+}
+
+/** Derive the fault plan of a spec (pure, JSON-serialisable). */
+export function frostPlanFor(spec: FrostWorldSpec): FaultPlan {
+  if (spec.plan !== undefined) return spec.plan;
+  const perTarget: Record<string, LatencySpec> = {};
+  spec.storeLatency?.forEach((l, i) => {
+    if (l !== undefined) perTarget[`store:${participantTarget(i)}`] = l;
+  });
+  if (spec.linkLatency !== undefined) {
+    perTarget['coordinator'] = spec.linkLatency;
+    for (let i = 0; i < spec.participants; i++) perTarget[participantTarget(i)] = spec.linkLatency;
+  }
+  const acts = (spec.behaviours ?? [])
+    .map((b, i) => {
+      const on = Object.entries(b.on ?? {}).filter(([, a]) => a !== 'accept');
+      return on.length === 0 ? '' : `${participantTarget(i)}: ${on.map(([t, a]) => `${t}=${a}`).join(',')}`;
+    })
+    .filter(Boolean);
+  return parseFaultPlan({
+    description: `FROST ${spec.minSigners}-of-${spec.participants}${acts.length > 0 ? `; ${acts.join('; ')}` : ''}`,
+    latency: { perTarget },
+    rules: spec.extraRules ?? [],
+  });
+}
+
+/** The agent plan of one participant. */
+export function agentPlanFor(spec: ParticipantSpec | undefined, timeoutMs: number): AgentPlan {
+  return (inbound: MessageType): AgentAction => {
+    const t = inbound as InboundType;
+    const act: Act = spec?.on?.[t] ?? 'accept';
+    const think = spec?.thinkMsOn?.[t] ?? spec?.thinkMs ?? 0;
+    const behaviour: Behaviour =
+      act === 'busy'
+        ? reject('Busy right now')
+        : act === 'malformed' || act === 'forged' || act === 'badShare'
+          ? { kind: act }
+          : ACCEPT;
+    if (act === 'vanish') return { kind: 'vanish' };
+    return { kind: 'respond', delayMs: act === 'late' ? timeoutMs + 60_000 + think : think, behaviour };
+  };
+}
+
+/** Hubert fault hooks driven by the plan's `store:*` and `hubert` targets. */
+class PlanStoreFaults implements HubertFaults {
+  /** Canonical ARID → participant target (p1…). */
+  readonly owners = new Map<string, string>();
+  readonly #pendingPut = new Map<string, { lose: boolean; status?: { status: number; body?: string } }>();
+  constructor(
+    readonly injector: FaultInjector,
+    readonly elapsed: () => number,
+  ) {}
+
+  own(arid: string, target: string): void {
+    try {
+      this.owners.set(canonicalAridUr(arid), target);
+    } catch {
+      // not an ARID: nothing to attribute
+    }
+  }
+
+  extraLatencyMs(op: 'put' | 'get' | 'exists', arid: string): number {
+    const who = this.owners.get(arid);
+    if (who === undefined) return 0;
+    const d = this.injector.decide(`store:${who}`, this.elapsed());
+    if (op === 'put') {
+      this.#pendingPut.set(arid, {
+        lose: d.dropRequest,
+        ...(d.forceStatus === undefined
+          ? {}
+          : {
+              status: {
+                status: d.forceStatus.status,
+                ...(d.forceStatus.message === undefined ? {} : { body: d.forceStatus.message }),
+              },
+            }),
+      });
+    }
+    const hold = Number.isFinite(d.holdMs) ? d.holdMs : 0;
+    return d.latencyMs + d.extraReplyMs + hold;
+  }
+
+  beforePut(arid: string): 'ok' | 'lose' | { status: number; body?: string } {
+    const d = this.#pendingPut.get(arid);
+    this.#pendingPut.delete(arid);
+    if (d === undefined) return 'ok';
+    if (d.status !== undefined) return d.status;
+    return d.lose ? 'lose' : 'ok';
+  }
+}
+
+/**
+ * Front of the Hubert app for the `hubert` target: refuses connections while crashed (the client
+ * sees a transport error) and wipes the data at a crash with `loseState`.
+ */
+function crashableHandler(
+  handler: (request: Request) => Response | Promise<Response>,
+  injector: FaultInjector,
+  elapsed: () => number,
+  store: MemoryKvStore,
+): (request: Request) => Promise<Response> {
+  const wiped = new Set<number>();
+  return async (request) => {
+    const t = elapsed();
+    injector.crashesOf('hubert').forEach((c, i) => {
+      if (c.loseState && c.atMs <= t && !wiped.has(i)) {
+        wiped.add(i);
+        store.volume.wipe();
+      }
+    });
+    if (injector.crashState('hubert', t).down) throw new Error('ECONNREFUSED: the Hubert server is down');
+    return handler(request);
+  };
+}
+
+/**
+ * Build a world. Sim: one VirtualClock drives everything. Live: a real Hubert HTTP server on
+ * 127.0.0.1 (ephemeral port), per-party proxies applying the plan at their edge when the plan
+ * names that party, and wall time.
+ * @throws RangeError for fewer than 2 participants, a bad minSigners, or a fixture that does not fit.
+ */
+export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld> {
+  const n = spec.participants;
+  if (!Number.isInteger(n) || n < 2) throw new RangeError(`participants must be an integer >= 2, got ${n}`);
+  if (!Number.isInteger(spec.minSigners) || spec.minSigners < 2 || spec.minSigners > n)
+    throw new RangeError(`minSigners must be an integer in 2..${n}, got ${spec.minSigners}`);
+  if (spec.fixture !== undefined && spec.fixture.participants !== n)
+    throw new RangeError(`fixture has ${spec.fixture.participants} participants, spec ${n}`);
+  const rng = createRng(spec.seed);
+  const idRng = createRng(spec.fixture?.identitySeed ?? spec.identitySeed ?? spec.seed);
+  const clock: Clock = spec.mode === 'sim' ? new VirtualClock() : realClock;
+  const plan = frostPlanFor(spec);
+  const trace = new Trace({ enabled: spec.mode === 'sim', maxEvents: 2000 });
+  const timeoutMs = frostTimeoutOf(spec);
+  const mode = spec.coordinator?.mode ?? 'parallel';
+  const pollIntervalMs = spec.pollIntervalMs ?? (spec.mode === 'sim' ? 1000 : 100);
+
+  const coordinatorIdentity = createIdentity(rngBytesFn(idRng.fork('identity/coordinator')), 'Alice');
+  const identities = Array.from({ length: n }, (_, i) =>
+    createIdentity(rngBytesFn(idRng.fork(`identity/${i}`)), participantName(i)),
+  );
+  const names = new Map(identities.map((id, i) => [id.xid, participantName(i)]));
+  const targets = new Map(identities.map((id, i) => [id.xid, participantTarget(i)]));
+
+  // Hubert: the server's storage, its fault hooks, and one client per party.
+  const t0 = clock.now();
+  const elapsed = (): number => clock.now() - t0;
+  let net: SimNetwork | undefined;
+  const injector = spec.mode === 'sim' ? undefined : new FaultInjector(plan, rng.fork('network'));
+  if (spec.mode === 'sim') net = new SimNetwork({ clock, rng: rng.fork('network'), plan, trace });
+  const inj = net?.injector ?? injector!;
+  const faults = new PlanStoreFaults(inj, net === undefined ? elapsed : () => net!.elapsed());
+  const store = createServerKvStore({ clock, faults });
+  let kvOf: (party: string) => FrostKv;
+  let closeHubert: () => Promise<void> = async () => {};
+  let hubertUrl: string | undefined;
+  if (net !== undefined) {
+    const app = createHubertApp(store);
+    const handler = crashableHandler(app.fetch, net.injector, () => net!.elapsed(), store);
+    const parties = ['coordinator', ...identities.map((_, i) => participantTarget(i))];
+    for (const p of parties) net.bindHttp(`http://${p}.hubert.sim`, p, handler);
+    kvOf = (p) =>
+      new HubertHttpClient({ baseUrl: `http://${p}.hubert.sim`, fetch: net!.fetch, clock, pollIntervalMs });
+  } else {
+    const parties = ['coordinator', ...identities.map((_, i) => participantTarget(i))];
+    const live = await startLiveHubert({ store, plan, rng: rng.fork('network'), parties });
+    hubertUrl = live.url;
+    closeHubert = live.close;
+    kvOf = (p) => new HubertHttpClient({ baseUrl: live.urlFor(p), fetch: live.fetch, clock, pollIntervalMs });
+  }
+
+  const agentLog: { participant: string; event: AgentEvent }[] = [];
+  const stop = new AbortController();
+  // Every agent keeps up to two listeners on the shared stop signal (its pending get and sleep).
+  setMaxListeners(Math.max(10, 2 * n + 10), stop.signal);
+  const onRoundEvent = (e: RoundEvent): void => {
+    if (e.type === 'phase-start') {
+      for (const t of e.targets) faults.own(t.arid, targets.get(t.xid) ?? 'unknown');
+      trace.record({
+        t: elapsed(),
+        kind: 'round',
+        round: e.round,
+        phase: e.phase,
+        targets: e.targets.length,
+      });
+    } else if (e.type === 'participant-settled') {
+      trace.record({
+        t: elapsed(),
+        kind: 'outcome',
+        round: e.round,
+        phase: e.phase,
+        who: targets.get(e.outcome.xid) ?? e.outcome.xid,
+        status: e.outcome.status,
+      });
+    }
+    spec.onRoundEvent?.(e);
+  };
+  const coordinator = new FrostCoordinator({
+    identity: coordinatorIdentity,
+    rng: rngBytesFn(rng.fork('coordinator')),
+    kv: kvOf('coordinator'),
+    clock,
+    mode,
+    timeoutMs,
+    retryIntervalMs: 1000,
+    ...(spec.signal === undefined ? {} : { signal: spec.signal }),
+    onEvent: onRoundEvent,
+  });
+  const agents = identities.map((identity, i) => {
+    const who = participantTarget(i);
+    const fixtureState = spec.fixture?.states[i];
+    return new ParticipantAgent({
+      identity,
+      coordinators: [publicIdentity(coordinatorIdentity)],
+      kv: kvOf(who),
+      clock,
+      rng: rngBytesFn(rng.fork(`agent/${i}`)),
+      plan: agentPlanFor(spec.behaviours?.[i], timeoutMs),
+      ...(fixtureState === undefined ? {} : { state: fixtureState }),
+      onEvent: (event) => {
+        if (event.type === 'listening') faults.own(event.arid, who);
+        if (event.type === 'received' && event.replyArid !== undefined) faults.own(event.replyArid, who);
+        agentLog.push({ participant: who, event });
+        trace.record({ t: elapsed(), kind: `agent.${event.type}`, who });
+        spec.onAgentEvent?.(who, event);
+      },
+    });
+  });
+  const followAll = (arids: Readonly<Record<Xid, string>>): void => {
+    for (const a of agents) {
+      const arid = arids[a.xid];
+      if (arid !== undefined) void a.follow(arid, stop.signal);
+    }
+  };
+
+  return {
+    mode: spec.mode,
+    clock,
+    plan,
+    trace,
+    rng,
+    coordinatorIdentity,
+    identities,
+    names,
+    targets,
+    coordinator,
+    agents,
+    store,
+    ...(hubertUrl === undefined ? {} : { hubertUrl }),
+    timeoutMs,
+    agentLog,
+    runDkg: (options = {}) =>
+      runDkgFlow(coordinator, {
+        participants: identities.map(publicIdentity),
+        minSigners: spec.minSigners,
+        charter: options.charter ?? `FROST ${spec.minSigners}-of-${n} demo group`,
+        onInvited: (session) => {
+          for (const m of session.members)
+            faults.own(session.collectArids[m.identity.xid]!, targets.get(m.identity.xid)!);
+          followAll(session.inviteArids);
+        },
+        ...(spec.signal === undefined ? {} : { signal: spec.signal }),
+      }),
+    runSign: (options) => {
+      const group = options.group ?? spec.fixture?.group;
+      if (group === undefined) throw new RangeError('runSign needs a group (run a DKG or pass a fixture)');
+      return runSignFlow(coordinator, {
+        group,
+        target: options.target,
+        ...(options.invitees === undefined ? {} : { invitees: options.invitees }),
+        quorumExit: options.quorumExit === true,
+        onInvited: (session) => {
+          for (const m of session.invitees)
+            faults.own(session.collectArids[m.identity.xid]!, targets.get(m.identity.xid)!);
+          followAll(session.inviteArids);
+        },
+        ...(spec.signal === undefined ? {} : { signal: spec.signal }),
+      });
+    },
+    follow: followAll,
+    fixtureFor: (group) => ({
+      identitySeed: spec.fixture?.identitySeed ?? spec.identitySeed ?? spec.seed,
+      participants: n,
+      group,
+      states: agents.map((a) => a.state),
+    }),
+    close: async () => {
+      stop.abort();
+      await closeHubert();
+    },
+  };
+}

@@ -1,0 +1,455 @@
+/**
+ * FROST-over-Hubert guarantees (issue 4) as fast-check properties, in sim mode (virtual time,
+ * deterministic, real FROST-ED25519-SHA512 crypto). Failures print the seed, the shrunk
+ * counterexample and a replay command (assertProperty).
+ *
+ * Crypto is slow on a small machine: the signing properties reuse one DKG per process
+ * (`groupFixture`) and numRuns stay small; widen a run with FC_NUM_RUNS.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { assertProperty } from '@fanout/testkit';
+import { VirtualClock } from '@fanout/core';
+import {
+  checkSignRound1Response,
+  checkSignRound2Response,
+  collectResponses,
+  createIdentity,
+  finishSigning,
+  groupVerifyingKey,
+  participantStep,
+  signRound2Requests,
+  startSigning,
+  type Outbound,
+  type ParticipantState,
+  type ResponseInput,
+  type SignRound1Accepted,
+  type SignRound2Accepted,
+  type Xid,
+} from '@fanout/frost';
+import { checkDeterminism, createRng, rngBytesFn } from '@fanout/sim';
+import {
+  AlreadyExistsError,
+  HubertHttpClient,
+  aridToUr,
+  createHubertApp,
+  createServerKvStore,
+  envelopeToUr,
+} from '@fanout/sim-hubert';
+import {
+  buildFrostWorld,
+  frostNoHol,
+  frostRoundTime,
+  groupFixture,
+  type Act,
+  type FrostWorld,
+  type InboundType,
+  type ParticipantSpec,
+} from '../src/index.js';
+
+const DKG_STEPS = ['dkgInvite', 'dkgRound2', 'dkgFinalize'] as const;
+const DKG_ROUND: Record<(typeof DKG_STEPS)[number], string> = {
+  dkgInvite: 'dkg round1',
+  dkgRound2: 'dkg round2',
+  dkgFinalize: 'dkg finalize',
+};
+const CHEATS: ReadonlySet<Act> = new Set<Act>(['malformed', 'forged', 'badShare']);
+const SIM_TIMEOUT_MS = 600_000;
+
+/** Store latency of one participant's ARIDs: 1-30 s per operation (virtual time). */
+const storeLatencyArb = fc
+  .integer({ min: 1000, max: 30_000 })
+  .map((ms) => ({ kind: 'constant' as const, ms }));
+/** Think time well inside the 600 s timeout. */
+const thinkArb = fc.integer({ min: 0, max: 300_000 });
+
+/** Group key (hex) of every participant that completed `group`, by plan target. */
+function completedKeys(world: FrostWorld, group: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const a of world.agents)
+    for (const g of Object.values(a.state.groups))
+      if (g.group === group && g.phase === 'complete' && g.publicKeyPackage !== undefined)
+        keys.set(world.targets.get(a.xid)!, bytesToHex(groupVerifyingKey(g.publicKeyPackage)));
+  return keys;
+}
+
+describe('FROST DKG properties (sim)', () => {
+  test('DKG over any latencies, Hubert restarts and misbehaviour succeeds iff every participant answers in time; all agree on the key; only cheats are blamed', async () => {
+    const deviationArb = fc.option(
+      fc.record({
+        step: fc.constantFrom(...DKG_STEPS),
+        act: fc.constantFrom<Act>('busy', 'vanish', 'late', 'malformed', 'forged', 'badShare'),
+      }),
+      { freq: 2 },
+    );
+    await assertProperty(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.array(fc.tuple(deviationArb, thinkArb, storeLatencyArb), { minLength: 3, maxLength: 3 }),
+        fc.option(
+          fc.record({
+            atMs: fc.integer({ min: 0, max: 200_000 }),
+            restartAfterMs: fc.integer({ min: 5000, max: 60_000 }),
+          }),
+        ),
+        async (seed, parts, crash) => {
+          const behaviours: ParticipantSpec[] = parts.map(([dev, thinkMs]) => ({
+            thinkMs,
+            on: dev === null ? {} : { [dev.step]: dev.act },
+          }));
+          const world = await buildFrostWorld({
+            seed,
+            mode: 'sim',
+            participants: 3,
+            minSigners: 2,
+            behaviours,
+            storeLatency: parts.map(([, , l]) => l),
+            coordinator: { timeoutMs: SIM_TIMEOUT_MS },
+            // An acknowledged put survives the restart (loseState is off): the DKG must not notice.
+            ...(crash === null ? {} : { extraRules: [{ fault: 'crash', targets: ['hubert'], ...crash }] }),
+          });
+          try {
+            const dkg = await world.runDkg();
+            const devs = parts.map(([d]) => d);
+            const firstStep = DKG_STEPS.findIndex((s) => devs.some((d) => d?.step === s));
+            // Succeeds iff every participant answers (honestly) within the timeout.
+            expect(dkg.ok).toBe(firstStep === -1);
+            const group = dkg.group?.group ?? dkg.invite.session.group;
+            const keys = completedKeys(world, group);
+            if (dkg.ok) {
+              const want = bytesToHex(dkg.group!.groupVerifyingKey);
+              expect([...keys.values()]).toEqual([want, want, want]);
+            } else {
+              expect(new Set(keys.values()).size).toBeLessThanOrEqual(1);
+              const step = DKG_STEPS[firstStep]!;
+              // A bad DKG share is sealed to its peer: the peer can only tell at finalize.
+              if (step === 'dkgRound2') expect(['dkg round2', 'dkg finalize']).toContain(dkg.failure!.round);
+              else expect(dkg.failure!.round).toBe(DKG_ROUND[step]);
+              const xid = (i: number): Xid => world.identities[i]!.xid;
+              const cheats = devs.flatMap((d, i) => (d !== null && CHEATS.has(d.act) ? [xid(i)] : []));
+              const blamed = dkg.failure!.blamed;
+              for (const b of blamed) expect(cheats).toContain(b);
+              devs.forEach((d, i) => {
+                if (d !== null && d.step === step && step !== 'dkgRound2' && CHEATS.has(d.act))
+                  expect(blamed).toContain(xid(i));
+              });
+            }
+          } finally {
+            await world.close();
+          }
+        },
+      ),
+      { numRuns: 4 },
+    );
+  });
+});
+
+describe('FROST signing properties (sim)', () => {
+  const weighted = (accept: number, others: readonly Act[]): fc.Arbitrary<Act> =>
+    fc.oneof(
+      { weight: accept, arbitrary: fc.constant<Act>('accept') },
+      ...others.map((a) => ({ weight: 1, arbitrary: fc.constant(a) })),
+    );
+  // Mostly honest commitments, so most runs reach round 2 with a full signer set.
+  const inviteActArb = weighted(10, ['busy', 'vanish', 'late', 'malformed', 'forged']);
+  const round2ActArb = weighted(4, ['forged', 'badShare', 'malformed', 'vanish']);
+  const slow = { kind: 'constant' as const, ms: 30_000 };
+
+  test('quorum: a valid signature iff the fixed signer set (≥ minSigners committers) answers honestly; never from fewer; a bad share is attributed to its sender', async () => {
+    const fixture = await groupFixture(4, 3);
+    await assertProperty(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.array(fc.tuple(inviteActArb, round2ActArb, thinkArb, storeLatencyArb), {
+          minLength: 4,
+          maxLength: 4,
+        }),
+        fc.boolean(),
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        async (seed, parts, quorumExit, target) => {
+          const behaviours: ParticipantSpec[] = parts.map(([a1, a2, thinkMs]) => ({
+            thinkMs,
+            on: { signInvite: a1, signRound2: a2 } satisfies Partial<Record<InboundType, Act>>,
+          }));
+          const world = await buildFrostWorld({
+            seed,
+            mode: 'sim',
+            participants: 4,
+            minSigners: 3,
+            behaviours,
+            fixture,
+            storeLatency: parts.map(([, , , l]) => l),
+            coordinator: { timeoutMs: SIM_TIMEOUT_MS },
+          });
+          try {
+            const sign = await world.runSign({ target, quorumExit });
+            const xid = (i: number): Xid => world.identities[i]!.xid;
+            const actOf = (x: Xid): (typeof parts)[number] =>
+              parts[world.identities.findIndex((id) => id.xid === x)]!;
+            const committed = parts.flatMap(([a1], i) => (a1 === 'accept' ? [xid(i)] : []));
+            if (committed.length < 3) {
+              // Never from fewer than minSigners honest committers.
+              expect(sign.signature).toBeUndefined();
+              expect(sign.ok).toBe(false);
+              expect(sign.failure!.round).toBe('sign round1');
+              return;
+            }
+            const r1 = sign.round1!;
+            expect(r1.ok).toBe(true);
+            const signers = (r1.ok ? r1.session.signers! : []).map((m) => m.identity.xid);
+            // The fixed set: the first minSigners honest commitments, in arrival order.
+            expect(signers).toEqual(
+              r1.collected.arrivalOrder.filter((x) => committed.includes(x)).slice(0, 3),
+            );
+            const cheats = signers.filter((x) => CHEATS.has(actOf(x)[1]));
+            const allHonest = signers.every((x) => actOf(x)[1] === 'accept');
+            expect(sign.ok).toBe(allHonest);
+            if (sign.ok) {
+              expect(ed25519.verify(sign.signature!, sha256(target), fixture.group.groupVerifyingKey)).toBe(
+                true,
+              );
+            } else {
+              expect(sign.signature).toBeUndefined();
+              expect(sign.failure!.round).toBe('sign round2');
+              expect([...sign.failure!.blamed].sort()).toEqual([...cheats].sort());
+            }
+          } finally {
+            await world.close();
+          }
+        },
+      ),
+      {
+        numRuns: 6,
+        // Always tried first: one bad share in a full set, and too few committers.
+        examples: [
+          [
+            7,
+            [
+              ['accept', 'badShare', 0, slow],
+              ['accept', 'accept', 1000, slow],
+              ['accept', 'accept', 2000, slow],
+              ['accept', 'accept', 3000, slow],
+            ],
+            false,
+            new Uint8Array([1, 2, 3]),
+          ],
+          [
+            8,
+            [
+              ['accept', 'accept', 0, slow],
+              ['busy', 'accept', 0, slow],
+              ['accept', 'accept', 0, slow],
+              ['vanish', 'accept', 0, slow],
+            ],
+            true,
+            new Uint8Array([4]),
+          ],
+        ],
+      },
+    );
+  });
+
+  test('ordering: commitments and shares are matched to their senders whatever the arrival order (fc.scheduler); a reply under another slot is rejected', async () => {
+    const fixture = await groupFixture(4, 3);
+    // The fixture's coordinator identity (same derivation as the world's).
+    const coordinator = createIdentity(
+      rngBytesFn(createRng(fixture.identitySeed).fork('identity/coordinator')),
+      'Alice',
+    );
+    await assertProperty(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.subarray([0, 1, 2, 3], { minLength: 3, maxLength: 4 }),
+        async (s, seed, invitedIdx) => {
+          const rng = rngBytesFn(createRng(seed));
+          const now = 10_000;
+          const ctx = { coordinator, now, rng };
+          const states = new Map<Xid, ParticipantState>(fixture.states.map((st) => [st.identity.xid, st]));
+          const kv = new Map<string, Uint8Array>();
+          const deliver = (requests: readonly Outbound[]): void => {
+            for (const r of requests) {
+              const res = participantStep(states.get(r.to)!, r.sealed, { now, rng });
+              expect(res.kind).toBe('reply');
+              if (res.kind !== 'reply') return;
+              states.set(r.to, res.state);
+              kv.set(res.outbound.arid, res.outbound.sealed);
+            }
+          };
+          /** Release each participant's reply through the scheduler; collect in arrival order. */
+          const arrive = async (xids: readonly Xid[]): Promise<Xid[]> => {
+            const order: Xid[] = [];
+            const all = xids.map((x) =>
+              s.schedule(Promise.resolve(x), `reply of ${x.slice(0, 8)}`).then((v) => order.push(v)),
+            );
+            await s.waitFor(Promise.all(all));
+            return order;
+          };
+          const invitees = invitedIdx.map((i) => fixture.states[i]!.identity.xid);
+          const started = startSigning({ group: fixture.group, target: rng(32), invitees }, ctx);
+          deliver(started.invites);
+          const session = started.session;
+          const order1 = await arrive(invitees);
+          const inputs1: ResponseInput<SignRound1Accepted>[] = order1.map((x) => ({
+            xid: x,
+            check: checkSignRound1Response(session, x, kv.get(session.collectArids[x]!)!, ctx),
+          }));
+          const c1 = collectResponses(inputs1);
+          expect(c1.successes.map((v) => v.xid)).toEqual(order1);
+          // Another participant's commitment under this slot is not accepted.
+          const [a, b] = order1;
+          expect(checkSignRound1Response(session, a!, kv.get(session.collectArids[b!]!)!, ctx).kind).toBe(
+            'error',
+          );
+          const r2 = signRound2Requests(session, c1, ctx);
+          expect(r2.ok).toBe(true);
+          if (!r2.ok) return;
+          expect(r2.session.signers!.map((m) => m.identity.xid)).toEqual(order1.slice(0, 3));
+          deliver(r2.requests);
+          const signers = r2.session.signers!.map((m) => m.identity.xid);
+          const order2 = await arrive(signers);
+          const c2 = collectResponses<SignRound2Accepted>(
+            order2.map((x) => ({
+              xid: x,
+              check: checkSignRound2Response(r2.session, x, kv.get(r2.session.collectArids[x]!)!, ctx),
+            })),
+          );
+          expect(c2.successes.map((v) => v.xid)).toEqual(order2);
+          const [p, q] = order2;
+          expect(
+            checkSignRound2Response(r2.session, p!, kv.get(r2.session.collectArids[q!]!)!, ctx).kind,
+          ).toBe('error');
+          const done = finishSigning(r2.session, c2, ctx);
+          expect(done.ok).toBe(true);
+          if (done.ok)
+            expect(ed25519.verify(done.signature, r2.session.digest, fixture.group.groupVerifyingKey)).toBe(
+              true,
+            );
+        },
+      ),
+      { numRuns: 6 },
+    );
+  });
+});
+
+describe('FROST round timing (sim, virtual time)', () => {
+  test('no HOL: participants 600 s away do not delay a quorum-exit signing round; the signature still verifies', async () => {
+    const fixture = await groupFixture(4, 3);
+    await assertProperty(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(storeLatencyArb, { minLength: 4, maxLength: 4 }),
+        async (seed, slowIdx, latencies) => {
+          const slowMs = 600_000;
+          const storeLatency = latencies.map((l, i) =>
+            i === slowIdx ? { kind: 'constant' as const, ms: slowMs } : l,
+          );
+          const world = await buildFrostWorld({
+            seed,
+            mode: 'sim',
+            participants: 4,
+            minSigners: 3,
+            fixture,
+            storeLatency,
+            coordinator: { timeoutMs: 3_600_000 },
+          });
+          try {
+            const target = new TextEncoder().encode(`no-hol ${seed}`);
+            const invite = await world.coordinator.signInvite({ group: fixture.group, target });
+            expect(invite.ok).toBe(true);
+            if (!invite.ok) return;
+            world.follow(invite.session.inviteArids);
+            const r1 = await world.coordinator.signRound1(invite.session, { quorumExit: true });
+            expect(r1.ok).toBe(true);
+            if (!r1.ok) return;
+            const fast = storeLatency.filter((_, i) => i !== slowIdx).map((l) => l.ms);
+            // Read the invite, write the commitment, the coordinator's read: ≤ 3 latencies + 2 polls.
+            expect(r1.collected.elapsedMs).toBeLessThanOrEqual(3 * Math.max(...fast) + 2000);
+            const slowXid = world.identities[slowIdx]!.xid;
+            expect(r1.session.signers!.map((m) => m.identity.xid)).not.toContain(slowXid);
+            expect(r1.collected.cancelled).toEqual([slowXid]);
+            const r2 = await world.coordinator.signRound2(r1.session);
+            expect(r2.ok).toBe(true);
+            if (r2.ok)
+              expect(ed25519.verify(r2.signature, sha256(target), fixture.group.groupVerifyingKey)).toBe(
+                true,
+              );
+          } finally {
+            await world.close();
+          }
+        },
+      ),
+      { numRuns: 3 },
+    );
+  });
+
+  test('round time: parallel ≈ the slowest participant, sequential ≈ the sum (frost.round-time guarantees)', async () => {
+    await assertProperty(
+      fc.asyncProperty(fc.integer({ min: 0, max: 0xffff }), async (seed) => {
+        const r = await frostRoundTime.run({ seed, mode: 'sim', options: {} });
+        for (const g of r.guarantees) expect(g, g.detail).toMatchObject({ held: true });
+        expect(r.sequentialMs! / r.latencyMs).toBeGreaterThan(1.5);
+      }),
+      { numRuns: 2 },
+    );
+  });
+});
+
+describe('Hubert persistence (sim)', () => {
+  // Write-once under concurrent puts (memory, server and over HTTP, fc.scheduler) is a property
+  // of simulators/hubert/test/memory.test.ts; here: across server restarts, through the HTTP app.
+  test('no acknowledged put is lost across server restarts; write-once holds across them', async () => {
+    type Op = { kind: 'put'; key: number } | { kind: 'restart' };
+    const opArb: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 3, arbitrary: fc.integer({ min: 0, max: 5 }).map((key) => ({ kind: 'put' as const, key })) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+    );
+    await assertProperty(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
+        const clock = new VirtualClock();
+        const store = createServerKvStore({ clock });
+        const app = createHubertApp(store);
+        const client = new HubertHttpClient({ baseUrl: 'http://hubert.sim', fetch: app.fetch, clock });
+        const arid = (k: number): string => aridToUr(new Uint8Array(32).fill(k + 1));
+        const acked = new Map<number, string>();
+        let n = 0;
+        for (const op of ops) {
+          if (op.kind === 'restart') {
+            store.restart();
+            continue;
+          }
+          const value = envelopeToUr(new TextEncoder().encode(`v${n++}`));
+          const put = await client.put(arid(op.key), value).then(
+            () => 'ok' as const,
+            (e: unknown) => e,
+          );
+          if (acked.has(op.key)) expect(put).toBeInstanceOf(AlreadyExistsError);
+          else {
+            expect(put).toBe('ok');
+            acked.set(op.key, value);
+          }
+        }
+        store.restart();
+        for (const [k, v] of acked) expect(await client.get(arid(k), { timeoutSeconds: 0 })).toBe(v);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('FROST determinism (sim)', () => {
+  test.each([frostNoHol].map((s) => [s.name, s] as const))(
+    '%s: the same seed gives the same trace hash; another seed another',
+    async (_name, scenario) => {
+      const run = async (seed: number): Promise<string> =>
+        (await scenario.run({ seed, mode: 'sim', options: scenario.defaults })).traceHash!;
+      const hash = await checkDeterminism(run, 5);
+      expect(hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(await run(6)).not.toBe(hash);
+    },
+  );
+});
