@@ -99,6 +99,7 @@ const phase = (ctx: ScenarioContext, name: string): void => ctx.onEvent?.({ type
 
 export const dhtNoLoss: Scenario = {
   name: 'dht.no-loss',
+  defaultRuns: { sim: 10, live: 2 },
   title:
     'every unexpired message in a reachable outbox is delivered exactly once; expired ones never (loss, stale and dropping nodes)',
   guarantees: ['one-result-per-contact', 'unexpired-delivered-exactly-once', 'status-matches-oracle'],
@@ -172,6 +173,7 @@ export function holBound(rank: number, concurrency: number, slow: number, fastMa
 
 export const dhtNoHol: Scenario = {
   name: 'dht.no-hol',
+  defaultRuns: { sim: 10, live: 2 },
   title:
     'contacts whose lookups take 6 s do not delay the progressive results of fast contacts (bound ⌈r/(c−s)⌉·F)',
   guarantees: [
@@ -302,6 +304,7 @@ function compare(target: Uint8Array, a: Uint8Array, b: Uint8Array): number {
 
 export const dhtOrdering: Scenario = {
   name: 'dht.ordering',
+  defaultRuns: { sim: 10, live: 2 },
   title:
     'messages per contact in (seq, timestamp) order and the newest outbox version, whatever the arrival order (stale holders, reordered and duplicated replies)',
   guarantees: ['per-contact-order', 'newest-version-chosen', 'one-result-per-contact'],
@@ -377,6 +380,7 @@ export const dhtOrdering: Scenario = {
 
 export const dhtChurnPartition: Scenario = {
   name: 'dht.churn-partition',
+  defaultRuns: { sim: 10, live: 2 },
   title:
     'churn, partitions, crashes, corrupt holders: what can be retrieved is retrieved; the rest is reported per contact (timeout / not-found / malformed)',
   guarantees: ['one-result-per-contact', 'unexpired-delivered-exactly-once', 'status-matches-oracle'],
@@ -461,6 +465,7 @@ export const dhtChurnPartition: Scenario = {
 
 export const dhtCoalescing: Scenario = {
   name: 'dht.coalescing',
+  defaultRuns: { sim: 10, live: 2 },
   title: 'two overlapping retrievals for the same recipient yield the same result with one set of lookups',
   guarantees: ['same-result', 'one-set-of-lookups', 'status-matches-oracle'],
   modes: ['sim', 'live'],
