@@ -414,9 +414,16 @@ describe('coalescing', () => {
           );
           const [r1, r2] = await Promise.all([first.result, second.result]);
           // Shared contacts still in flight when the second started were joined, not looked up again.
+          // A get that ends at the very instant the second retrieval starts (delay = offset) may
+          // count either way: the two timers are due together and their order is the clock's
+          // registration order, not part of the contract.
           const joinable = b.filter((i) => a.includes(i) && delays[i]! > offset);
-          expect(r2.joined).toBe(joinable.length);
-          expect(calls.length).toBe(a.length + b.length - joinable.length);
+          const tied = b.filter((i) => a.includes(i) && delays[i]! === offset);
+          expect(r2.joined).toBeGreaterThanOrEqual(joinable.length);
+          expect(r2.joined).toBeLessThanOrEqual(joinable.length + tied.length);
+          expect(calls.length).toBe(a.length + b.length - r2.joined);
+          for (const i of [...joinable, ...tied])
+            expect(calls.filter((x) => x === i).length).toBeLessThanOrEqual(2);
           for (const i of joinable) {
             expect(calls.filter((x) => x === i).length).toBe(1);
             const x = r1.bySender.get(names[i]!)!;
