@@ -2,9 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 // One vitest process runs every workspace project (cheaper than one process per package on a
 // 2-core CI machine). Each project may add its own vitest.config.ts.
+// The summary reporter closes the run with a plain `tests: N passed, N failed, N skipped` line.
 export default defineConfig({
   test: {
     projects: ['packages/*', 'simulators/*', 'scenarios'],
+    reporters: ['default', './tools/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
