@@ -30,6 +30,16 @@ const determinism = {
     { object: 'globalThis', property: 'setTimeout', message: 'Use the injected Clock: determinism rule.' },
     { object: 'globalThis', property: 'setInterval', message: 'Use the injected Clock: determinism rule.' },
   ],
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: ['timers', 'node:timers', 'timers/promises', 'node:timers/promises'].map((name) => ({
+        name,
+        message:
+          'Timers imported from node:timers bypass the Clock: use the injected Clock (determinism rule).',
+      })),
+    },
+  ],
   'no-restricted-syntax': [
     'error',
     {
@@ -98,6 +108,7 @@ export default tseslint.config(
       'no-restricted-globals': 'off',
       'no-restricted-properties': 'off',
       'no-restricted-syntax': 'off',
+      'no-restricted-imports': 'off',
     },
   },
 );
