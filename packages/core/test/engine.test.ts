@@ -124,6 +124,24 @@ describe('fanOut: cancellation, leaks and progress', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  test('a run that completes normally removes its listener from an external signal that never fired', async () => {
+    // {once: true} only removes a listener when the signal fires: this checks the engine's own cleanup.
+    const clock = new VirtualClock();
+    const ctl = new AbortController();
+    const run = fanOut([10, 20, 30], (ms, { signal }) => clock.sleep(ms, signal), {
+      clock,
+      signal: ctl.signal,
+      concurrency: 2,
+      timeoutMs: 25,
+    });
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(1);
+    const r = await run;
+    expect(r.outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'timedOut']);
+    expect(ctl.signal.aborted).toBe(false);
+    expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   test('an already-aborted signal cancels everything without calling', async () => {
     let calls = 0;
     const r = await fanOut([1, 2], () => calls++, { signal: AbortSignal.abort() });

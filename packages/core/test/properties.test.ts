@@ -2,6 +2,7 @@
  * The engine's guarantees, as fast-check properties in virtual time.
  * Every failing property prints its seed, path and a one-line replay command (assertProperty).
  */
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { assertProperty } from '@fanout/testkit';
@@ -196,6 +197,9 @@ describe('@fanout/core guarantees (virtual time)', () => {
         // No leak: every engine timer is gone (the test's own abort timer may still be pending).
         const leftover = o.abortAt !== undefined && o.abortAt > r.elapsedMs ? 1 : 0;
         expect(clock.pendingTimers).toBe(leftover);
+        // The external signal's listener is removed by the engine, also when the abort never came
+        // (a listener added with {once: true} is only dropped by Node when the signal fires).
+        expect(getEventListeners(ctl.signal, 'abort')).toHaveLength(0);
         // Late answers do not change anything.
         const snapshot = r.outcomes.map((x) => x.status);
         await clock.runUntilIdle();
