@@ -5,6 +5,7 @@
  *   pnpm bench -- --quick (fewer repetitions)
  *
  * Scenario A: 100,000 already-resolved tasks, concurrency 64 (Promise.allSettled has no limit).
+ * Every fanOut row runs with keyed outcomes on: a `key` function and `result.byId` read in the timed block.
  * Scenario B: 10,000 tasks with 0-5 ms latency (seeded, identical for every library), concurrency 64,
  *             plus the unlimited variants of fanOut and Promise.allSettled.
  * Each cell is the median of several runs after warm-up; ratios are against Promise.allSettled
@@ -47,6 +48,12 @@ async function measure(reps: number, fn: () => Promise<unknown>): Promise<number
 
 type Row = { name: string; ms: number };
 
+/**
+ * Keyed outcomes on: every fanOut row passes a key function (ids 't0', 't1', …: checked for
+ * duplicates up front) and reads `byId` inside the timed block, so building the id map is measured.
+ */
+const key = (_x: number, i: number): string => 't' + i;
+
 async function scenarioA(): Promise<Row[]> {
   const N = 100_000;
   const C = 64;
@@ -58,12 +65,12 @@ async function scenarioA(): Promise<Row[]> {
     ms: await measure(REPS_A, () => Promise.allSettled(items.map(task))),
   });
   rows.push({
-    name: 'fanOut (c=64, keyed outcomes)',
-    ms: await measure(REPS_A, async () => (await fanOut(items, task, { concurrency: C })).outcomes),
+    name: 'fanOut (c=64, keyed, byId)',
+    ms: await measure(REPS_A, async () => (await fanOut(items, task, { concurrency: C, key })).byId.size),
   });
   rows.push({
-    name: 'fanOut (no limit, keyed outcomes)',
-    ms: await measure(REPS_A, async () => (await fanOut(items, task)).outcomes),
+    name: 'fanOut (no limit, keyed, byId)',
+    ms: await measure(REPS_A, async () => (await fanOut(items, task, { key })).byId.size),
   });
   rows.push({
     name: 'p-map 7 (c=64)',
@@ -98,12 +105,12 @@ async function scenarioB(): Promise<Row[]> {
     ms: await measure(REPS_B, () => Promise.allSettled(lat.map(task))),
   });
   rows.push({
-    name: 'fanOut (no limit, keyed outcomes)',
-    ms: await measure(REPS_B, async () => (await fanOut(lat, task)).outcomes),
+    name: 'fanOut (no limit, keyed, byId)',
+    ms: await measure(REPS_B, async () => (await fanOut(lat, task, { key })).byId.size),
   });
   rows.push({
-    name: 'fanOut (c=64, keyed outcomes)',
-    ms: await measure(REPS_B, async () => (await fanOut(lat, task, { concurrency: C })).outcomes),
+    name: 'fanOut (c=64, keyed, byId)',
+    ms: await measure(REPS_B, async () => (await fanOut(lat, task, { concurrency: C, key })).byId.size),
   });
   rows.push({ name: 'p-map 7 (c=64)', ms: await measure(REPS_B, () => pMap(lat, task, { concurrency: C })) });
   rows.push({
