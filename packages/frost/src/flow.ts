@@ -168,7 +168,9 @@ export async function runSignFlow(
     timings.push({ round, elapsedMs: clock.now() - s });
     return r;
   };
-  const invite = await timed('sign invite', () => coordinator.signInvite(options, call));
+  const invite = await timed('sign invite', () =>
+    coordinator.signInvite(options, { ...call, quorumExit: options.quorumExit === true }),
+  );
   const base = { invite, timings };
   if (!invite.ok)
     return {

@@ -53,6 +53,7 @@ import {
   collectResponsesOver,
   resolveRoundOptions,
   sendRequests,
+  sendRequestsProceeding,
   type PhaseReport,
   type PhaseTarget,
   type ResolvedRoundOptions,
@@ -87,8 +88,19 @@ export interface StepFailure {
 
 /** Result of an invite command. */
 export type InviteResult<S> =
-  | { readonly ok: true; readonly session: S; readonly sent: PhaseReport<string> }
-  | (StepFailure & { readonly session: S; readonly sent: PhaseReport<string> });
+  | {
+      readonly ok: true;
+      readonly session: S;
+      /** The send report; with quorum exit taken once minSigners were stored (the rest `pending`). */
+      readonly sent: PhaseReport<string>;
+      /** Quorum exit only: the final report once every invitation put has ended. */
+      readonly delivery?: Promise<PhaseReport<string>>;
+    }
+  | (StepFailure & {
+      readonly session: S;
+      readonly sent: PhaseReport<string>;
+      readonly delivery?: Promise<PhaseReport<string>>;
+    });
 
 /** Result of a collect-then-send command. */
 export type RoundResult<S, T> =
@@ -286,12 +298,33 @@ export class FrostCoordinator {
   /**
    * `sign coordinator invite`: start a signing session and put one sealed `signInvite` per
    * invitee. ok when at least minSigners invitations were stored.
+   *
+   * With `quorumExit` it returns as soon as minSigners invitations are stored: the other puts are
+   * not cancelled but go on in the background (`delivery` resolves with their final report), so an
+   * invitee whose Hubert ARIDs are slow neither holds up the session nor is left out (it may still
+   * commit in round 1). Without it, it waits for every put (upstream).
    * @throws CoordinatorInputError for unknown or too few invitees.
    */
-  async signInvite(options: StartSigningOptions, call?: CallOptions): Promise<InviteResult<SignSession>> {
+  async signInvite(
+    options: StartSigningOptions,
+    call?: CallOptions & { readonly quorumExit?: boolean },
+  ): Promise<InviteResult<SignSession>> {
     const { session, invites } = startSigning(options, this.#ctx());
-    const sent = await sendRequests(this.options, 'sign invite', invites, this.#signal(call));
     const need = session.group.minSigners;
+    let sent: PhaseReport<string>;
+    let delivery: Promise<PhaseReport<string>> | undefined;
+    if (call?.quorumExit === true) {
+      ({ sent, delivery } = await sendRequestsProceeding(
+        this.options,
+        'sign invite',
+        invites,
+        need,
+        this.#signal(call),
+      ));
+    } else {
+      sent = await sendRequests(this.options, 'sign invite', invites, this.#signal(call));
+    }
+    const extra = delivery === undefined ? {} : { delivery };
     if (sent.successes.length < need)
       return {
         ...failed(
@@ -302,8 +335,9 @@ export class FrostCoordinator {
         ),
         session,
         sent,
+        ...extra,
       };
-    return { ok: true, session, sent };
+    return { ok: true, session, sent, ...extra };
   }
 
   /**

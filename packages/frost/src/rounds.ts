@@ -90,6 +90,12 @@ export interface PhaseReport<T> extends CollectionResult<T> {
   readonly aborted: boolean;
   /** A quorum was asked for and met. */
   readonly quorumMet: boolean;
+  /**
+   * Participants still in flight when the report was taken: only in the early report of a send
+   * phase that proceeds once enough requests were stored ({@link sendRequestsProceeding}). Their
+   * puts go on in the background; they appear in no other list and not in `byParticipant`.
+   */
+  readonly pending?: readonly Xid[];
 }
 
 /** One target of a phase: a participant and the ARID written to / read from. */
@@ -239,8 +245,23 @@ class ParticipantRejected extends TargetRejectedError {
 /** A phase's call: `note` records a transport error that was retried (shown if the target times out). */
 type PhaseCall<T> = (target: PhaseTarget, signal: AbortSignal, note: (message: string) => void) => Promise<T>;
 
-/** Run one phase over fanOut and turn its outcomes into a {@link PhaseReport}. */
-async function runPhase<T>(
+/** A phase run: its final report, and (with `proceedAt`) an early one. */
+interface PhaseRun<T> {
+  /** Resolves when every participant's outcome is final. Never rejects. */
+  readonly final: Promise<PhaseReport<T>>;
+  /**
+   * Resolves with a snapshot once `proceedAt` successes are in (the others listed as `pending`),
+   * or with the final report if that never happens. Never rejects.
+   */
+  readonly early: Promise<PhaseReport<T>>;
+}
+
+/**
+ * Run one phase over fanOut and turn its outcomes into a {@link PhaseReport}.
+ * @param proceedAt successes after which `early` resolves without cancelling the rest (their
+ *   outcomes still reach `final`; round events stop at the early report, so a display moves on).
+ */
+function runPhase<T>(
   o: ResolvedRoundOptions,
   round: RoundName,
   phase: RoundPhase,
@@ -248,10 +269,17 @@ async function runPhase<T>(
   call: PhaseCall<T>,
   quorum: number | undefined,
   signal: AbortSignal | undefined,
-): Promise<PhaseReport<T>> {
+  proceedAt?: number,
+): PhaseRun<T> {
   const { clock, mode, timeoutMs } = o;
   const startedAt = clock.now();
-  const emit = o.onEvent;
+  let detached = false;
+  const emit =
+    o.onEvent === undefined
+      ? undefined
+      : (e: RoundEvent): void => {
+          if (!detached) o.onEvent!(e);
+        };
   const lastTransportError = new Map<Xid, string>();
   emit?.({
     type: 'phase-start',
@@ -286,6 +314,64 @@ async function runPhase<T>(
         return { ...base, status: 'cancelled', reason: x.reason };
     }
   };
+  const settledSoFar: Outcome<PhaseTarget, T>[] = [];
+  let resolveEarly: ((r: PhaseReport<T>) => void) | undefined;
+  const early = new Promise<PhaseReport<T>>((resolve) => (resolveEarly = resolve));
+  const report = (
+    outcomes: readonly Outcome<PhaseTarget, T>[],
+    completionOrder: readonly string[],
+    elapsedMs: number,
+    quorumMet: boolean,
+    pending: readonly Xid[] | undefined,
+  ): PhaseReport<T> => {
+    const byParticipant = new Map<Xid, ParticipantOutcome<T>>();
+    for (const x of outcomes) byParticipant.set(x.target.xid, toOutcome(x));
+    // Lists in arrival (settlement) order: the signer set of sign round 1 is built from it.
+    const seen = new Set<Xid>();
+    const ordered: ParticipantOutcome<T>[] = [];
+    for (const xid of [...completionOrder, ...targets.map((t) => t.xid)]) {
+      if (seen.has(xid) || !byParticipant.has(xid)) continue;
+      seen.add(xid);
+      ordered.push(byParticipant.get(xid)!);
+    }
+    const successes = ordered
+      .filter((p) => p.status === 'success')
+      .map((p) => ({ xid: p.xid, value: p.value as T }));
+    return {
+      round,
+      phase,
+      mode,
+      successes,
+      rejections: ordered
+        .filter((p) => p.status === 'rejected')
+        .map((p) => ({ xid: p.xid, reason: p.reason ?? '', accused: p.accused ?? [] })),
+      errors: ordered.filter((p) => p.status === 'error').map((p) => ({ xid: p.xid, error: p.error! })),
+      timeouts: ordered.filter((p) => p.status === 'timeout').map((p) => p.xid),
+      cancelled: ordered.filter((p) => p.status === 'cancelled').map((p) => p.xid),
+      byParticipant,
+      arrivalOrder: successes.map((s) => s.xid),
+      startedAt,
+      elapsedMs,
+      aborted: outcomes.some((x) => x.status === 'cancelled' && x.reason === 'aborted'),
+      quorumMet,
+      ...(pending === undefined ? {} : { pending }),
+    };
+  };
+  const maybeProceed = (): void => {
+    if (proceedAt === undefined || detached) return;
+    if (settledSoFar.filter((x) => x.status === 'fulfilled').length < proceedAt) return;
+    const done = new Set(settledSoFar.map((x) => x.target.xid));
+    const snapshot = report(
+      settledSoFar,
+      settledSoFar.map((x) => x.target.xid),
+      clock.now() - startedAt,
+      false,
+      targets.filter((t) => !done.has(t.xid)).map((t) => t.xid),
+    );
+    emit?.({ type: 'phase-end', round, phase, at: clock.now(), report: snapshot });
+    detached = true;
+    resolveEarly!(snapshot);
+  };
   const run = fanOut(
     targets,
     (t, ctx) => call(t, ctx.signal, (message) => lastTransportError.set(t.xid, message)),
@@ -297,50 +383,29 @@ async function runPhase<T>(
       ...(quorum === undefined ? {} : { quorum: { count: quorum, exit: 'early' as const } }),
       ...(signal === undefined ? {} : { signal }),
       onEvent: (e: FanOutEvent<PhaseTarget, T>) => {
-        if (emit === undefined) return;
-        if (e.type === 'attempt' && e.attempt === 1)
-          emit({ type: 'participant-start', round, phase, xid: e.id, at: e.at });
-        else if (e.type === 'settled')
-          emit({ type: 'participant-settled', round, phase, at: e.at, outcome: toOutcome(e.outcome) });
-        else if (e.type === 'quorum-met')
-          emit({ type: 'quorum-met', round, phase, at: e.at, count: e.fulfilled });
+        if (e.type === 'settled') settledSoFar.push(e.outcome);
+        if (emit !== undefined) {
+          if (e.type === 'attempt' && e.attempt === 1)
+            emit({ type: 'participant-start', round, phase, xid: e.id, at: e.at });
+          else if (e.type === 'settled')
+            emit({ type: 'participant-settled', round, phase, at: e.at, outcome: toOutcome(e.outcome) });
+          else if (e.type === 'quorum-met')
+            emit({ type: 'quorum-met', round, phase, at: e.at, count: e.fulfilled });
+        }
+        if (e.type === 'settled') maybeProceed();
       },
     },
   );
-  const result = await run;
-  const byParticipant = new Map<Xid, ParticipantOutcome<T>>();
-  for (const x of result.outcomes) byParticipant.set(x.target.xid, toOutcome(x));
-  // Lists in arrival (settlement) order: the signer set of sign round 1 is built from it.
-  const seen = new Set<Xid>();
-  const ordered: ParticipantOutcome<T>[] = [];
-  for (const xid of [...result.completionOrder, ...targets.map((t) => t.xid)]) {
-    if (seen.has(xid)) continue;
-    seen.add(xid);
-    ordered.push(byParticipant.get(xid)!);
-  }
-  const successes = ordered
-    .filter((p) => p.status === 'success')
-    .map((p) => ({ xid: p.xid, value: p.value as T }));
-  const report: PhaseReport<T> = {
-    round,
-    phase,
-    mode,
-    successes,
-    rejections: ordered
-      .filter((p) => p.status === 'rejected')
-      .map((p) => ({ xid: p.xid, reason: p.reason ?? '', accused: p.accused ?? [] })),
-    errors: ordered.filter((p) => p.status === 'error').map((p) => ({ xid: p.xid, error: p.error! })),
-    timeouts: ordered.filter((p) => p.status === 'timeout').map((p) => p.xid),
-    cancelled: ordered.filter((p) => p.status === 'cancelled').map((p) => p.xid),
-    byParticipant,
-    arrivalOrder: successes.map((s) => s.xid),
-    startedAt,
-    elapsedMs: result.elapsedMs,
-    aborted: result.cancelled.some((c) => c.reason === 'aborted'),
-    quorumMet: result.quorumMet,
-  };
-  emit?.({ type: 'phase-end', round, phase, at: clock.now(), report });
-  return report;
+  const final = run.result.then((result) => {
+    const r = report(result.outcomes, result.completionOrder, result.elapsedMs, result.quorumMet, undefined);
+    emit?.({ type: 'phase-end', round, phase, at: clock.now(), report: r });
+    if (!detached) {
+      detached = true;
+      resolveEarly!(r);
+    }
+    return r;
+  });
+  return { final, early };
 }
 
 function fmtSeconds(ms: number): string {
@@ -360,6 +425,38 @@ export async function sendRequests(
   requests: readonly Outbound[],
   signal?: AbortSignal,
 ): Promise<PhaseReport<string>> {
+  return startSend(o, round, requests, signal, undefined).final;
+}
+
+/**
+ * Send phase that lets the caller proceed once `need` requests were stored (sign invite with
+ * quorum exit): the other puts are not cancelled but go on in the background, so a participant
+ * whose ARIDs are slow still gets its request and may answer, without holding the caller up.
+ * @param need successes to wait for (integer ≥ 1; more than the requests means all of them).
+ * @returns `sent`: the report when `need` were stored (the rest in `pending`), or the final report
+ *   when that can no longer happen; `delivery`: the final report once every put has ended.
+ * @throws RoundOptionError('need') when `need` is not an integer ≥ 1.
+ */
+export async function sendRequestsProceeding(
+  o: ResolvedRoundOptions,
+  round: RoundName,
+  requests: readonly Outbound[],
+  need: number,
+  signal?: AbortSignal,
+): Promise<{ sent: PhaseReport<string>; delivery: Promise<PhaseReport<string>> }> {
+  if (!Number.isSafeInteger(need) || need < 1)
+    throw new RoundOptionError('need', `must be an integer >= 1, got ${String(need)}`);
+  const run = startSend(o, round, requests, signal, need);
+  return { sent: await run.early, delivery: run.final };
+}
+
+function startSend(
+  o: ResolvedRoundOptions,
+  round: RoundName,
+  requests: readonly Outbound[],
+  signal: AbortSignal | undefined,
+  proceedAt: number | undefined,
+): PhaseRun<string> {
   const byXid = new Map(requests.map((r) => [r.to, r]));
   const targets = requests.map((r) => ({ xid: r.to, arid: r.arid }));
   const call: PhaseCall<string> = async (t, attemptSignal, note) => {
@@ -389,7 +486,7 @@ export async function sendRequests(
       }
     }
   };
-  return runPhase(o, round, 'send', targets, call, undefined, signal ?? o.signal);
+  return runPhase(o, round, 'send', targets, call, undefined, signal ?? o.signal, proceedAt);
 }
 
 /**
@@ -437,5 +534,5 @@ export async function collectResponsesOver<T>(
       throw verdict.error;
     }
   };
-  return runPhase(o, round, 'collect', targets, call, options.quorum, options.signal ?? o.signal);
+  return runPhase(o, round, 'collect', targets, call, options.quorum, options.signal ?? o.signal).final;
 }
