@@ -1,7 +1,8 @@
 /**
  * Running scenarios many times: seeds, summaries, replay files, determinism checks.
  */
-import { currentCommit, writeReplayFile, type ReplayFile } from '@fanout/sim';
+import { existsSync } from 'node:fs';
+import { currentCommit, writeReplayFile, type Trace } from '@fanout/sim';
 import {
   percentile,
   type Mode,
@@ -10,6 +11,36 @@ import {
   type ScenarioResult,
   type ScenarioSummary,
 } from './framework.js';
+
+/**
+ * A {@link ScenarioResult} that also hands over its run's trace (sim mode), so the runner can
+ * write it as JSON Lines next to a violating run's replay file. Scenarios that do not attach one
+ * simply get no trace file.
+ */
+export interface TracedScenarioResult extends ScenarioResult {
+  /** The whole trace of the run (uncapped, enabled), whose hash is `traceHash`. */
+  readonly trace?: Trace;
+}
+
+/** The trace attached to a result, if any (see {@link TracedScenarioResult}). */
+export function traceOf(result: ScenarioResult): Trace | undefined {
+  const t = (result as TracedScenarioResult).trace;
+  return t !== undefined && t.enabled ? t : undefined;
+}
+
+/**
+ * Where the trace of a replay file lives: `<replayFile minus .json>.trace.jsonl`
+ * (e.g. `.fanout/replays/raida.ordering-sim-5.trace.jsonl`).
+ */
+export function traceFileFor(replayFile: string): string {
+  return `${replayFile.replace(/\.json$/, '')}.trace.jsonl`;
+}
+
+/** {@link traceFileFor}, or undefined when that file does not exist. */
+export function existingTraceFile(replayFile: string): string | undefined {
+  const f = traceFileFor(replayFile);
+  return existsSync(f) ? f : undefined;
+}
 
 export interface RunManyOptions {
   mode: Mode;
@@ -41,7 +72,11 @@ export interface RunManyReport extends ScenarioSummary {
 
 /**
  * Run `scenario` `runs` times with consecutive seeds. A run that throws counts as a violation of
- * 'ran-to-completion'. Violations are saved as replay files.
+ * 'ran-to-completion'. Violations are saved as replay files
+ * (`<replayDir>/<scenario>-<mode>-<seed>.json`) and, when the result carries its trace (see
+ * {@link TracedScenarioResult}), the trace as JSON Lines next to it ({@link traceFileFor}), whose
+ * SHA-256 is the replay file's `traceHash`.
+ * @throws the fs error when a replay or trace file cannot be written.
  */
 export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<RunManyReport> {
   const latencies: number[] = [];
@@ -78,7 +113,7 @@ export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<Ru
     violated += bad.length;
     if (bad.length > 0) {
       const replayFile = `${o.replayDir ?? '.fanout/replays'}/${scenario.name}-${o.mode}-${seed}.json`;
-      const file: ReplayFile = writeReplayFile(replayFile, {
+      writeReplayFile(replayFile, {
         version: 1,
         scenario: scenario.name,
         seed,
@@ -88,8 +123,8 @@ export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<Ru
         traceHash: result.traceHash,
         violation: bad.map((g) => `${g.name}: ${g.detail ?? ''}`).join('\n'),
       });
+      traceOf(result)?.writeJSONL(traceFileFor(replayFile));
       for (const g of bad) failures.push({ seed, guarantee: g.name, detail: g.detail ?? '', replayFile });
-      void file;
     }
     o.onRun?.({ scenario: scenario.name, seed, index: k, result, wallMs: o.wallNow() - t0 });
   }

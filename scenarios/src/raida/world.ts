@@ -19,6 +19,7 @@ import {
   type Coin,
   type Grade,
   type RaidaClientOptions,
+  type RaidaEvent,
   type Vote,
 } from '@fanout/raida';
 import {
@@ -86,6 +87,12 @@ export interface WorldSpec {
   /** Overrides the derived plan entirely (replay). */
   plan?: FaultPlan;
   client?: Partial<Omit<RaidaClientOptions, 'transport' | 'rng' | 'clock' | 'addresses'>>;
+  /**
+   * Test seam: builds the client from its options instead of `new RaidaClient(options)` (e.g. a
+   * deliberately broken subclass, to show that the guarantees and the trace hash catch it).
+   * Never set by the CLI or the default scenarios.
+   */
+  makeClient?: (options: RaidaClientOptions) => RaidaClient;
 }
 
 export interface World {
@@ -195,7 +202,7 @@ export async function buildWorld(spec: WorldSpec): Promise<World> {
     transport = await openUdpTransport();
     closeServers = live.close;
   }
-  const client = new RaidaClient({
+  const clientOptions: RaidaClientOptions = {
     transport,
     rng: rngBytesFn(rng.fork('client')),
     clock,
@@ -203,7 +210,9 @@ export async function buildWorld(spec: WorldSpec): Promise<World> {
     timeoutMs: spec.mode === 'live' ? LIVE_TIMEOUT_MS : SIM_TIMEOUT_MS,
     ...(spec.mode === 'live' ? { retry: { attempts: 2, timeoutFactor: 1.5 } } : {}),
     ...spec.client,
-  });
+  };
+  if (trace.enabled) clientOptions.onEvent = traceTimers(trace, clock, spec.client?.onEvent);
+  const client = spec.makeClient?.(clientOptions) ?? new RaidaClient(clientOptions);
   return {
     mode: spec.mode,
     clock,
@@ -221,6 +230,38 @@ export async function buildWorld(spec: WorldSpec): Promise<World> {
       await transport.close();
       await closeServers();
     },
+  };
+}
+
+/**
+ * The client's timer and quorum decisions as 'timer' trace events (sim only): a fan-out's quorum
+ * met or deadline passed, and every RAIDA whose attempt timed out or was cancelled (early exit),
+ * with the virtual time `t` of the decision (ms since the world started). Replies are already in
+ * the trace as network events; these are the client's own decisions about them. Other events are
+ * passed on to `next` unchanged.
+ */
+function traceTimers(
+  trace: Trace,
+  clock: Clock,
+  next: ((e: RaidaEvent) => void) | undefined,
+): (e: RaidaEvent) => void {
+  const t0 = clock.now();
+  return (e) => {
+    if (e.type === 'quorum-met' || e.type === 'deadline') {
+      trace.record({ t: clock.now() - t0, kind: 'timer', command: e.command, decision: e.type });
+    } else if (
+      e.type === 'settled' &&
+      (e.outcome.status === 'timedOut' || e.outcome.status === 'cancelled')
+    ) {
+      trace.record({
+        t: clock.now() - t0,
+        kind: 'timer',
+        command: e.command,
+        decision: e.outcome.status,
+        raida: e.index,
+      });
+    }
+    next?.(e);
   };
 }
 
