@@ -347,6 +347,10 @@ export class BaoClient {
       return new BaoUnavailableError(msg, { ...details, retryAfterMs: retryAfterMs(res.headers) });
     if (keyName !== undefined && (s === 400 || s === 404) && /\bnot found\b/i.test(said))
       return new BaoKeyNotFoundError(keyName, details);
+    // OpenBao answers a read of a path with nothing stored as 404 {"errors":[]} (no message): on a
+    // key route that is the key missing (the 404 switch of some plugin versions / proxies).
+    if (keyName !== undefined && s === 404 && errors.length === 0)
+      return new BaoKeyNotFoundError(keyName, details);
     if (keyName !== undefined && s === 400 && /already exists/i.test(said))
       return new BaoKeyExistsError(keyName, details);
     return new BaoRequestError(msg, details);

@@ -2,8 +2,9 @@
  * Typed errors of @fanout/bao-keyring. Each has a stable `name`.
  *
  * HTTP mapping (popsigner bao_client.go / errors.go, OpenBao API docs): 403 → {@link BaoAuthError};
- * 400 or 404 whose errors say "not found" → {@link BaoKeyNotFoundError} (OpenBao reports a missing
- * plugin key as 400); 400 "already exists" → {@link BaoKeyExistsError}; other 4xx →
+ * 400 or 404 whose errors say "not found", and 404 with empty `errors` on a key route →
+ * {@link BaoKeyNotFoundError} (OpenBao reports a missing plugin key as 400, a path with nothing
+ * stored as 404 `{"errors":[]}`); 400 "already exists" → {@link BaoKeyExistsError}; other 4xx →
  * {@link BaoRequestError}; 503 → {@link BaoSealedError}; 429, other 5xx and network failures →
  * {@link BaoUnavailableError} (timeouts: {@link BaoTimeoutError}).
  */
@@ -39,7 +40,7 @@ export class BaoRequestError extends BaoError {
   override readonly name: string = 'BaoRequestError';
 }
 
-/** The key does not exist (HTTP 400 or 404 with "key not found"). */
+/** The key does not exist (HTTP 400 or 404 with "key not found", or 404 with empty `errors` on a key route). */
 export class BaoKeyNotFoundError extends BaoRequestError {
   override readonly name: string = 'BaoKeyNotFoundError';
   constructor(

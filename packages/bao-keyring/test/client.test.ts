@@ -87,6 +87,8 @@ describe('BaoClient requests', () => {
     [400, { errors: ['key not found'] }, BaoKeyNotFoundError, 'rejected'],
     [404, { errors: ['key not found'] }, BaoKeyNotFoundError, 'rejected'],
     [404, { errors: ['unsupported path'] }, BaoRequestError, 'rejected'],
+    [404, { errors: [] }, BaoKeyNotFoundError, 'rejected'],
+    [404, '', BaoKeyNotFoundError, 'rejected'],
     [400, { errors: ['key already exists'] }, BaoKeyExistsError, 'rejected'],
     [400, { errors: ['prehashed input must be 32 bytes'] }, BaoRequestError, 'rejected'],
     [503, { errors: ['Vault is sealed'] }, BaoSealedError, 'failed'],
@@ -106,7 +108,7 @@ describe('BaoClient requests', () => {
     expect(err).toBeInstanceOf(Cls);
     expect((err as BaoRequestError).status).toBe(status);
     if (typeof body !== 'string') expect((err as BaoRequestError).errors).toEqual(body.errors);
-    else expect((err as BaoRequestError).errors).toEqual(['Bad Gateway']);
+    else expect((err as BaoRequestError).errors).toEqual(body === '' ? [] : [body]);
     if (err instanceof BaoKeyNotFoundError) expect(err.keyName).toBe('k');
     if (status === 429) expect((err as BaoUnavailableError).retryAfterMs).toBe(2000);
     expect(classifyBaoError(err)).toBe(klass);
@@ -268,5 +270,27 @@ describe('BaoClient list / sign / export / health', () => {
     await expect(mswKeyring().client.deleteKey('gone')).resolves.toBeUndefined();
     expect(method).toBe('DELETE');
     expect(hexToBytes(keyData('gone').public_key as string)).toEqual(testPublic('gone'));
+  });
+});
+
+describe('404 with empty errors on a key route', () => {
+  it('is key-not-found for the keyring (read and sign), but an empty list on LIST', async () => {
+    const empty404 = () => HttpResponse.json({ errors: [] }, { status: 404 });
+    server.use(
+      http.get(`${MOUNT}/keys/:name`, empty404),
+      http.post(`${MOUNT}/sign/:name`, empty404),
+      http.get(`${MOUNT}/keys`, empty404),
+    );
+    const { client, keyring } = mswKeyring();
+    await expect(keyring.get('ghost')).rejects.toMatchObject({
+      name: 'BaoKeyNotFoundError',
+      keyName: 'ghost',
+    });
+    await expect(keyring.sign('ghost', new Uint8Array([1]))).rejects.toBeInstanceOf(BaoKeyNotFoundError);
+    await expect(client.sign('ghost', new Uint8Array(32), { prehashed: true })).rejects.toMatchObject({
+      name: 'BaoKeyNotFoundError',
+      status: 404,
+    });
+    expect((await client.listKeys()).keys).toEqual([]);
   });
 });
