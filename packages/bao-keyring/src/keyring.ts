@@ -3,10 +3,14 @@
  * bao_keyring.go), with the batch operations of seed 001 (CreateBatch / SignBatch for Celestia's
  * parallel workers) running through `fanOut` from @fanout/core.
  *
+ * Keys are per namespace (`X-Vault-Namespace`), as in Bao: a key is identified by (namespace, uid),
+ * and every per-key call takes `namespace` (default: the keyring's, else the client's).
+ *
  * Thread safety (seed 001 §3.3): safe for concurrent use. Requests share only the client's
- * connection pool; operations on the same uid (create, delete, import, refresh) are serialised in
- * call order by a per-uid lock, so interleaved creates/deletes never leave the local metadata and
- * the server disagreeing; signs never take the lock, so a slow key never delays another key.
+ * connection pool; operations on the same (namespace, uid) (create, delete, import, refresh) are
+ * serialised in call order by a per-key lock, so interleaved creates/deletes never leave the local
+ * metadata and the server disagreeing; signs never take the lock, so a slow key never delays
+ * another key.
  */
 import { fanOut, type Clock, type FanOutEvent } from '@fanout/core';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -24,7 +28,7 @@ import {
   BatchPartialFailureError,
   classifyBaoError,
 } from './errors.js';
-import { KeyMetadataStore, KeyedMutex, type KeyMetadata } from './store.js';
+import { KeyMetadataStore, KeyedMutex, namespacedKey, type KeyMetadata } from './store.js';
 
 /** A key as the keyring hands it out (a frozen copy of its metadata). */
 export type KeyRecord = KeyMetadata;
@@ -48,6 +52,13 @@ export interface CreateKeyOptions {
   signal?: AbortSignal;
 }
 
+/** Options of the per-key calls that only read ({@link BaoKeyring.get}, `has`, `delete`, `export`). */
+export interface KeyCallOptions {
+  /** Namespace of the key. Default: the keyring's, else the client's. */
+  namespace?: string;
+  signal?: AbortSignal;
+}
+
 /** Result of {@link BaoKeyring.sign}. */
 export interface SignOutput {
   /** 64-byte R‖S, low-S, verified locally against `publicKey` over SHA-256(signBytes). */
@@ -64,6 +75,13 @@ export interface CreateBatchOptions {
   count: number;
   namespace?: string;
   exportable?: boolean;
+  /**
+   * What to do with a name that already exists (Bao's 400 "key already exists", or already in the
+   * local store): 'fail' (default) reports it as a failed item (BaoKeyExistsError); 'adopt' reads
+   * the existing key from Bao (GET, never a create or an import, so it is never overwritten),
+   * records it and reports the item as succeeded with `adopted: true`. For reruns of a batch.
+   */
+  existing?: 'fail' | 'adopt';
   /** Creates in flight at most (integer ≥ 1). Default: all at once. */
   concurrency?: number;
   signal?: AbortSignal;
@@ -76,6 +94,8 @@ export interface CreateBatchItem {
   readonly uid: string;
   readonly key: KeyRecord | undefined;
   readonly error: unknown;
+  /** True when the key already existed and was read, not created (only with `existing: 'adopt'`). */
+  readonly adopted: boolean;
   /** Clock time the item settled, ms. */
   readonly settledAt: number;
   /** Time from its request's start to its settlement, ms (0 when it never started). */
@@ -94,6 +114,8 @@ export interface CreateBatchResult {
 /** One request of {@link BaoKeyring.signBatch} (seed 001 SignRequest). */
 export interface SignRequest {
   readonly uid: string;
+  /** Namespace of the key. Default: the keyring's, else the client's. */
+  readonly namespace?: string;
   /** Sign bytes (SHA-256 is applied before sending, as for {@link BaoKeyring.sign}). */
   readonly msg: Uint8Array;
 }
@@ -193,14 +215,17 @@ export class BaoKeyring {
 
   /**
    * Create a key in Bao and record its metadata (a.k.a. NewAccount).
-   * @throws BaoValidationError('uid'); BaoKeyExistsError when the uid is in the local store or
-   *   Bao says "key already exists"; BaoResponseError for an inconsistent answer; the client's errors.
+   * @param options.namespace where the key lives (default: the keyring's, else the client's); the
+   *   same uid may exist independently in several namespaces.
+   * @throws BaoValidationError('uid'); BaoKeyExistsError when (namespace, uid) is in the local store
+   *   (no request sent) or Bao says "key already exists"; BaoResponseError for an inconsistent
+   *   answer; the client's errors.
    */
   async create(uid: string, options: CreateKeyOptions = {}): Promise<KeyRecord> {
     checkUid(uid);
-    return this.#locks.run(uid, async () => {
-      if (this.#store.has(uid)) throw new BaoKeyExistsError(uid);
-      const ns = this.#ns(options.namespace);
+    const ns = this.#ns(options.namespace);
+    return this.#locks.run(namespacedKey(ns.namespace, uid), async () => {
+      if (this.#store.has(uid, ns.namespace)) throw new BaoKeyExistsError(uid);
       const info = await this.#client.createKey(uid, {
         exportable: options.exportable ?? false,
         ...ns,
@@ -208,7 +233,21 @@ export class BaoKeyring {
       });
       const meta = this.#toMeta(uid, info, ns.namespace);
       await this.#store.put(meta);
-      return this.#store.get(uid)!;
+      return this.#store.get(uid, ns.namespace)!;
+    });
+  }
+
+  /**
+   * Record a key that already exists in Bao: read it (GET, never create/import, so it is never
+   * replaced) and store its metadata, replacing a local record of the same (namespace, uid).
+   * @throws BaoKeyNotFoundError when Bao does not have it; BaoResponseError; the client's errors.
+   */
+  async #adopt(uid: string, options: CreateKeyOptions): Promise<KeyRecord> {
+    const ns = this.#ns(options.namespace);
+    return this.#locks.run(namespacedKey(ns.namespace, uid), async () => {
+      const info = await this.#client.getKey(uid, { ...ns, ...signalOf(options.signal) });
+      await this.#store.put(this.#toMeta(uid, info, ns.namespace));
+      return this.#store.get(uid, ns.namespace)!;
     });
   }
 
@@ -218,26 +257,39 @@ export class BaoKeyring {
   }
 
   /**
-   * The key's record: from the local store, else read from Bao (and then stored).
+   * The record of (namespace, uid): from the local store, else read from Bao in that namespace
+   * (and then stored).
+   * @param options.namespace default: the keyring's, else the client's.
    * @throws BaoKeyNotFoundError when Bao does not have it either; BaoValidationError('uid').
    */
-  async get(uid: string, options: { namespace?: string; signal?: AbortSignal } = {}): Promise<KeyRecord> {
+  async get(uid: string, options: KeyCallOptions = {}): Promise<KeyRecord> {
     checkUid(uid);
-    const local = this.#store.get(uid);
+    const ns = this.#ns(options.namespace);
+    const local = this.#store.get(uid, ns.namespace);
     if (local !== undefined) return local;
-    return this.#locks.run(uid, async () => {
-      const again = this.#store.get(uid);
+    return this.#locks.run(namespacedKey(ns.namespace, uid), async () => {
+      const again = this.#store.get(uid, ns.namespace);
       if (again !== undefined) return again;
-      const ns = this.#ns(options.namespace);
       const info = await this.#client.getKey(uid, { ...ns, ...signalOf(options.signal) });
       await this.#store.put(this.#toMeta(uid, info, ns.namespace));
-      return this.#store.get(uid)!;
+      return this.#store.get(uid, ns.namespace)!;
     });
   }
 
-  /** Every locally known key, sorted by uid. */
-  list(): KeyRecord[] {
-    return this.#store.list();
+  /**
+   * Whether (namespace, uid) is known locally (no request).
+   * @param options.namespace default: the keyring's, else the client's.
+   */
+  has(uid: string, options: { namespace?: string } = {}): boolean {
+    return this.#store.has(uid, this.#ns(options.namespace).namespace);
+  }
+
+  /**
+   * Locally known keys, sorted by namespace then uid (no request).
+   * @param options.namespace only that namespace; omitted: every namespace.
+   */
+  list(options: { namespace?: string } = {}): KeyRecord[] {
+    return this.#store.list(options.namespace);
   }
 
   /**
@@ -253,7 +305,7 @@ export class BaoKeyring {
     const present = new Set(keys);
     await Promise.all(
       keys.map((uid) =>
-        this.#locks.run(uid, async () => {
+        this.#locks.run(namespacedKey(ns.namespace, uid), async () => {
           const info = keyInfo.get(uid) ?? (await this.#client.getKey(uid, call));
           await this.#store.put(this.#toMeta(uid, info, ns.namespace));
         }),
@@ -262,41 +314,42 @@ export class BaoKeyring {
     const space = ns.namespace;
     await Promise.all(
       this.#store
-        .list()
-        .filter((m) => m.namespace === space && !present.has(m.uid))
-        .map((m) => this.#locks.run(m.uid, () => this.#store.delete(m.uid))),
+        .list(space)
+        .filter((m) => !present.has(m.uid))
+        .map((m) => this.#locks.run(namespacedKey(space, m.uid), () => this.#store.delete(m.uid, space))),
     );
-    return this.#store.list().filter((m) => m.namespace === space);
+    return this.#store.list(space);
   }
 
   /**
-   * Delete the key in Bao (idempotent there) and drop its metadata.
+   * Delete (namespace, uid) in Bao (idempotent there) and drop its metadata; the same uid in other
+   * namespaces is untouched.
+   * @param options.namespace default: the keyring's, else the client's.
    * @throws BaoValidationError('uid'); the client's errors (metadata is kept when the delete failed).
    */
-  async delete(uid: string, options: { namespace?: string; signal?: AbortSignal } = {}): Promise<void> {
+  async delete(uid: string, options: KeyCallOptions = {}): Promise<void> {
     checkUid(uid);
-    await this.#locks.run(uid, async () => {
-      const meta = this.#store.get(uid);
-      const ns = meta === undefined ? this.#ns(options.namespace) : { namespace: meta.namespace };
+    const ns = this.#ns(options.namespace);
+    await this.#locks.run(namespacedKey(ns.namespace, uid), async () => {
       await this.#client.deleteKey(uid, { ...ns, ...signalOf(options.signal) });
-      await this.#store.delete(uid);
+      await this.#store.delete(uid, ns.namespace);
     });
   }
 
   /**
    * Sign `signBytes`: SHA-256 locally, sent prehashed (`output_format` cosmos), then verified
    * locally against the key's public key before it is returned.
+   * @param options.namespace of the key (default: the keyring's, else the client's).
    * @returns 64-byte R‖S and the 33-byte public key.
    * @throws BaoSignatureInvalidError when the signature is not 64 bytes, the server reports another
    *   public key, or the signature does not verify (low-S enforced); BaoKeyNotFoundError; the client's errors.
    */
-  async sign(
-    uid: string,
-    signBytes: Uint8Array,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<SignOutput> {
+  async sign(uid: string, signBytes: Uint8Array, options: KeyCallOptions = {}): Promise<SignOutput> {
     if (!(signBytes instanceof Uint8Array)) throw new BaoValidationError('signBytes', 'must be a Uint8Array');
-    const meta = this.#store.get(checkUid(uid)) ?? (await this.get(uid, signalOf(options.signal)));
+    const ns = this.#ns(options.namespace);
+    const meta =
+      this.#store.get(checkUid(uid), ns.namespace) ??
+      (await this.get(uid, { ...ns, ...signalOf(options.signal) }));
     const digest = sha256(signBytes);
     const res = await this.#client.sign(uid, digest, {
       prehashed: true,
@@ -339,9 +392,9 @@ export class BaoKeyring {
       throw new BaoValidationError('privateKey', 'must be 32 bytes forming a valid secp256k1 scalar');
     }
     const expected = secp256k1.getPublicKey(privateKey, true);
-    return this.#locks.run(uid, async () => {
-      if (this.#store.has(uid)) throw new BaoKeyExistsError(uid);
-      const ns = this.#ns(options.namespace);
+    const ns = this.#ns(options.namespace);
+    return this.#locks.run(namespacedKey(ns.namespace, uid), async () => {
+      if (this.#store.has(uid, ns.namespace)) throw new BaoKeyExistsError(uid);
       const info = await this.#client.importKey(uid, privateKey, {
         exportable: options.exportable ?? false,
         ...ns,
@@ -350,7 +403,7 @@ export class BaoKeyring {
       if (!equalBytes(info.publicKey, expected))
         throw new BaoResponseError('data.public_key', 'does not match the imported private key');
       await this.#store.put(this.#toMeta(uid, info, ns.namespace));
-      return this.#store.get(uid)!;
+      return this.#store.get(uid, ns.namespace)!;
     });
   }
 
@@ -361,7 +414,7 @@ export class BaoKeyring {
    *   sent); BaoRequestError when Bao refuses; BaoResponseError when the exported key does not
    *   match the recorded public key.
    */
-  async export(uid: string, options: { namespace?: string; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+  async export(uid: string, options: KeyCallOptions = {}): Promise<Uint8Array> {
     const meta = await this.get(uid, options);
     if (!meta.exportable) throw new BaoKeyNotExportableError(uid);
     const { latest } = await this.#client.exportKey(uid, {
@@ -375,9 +428,11 @@ export class BaoKeyring {
   }
 
   /**
-   * Create `${prefix}-1` … `${prefix}-${count}` concurrently (seed 001 CreateBatch), through fanOut.
-   * @returns per-item results when every item succeeded.
-   * @throws BaoValidationError('prefix' | 'count' | 'concurrency') before any request;
+   * Create `${prefix}-1` … `${prefix}-${count}` concurrently (seed 001 CreateBatch), through fanOut,
+   * in `namespace` (default: the keyring's, else the client's).
+   * @returns per-item results when every item succeeded (with `existing: 'adopt'`, names that
+   *   already existed count as succeeded, `adopted: true`).
+   * @throws BaoValidationError('prefix' | 'count' | 'concurrency' | 'existing') before any request;
    *   BatchPartialFailureError naming every failed uid, carrying the full {@link CreateBatchResult}.
    */
   async createBatch(options: CreateBatchOptions): Promise<CreateBatchResult> {
@@ -392,15 +447,28 @@ export class BaoKeyring {
     }
     checkUid(`${prefix}-1`, 'prefix');
     const concurrency = checkConcurrency(options.concurrency);
+    const existing = options.existing ?? 'fail';
+    if (existing !== 'fail' && existing !== 'adopt')
+      throw new BaoValidationError('existing', `must be 'fail' or 'adopt', got ${String(existing)}`);
     const uids = Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
+    const adopted = new Set<string>();
     const run = fanOut(
       uids,
-      (uid, ctx) =>
-        this.create(uid, {
+      async (uid, ctx) => {
+        const opts: CreateKeyOptions = {
           signal: ctx.signal,
           ...(options.exportable === undefined ? {} : { exportable: options.exportable }),
           ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-        }),
+        };
+        try {
+          return await this.create(uid, opts);
+        } catch (e) {
+          if (existing !== 'adopt' || !(e instanceof BaoKeyExistsError)) throw e;
+          const rec = await this.#adopt(uid, opts);
+          adopted.add(uid);
+          return rec;
+        }
+      },
       {
         clock: this.#clock,
         classify: classifyBaoError,
@@ -413,8 +481,8 @@ export class BaoKeyring {
     const items: CreateBatchItem[] = result.outcomes.map((o) => {
       const when = { settledAt: o.settledAt, durationMs: o.durationMs };
       return o.status === 'fulfilled'
-        ? { uid: o.id, key: o.value, error: undefined, ...when }
-        : { uid: o.id, key: undefined, error: o.error, ...when };
+        ? { uid: o.id, key: o.value, error: undefined, adopted: adopted.has(o.id), ...when }
+        : { uid: o.id, key: undefined, error: o.error, adopted: false, ...when };
     });
     const batch: CreateBatchResult = {
       items,
@@ -444,10 +512,14 @@ export class BaoKeyring {
         throw new BaoValidationError(`requests[${i}].uid`, 'must be a string');
       if (!(r.msg instanceof Uint8Array))
         throw new BaoValidationError(`requests[${i}].msg`, 'must be a Uint8Array');
+      if (r.namespace !== undefined && typeof r.namespace !== 'string')
+        throw new BaoValidationError(`requests[${i}].namespace`, 'must be a string when given');
     });
     const concurrency = checkConcurrency(options.concurrency);
     if (requests.length === 0) return [];
-    const run = fanOut(requests, (r, ctx) => this.sign(r.uid, r.msg, { signal: ctx.signal }), {
+    const sign = (r: SignRequest, signal: AbortSignal): Promise<SignOutput> =>
+      this.sign(r.uid, r.msg, r.namespace === undefined ? { signal } : { signal, namespace: r.namespace });
+    const run = fanOut(requests, (r, ctx) => sign(r, ctx.signal), {
       key: (_, i) => String(i),
       clock: this.#clock,
       classify: classifyBaoError,

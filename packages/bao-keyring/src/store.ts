@@ -1,5 +1,7 @@
 /**
- * Local key metadata (uid → name, public key, address, exportable, namespace) and a per-key lock.
+ * Local key metadata ((namespace, uid) → name, public key, address, exportable) and a per-key lock.
+ * Keys are separate per `X-Vault-Namespace` in Bao, so the same uid may exist in several namespaces
+ * with different keys: every lookup takes the namespace ('' = root / the client's default).
  *
  * The Go keyring keeps this in BaoStore behind a sync.RWMutex (popsigner bao_store.go). Here the
  * in-memory map is updated synchronously (JavaScript runs one callback at a time, so a single
@@ -23,12 +25,23 @@ export interface KeyMetadata {
   readonly namespace: string;
 }
 
-/** Where snapshots go. `save` receives every record, sorted by uid; it may be slow and async. */
+/** Where snapshots go. `save` receives every record, sorted by namespace then uid; it may be slow and async. */
 export interface MetadataPersistence {
   save(records: readonly KeyMetadata[]): Promise<void>;
 }
 
 const copy = (m: KeyMetadata): KeyMetadata => Object.freeze({ ...m, publicKey: new Uint8Array(m.publicKey) });
+
+/**
+ * The map key of (namespace, uid): unambiguous for any strings (JSON of the pair), so 'a' + 'b/c'
+ * never collides with 'a/b' + 'c'. Also the lock key the keyring uses.
+ */
+export function namespacedKey(namespace: string, uid: string): string {
+  return JSON.stringify([namespace, uid]);
+}
+
+const byNamespaceThenUid = (a: KeyMetadata, b: KeyMetadata): number =>
+  a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0;
 
 interface Waiter {
   version: number;
@@ -36,7 +49,10 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-/** Metadata store, safe under concurrent use. Records handed out are frozen copies. */
+/**
+ * Metadata store keyed by (namespace, uid), safe under concurrent use. Records handed out are
+ * frozen copies. `namespace` arguments default to '' (root).
+ */
 export class KeyMetadataStore {
   readonly #records = new Map<string, KeyMetadata>();
   readonly #persistence: MetadataPersistence | undefined;
@@ -47,7 +63,7 @@ export class KeyMetadataStore {
   /** @param options.persistence optional snapshot writer; @param options.initial records to start with. */
   constructor(options: { persistence?: MetadataPersistence; initial?: readonly KeyMetadata[] } = {}) {
     this.#persistence = options.persistence;
-    for (const r of options.initial ?? []) this.#records.set(r.uid, copy(r));
+    for (const r of options.initial ?? []) this.#records.set(namespacedKey(r.namespace, r.uid), copy(r));
   }
 
   /** Number of records. */
@@ -55,15 +71,15 @@ export class KeyMetadataStore {
     return this.#records.size;
   }
 
-  /** The record for `uid`, or undefined. */
-  get(uid: string): KeyMetadata | undefined {
-    const r = this.#records.get(uid);
+  /** The record of `uid` in `namespace` (default '' = root), or undefined. */
+  get(uid: string, namespace = ''): KeyMetadata | undefined {
+    const r = this.#records.get(namespacedKey(namespace, uid));
     return r === undefined ? undefined : copy(r);
   }
 
-  /** True when `uid` has a record. */
-  has(uid: string): boolean {
-    return this.#records.has(uid);
+  /** True when `uid` has a record in `namespace` (default '' = root). */
+  has(uid: string, namespace = ''): boolean {
+    return this.#records.has(namespacedKey(namespace, uid));
   }
 
   /** The record whose address (hex, case-insensitive) matches, or undefined. */
@@ -73,28 +89,35 @@ export class KeyMetadataStore {
     return undefined;
   }
 
-  /** Every record, sorted by uid. */
-  list(): KeyMetadata[] {
-    return [...this.#records.values()].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0)).map(copy);
+  /**
+   * Records sorted by namespace, then uid.
+   * @param namespace only this namespace's records; omitted: every namespace.
+   */
+  list(namespace?: string): KeyMetadata[] {
+    const all = [...this.#records.values()];
+    return (namespace === undefined ? all : all.filter((r) => r.namespace === namespace))
+      .sort(byNamespaceThenUid)
+      .map(copy);
   }
 
   /**
-   * Insert or replace the record of `meta.uid`. The in-memory update is immediate.
+   * Insert or replace the record of (`meta.namespace`, `meta.uid`). The in-memory update is immediate.
    * @returns a promise that resolves once a snapshot containing this update is persisted
    *   (at once without persistence).
    * @throws (rejects with) BaoStoreError when that snapshot's save failed.
    */
   put(meta: KeyMetadata): Promise<void> {
-    this.#records.set(meta.uid, copy(meta));
+    this.#records.set(namespacedKey(meta.namespace, meta.uid), copy(meta));
     return this.#persist();
   }
 
   /**
-   * Remove `uid`. The in-memory update is immediate; see {@link put} for the returned promise.
+   * Remove `uid` of `namespace` (default '' = root). The in-memory update is immediate; see
+   * {@link put} for the returned promise.
    * @returns whether a record existed.
    */
-  async delete(uid: string): Promise<boolean> {
-    const existed = this.#records.delete(uid);
+  async delete(uid: string, namespace = ''): Promise<boolean> {
+    const existed = this.#records.delete(namespacedKey(namespace, uid));
     if (existed) await this.#persist();
     return existed;
   }

@@ -12,6 +12,7 @@ import {
   BaoRequestError,
   BaoSealedError,
   BaoValidationError,
+  BatchPartialFailureError,
   addressOf,
 } from '../src/index.js';
 import { simRig } from './sim.js';
@@ -87,9 +88,111 @@ describe('BaoKeyring over the simulator', () => {
     expect(sim.keyNames('team-a')).toEqual(['w']);
     expect(sim.keyNames('team-b')).toEqual(['w2']);
     expect(sim.keyNames()).toEqual([]);
-    expect((await keyring.sign('w2', msg)).publicKey).toEqual(b.publicKey);
-    await keyring.delete('w2');
+    expect((await keyring.sign('w2', msg, { namespace: 'team-b' })).publicKey).toEqual(b.publicKey);
+    // Without a namespace the keyring's own (team-a) is meant, where w2 does not exist.
+    await expect(keyring.sign('w2', msg)).rejects.toBeInstanceOf(BaoKeyNotFoundError);
+    await keyring.delete('w2', { namespace: 'team-b' });
     expect(sim.keyNames('team-b')).toEqual([]);
+  });
+
+  it('keys the same uid separately per namespace: create, get, has, list, sign, delete', async () => {
+    const { keyring, sim } = simRig();
+    const a = await keyring.create('k', { namespace: 'a' });
+    // Same uid in another namespace: a new key on the server, not a local "already exists".
+    const b = await keyring.create('k', { namespace: 'b' });
+    expect(b.namespace).toBe('b');
+    expect(b.publicKey).not.toEqual(a.publicKey);
+    expect(sim.keyInfo('a').map((k) => k.publicKey)).toEqual([a.publicKey]);
+    expect(sim.keyInfo('b').map((k) => k.publicKey)).toEqual([b.publicKey]);
+    // Locally known in a and b, not in the default namespace.
+    expect(keyring.has('k', { namespace: 'a' })).toBe(true);
+    expect(keyring.has('k', { namespace: 'b' })).toBe(true);
+    expect(keyring.has('k')).toBe(false);
+    expect((await keyring.get('k', { namespace: 'a' })).publicKey).toEqual(a.publicKey);
+    expect((await keyring.get('k', { namespace: 'b' })).publicKey).toEqual(b.publicKey);
+    expect(keyring.list().map((r) => `${r.namespace}/${r.uid}`)).toEqual(['a/k', 'b/k']);
+    expect(keyring.list({ namespace: 'b' }).map((r) => r.publicKey)).toEqual([b.publicKey]);
+    // A key only in b is not handed out for a: get asks a's server and finds nothing.
+    await keyring.create('k2', { namespace: 'b' });
+    await expect(keyring.get('k2', { namespace: 'a' })).rejects.toBeInstanceOf(BaoKeyNotFoundError);
+    // Each namespace signs with its own key.
+    const sa = await keyring.sign('k', msg, { namespace: 'a' });
+    const sb = await keyring.sign('k', msg, { namespace: 'b' });
+    expect(sa.publicKey).toEqual(a.publicKey);
+    expect(sb.publicKey).toEqual(b.publicKey);
+    expect(secp256k1.verify(sb.signature, sha256(msg), b.publicKey, { prehash: false })).toBe(true);
+    // Deleting in a leaves b's key alone, locally and on the server.
+    await keyring.delete('k', { namespace: 'a' });
+    expect(sim.keyNames('a')).toEqual([]);
+    expect(sim.keyNames('b')).toEqual(['k', 'k2']);
+    expect(keyring.list().map((r) => `${r.namespace}/${r.uid}`)).toEqual(['b/k', 'b/k2']);
+    // refresh() of one namespace leaves the other alone.
+    expect((await keyring.refresh({ namespace: 'a' })).length).toBe(0);
+    expect(keyring.list({ namespace: 'b' }).length).toBe(2);
+  });
+
+  it("createBatch rerun: by default every existing name fails; existing: 'adopt' reads and records it, never overwriting", async () => {
+    const { keyring, client, sim } = simRig();
+    // First run: pw-2 is created elsewhere beforehand (another keyring), pw-1 and pw-3 by this one.
+    const other = await client.createKey('pw-2');
+    await keyring.create('pw-1');
+    await keyring.create('pw-3');
+    const before = sim.keyInfo().map((k) => [k.name, k.publicKey]);
+    // Default: unchanged behaviour, every existing name (local or on the server) fails.
+    const err = await keyring.createBatch({ prefix: 'pw', count: 4 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BatchPartialFailureError);
+    expect((err as BatchPartialFailureError).failed).toEqual(['pw-1', 'pw-2', 'pw-3']);
+    expect((err as BatchPartialFailureError).errors.every((e) => e instanceof BaoKeyExistsError)).toBe(true);
+    sim.resetCounters();
+    // adopt: pw-1..4 exist (pw-4 from the failed run above) and are read (GET); only pw-5 is
+    // created; nothing is replaced.
+    const r = await keyring.createBatch({ prefix: 'pw', count: 5, existing: 'adopt' });
+    expect(r.items.map((i) => [i.uid, i.adopted])).toEqual([
+      ['pw-1', true],
+      ['pw-2', true],
+      ['pw-3', true],
+      ['pw-4', true],
+      ['pw-5', false],
+    ]);
+    expect(r.keys[1]!.publicKey).toEqual(other.publicKey);
+    // pw-2 unknown locally: asked, refused "already exists", adopted; pw-5 created.
+    expect(sim.counters().byRoute['keys.create']).toBe(2);
+    expect(sim.counters().byRoute['keys.read']).toBe(4);
+    expect(sim.counters().byRoute['keys.import']).toBe(0);
+    expect(sim.counters().byRoute['keys.delete']).toBe(0);
+    const after = new Map(sim.keyInfo().map((k) => [k.name, k.publicKey]));
+    for (const [name, pub] of before) expect(after.get(name as string)).toEqual(pub);
+    expect(after.size).toBe(5);
+    for (const rec of keyring.list()) expect(after.get(rec.uid)).toEqual(rec.publicKey);
+    // A failure other than "already exists" is still a failure with adopt.
+    sim.setSealed(true);
+    await expect(keyring.createBatch({ prefix: 'pw', count: 6, existing: 'adopt' })).rejects.toBeInstanceOf(
+      BatchPartialFailureError,
+    );
+    sim.setSealed(false);
+    await expect(
+      keyring.createBatch({ prefix: 'pw', count: 1, existing: 'overwrite' as unknown as 'adopt' }),
+    ).rejects.toMatchObject({ name: 'BaoValidationError', field: 'existing' });
+  });
+
+  it('createBatch in a second namespace asks the server and creates there', async () => {
+    const { keyring, sim } = simRig();
+    await keyring.createBatch({ prefix: 'pw', count: 3, namespace: 'a' });
+    sim.resetCounters();
+    const r = await keyring.createBatch({ prefix: 'pw', count: 3, namespace: 'b' });
+    expect(r.items.map((i) => i.key?.namespace)).toEqual(['b', 'b', 'b']);
+    expect(sim.counters().byRoute['keys.create']).toBe(3);
+    expect(sim.keyNames('b')).toEqual(['pw-1', 'pw-2', 'pw-3']);
+    // Signs routed per request namespace.
+    const res = await keyring.signBatch([
+      { uid: 'pw-1', msg, namespace: 'a' },
+      { uid: 'pw-1', msg, namespace: 'b' },
+    ]);
+    expect(res[0]!.publicKey).toEqual(keyring.list({ namespace: 'a' })[0]!.publicKey);
+    expect(res[1]!.publicKey).toEqual(r.keys[0]!.publicKey);
+    await expect(
+      keyring.signBatch([{ uid: 'pw-1', msg, namespace: 7 as unknown as string }]),
+    ).rejects.toMatchObject({ name: 'BaoValidationError', field: 'requests[0].namespace' });
   });
 
   it('imports and exports where allowed; never asks to export a non-exportable key', async () => {

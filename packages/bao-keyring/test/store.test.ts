@@ -111,6 +111,30 @@ describe('KeyMetadataStore', () => {
   });
 });
 
+describe('KeyMetadataStore namespaces', () => {
+  it('keys records by (namespace, uid): same uid in two namespaces, per-namespace get/has/list/delete', async () => {
+    const saved: (readonly KeyMetadata[])[] = [];
+    const store = new KeyMetadataStore({ persistence: { save: async (r) => void saved.push(r) } });
+    await store.put({ ...meta('k', 1), namespace: 'b' });
+    await store.put({ ...meta('k', 2), namespace: 'a' });
+    await store.put(meta('k', 3));
+    expect(store.size).toBe(3);
+    expect(store.get('k', 'a')?.publicKey[0]).toBe(2);
+    expect(store.get('k', 'b')?.publicKey[0]).toBe(1);
+    expect(store.get('k')?.publicKey[0]).toBe(3);
+    expect(store.has('k', 'c')).toBe(false);
+    expect(store.list().map((r) => `${r.namespace}/${r.uid}`)).toEqual(['/k', 'a/k', 'b/k']);
+    expect(store.list('b').map((r) => r.publicKey[0])).toEqual([1]);
+    // Namespace and uid never run together: ('a/', 'b') and ('a', '/b') style pairs stay apart.
+    await store.put({ ...meta('b', 4), namespace: 'a","' });
+    expect(store.get('b', 'a')).toBeUndefined();
+    expect(await store.delete('k', 'a')).toBe(true);
+    expect(store.get('k', 'b')?.publicKey[0]).toBe(1);
+    expect(store.get('k')?.publicKey[0]).toBe(3);
+    expect(saved.at(-1)!.map((r) => `${r.namespace}/${r.uid}`)).toEqual(['/k', 'a","/b', 'b/k']);
+  });
+});
+
 describe('KeyedMutex', () => {
   it('runs same-key work in call order, other keys concurrently', async () => {
     await fc.assert(
