@@ -8,6 +8,7 @@ import {
 } from '@fanout/core';
 import { decodeOutbox, type OutboxLimits, type OutboxMessage } from './codec.js';
 import { assertFingerprint, outboxInfoHash } from './keys.js';
+import { OutboxOwnerError } from './outbox.js';
 import { OUTBOX_VALUE_ID, verifySignedValue, type SignedValue, type ValueVerifier } from './signed.js';
 
 /**
@@ -45,8 +46,17 @@ export interface DhtGetResultLike {
   readonly values: readonly DhtValueLike[];
   /** Values the DHT itself dropped because they failed its verification (corrupt copies). */
   readonly rejected?: number;
-  /** Nodes near the key that answered. Empty (with no value) = nobody answered. */
-  readonly closest?: readonly unknown[];
+  /**
+   * Ids (20 bytes) of the nodes near the key that answered, closest first (up to k). Empty
+   * (with no value) = nobody answered.
+   */
+  readonly closest?: readonly Uint8Array[];
+  /**
+   * Ids (20 bytes) of the nodes the lookup asked that did not answer (timeout, unavailable).
+   * With `closest`, tells whether the likely holders of the key answered: see
+   * {@link classifyOutbox}. Absent = unknown (then "nothing found" is 'not-found').
+   */
+  readonly failed?: readonly Uint8Array[];
   /** True when the lookup was cut short (its node stopped, or the signal aborted). */
   readonly aborted?: boolean;
 }
@@ -70,24 +80,29 @@ export interface OutboxContact {
  * Per-contact outcome. Every contact gets exactly one:
  * - 'delivered': the newest valid outbox value holds unexpired messages (in `messages`);
  * - 'empty': an outbox value exists and verifies, but holds no unexpired message not yet seen;
- * - 'not-found': the lookup reached the nodes closest to the key and none holds an outbox value;
+ * - 'not-found': the lookup reached the nodes closest to the key, enough of the likely holders
+ *   answered (`absenceQuorum`) and none holds an outbox value;
  * - 'malformed': values exist at the key but none is usable (see {@link MalformedReason});
- * - 'timeout': no answer in time (see {@link TimeoutReason}).
+ * - 'timeout': no usable answer in time (see {@link TimeoutReason}); retry later, never cached;
+ * - 'error': the DHT get itself threw (the typed error is in `error`); never cached.
  */
-export type ContactStatus = 'delivered' | 'empty' | 'not-found' | 'malformed' | 'timeout';
+export type ContactStatus = 'delivered' | 'empty' | 'not-found' | 'malformed' | 'timeout' | 'error';
 
 /**
  * Why a contact timed out: its own query passed `queryTimeoutMs`; the whole retrieval passed
- * `deadlineMs`; no DHT node answered the lookup ('unreachable'); the retrieval completed early
- * without it ('early-completion'); the caller aborted; or the DHT get threw ('error').
+ * `deadlineMs`; no DHT node answered the lookup ('unreachable'); nodes answered but too few of
+ * the likely holders of the key did, so absence cannot be concluded ('holders-unreachable', see
+ * {@link classifyOutbox}); the retrieval completed early without it ('early-completion'); or
+ * the caller aborted. (A get that throws is status 'error', not a timeout.)
  */
 export type TimeoutReason =
-  'query-timeout' | 'deadline' | 'unreachable' | 'early-completion' | 'aborted' | 'error';
+  'query-timeout' | 'deadline' | 'unreachable' | 'holders-unreachable' | 'early-completion' | 'aborted';
 
 /**
  * Why an outbox was malformed: the newest valid value does not decode ('decode',
  * OutboxDecodeError in `error`); values exist but none verifies for the key ('signature': corrupt
- * or forged copies); values verify but none is owned by the expected sender key ('owner').
+ * or forged copies, OutboxOwnerError('signature') in `error`); values verify but none is owned
+ * by the expected sender key ('owner', OutboxOwnerError('owner') in `error`).
  */
 export type MalformedReason = 'decode' | 'signature' | 'owner';
 
@@ -100,7 +115,10 @@ export interface ContactResult {
   readonly status: ContactStatus;
   /** Set for 'timeout' and 'malformed'. */
   readonly reason?: TimeoutReason | MalformedReason;
-  /** The typed error behind a 'malformed' (decode) or 'timeout' (query-timeout, deadline, error). */
+  /**
+   * The typed error behind a 'malformed' (OutboxDecodeError for 'decode', OutboxOwnerError for
+   * 'signature' / 'owner'), an 'error' (what the get threw) or a 'timeout' (query-timeout, deadline).
+   */
   readonly error?: unknown;
   /**
    * Unexpired messages, sorted by (seq, timestamp), exact duplicates removed, those at or below
@@ -148,6 +166,8 @@ export interface OfflineReport {
   readonly joined: number;
   /** Contacts answered from the empty-outbox cache. */
   readonly cacheHits: number;
+  /** Values at the contacts' keys that failed verification (in the DHT or here), summed over contacts. */
+  readonly rejectedValues: number;
 }
 
 /** A running retrieval: await it for the report, or `for await` it for results as they settle. */
@@ -189,6 +209,15 @@ export interface OfflineRetrieveOptions {
   readonly limits?: Partial<OutboxLimits>;
   /** Signature check (default verifySignedValue; memoizedVerifier saves work in simulations). */
   readonly verify?: ValueVerifier;
+  /** Replication factor of the DHT: how many nodes closest to a key hold its values (default 8, OpenDHT). */
+  readonly replication?: number;
+  /**
+   * How many of the `replication` likely holders must answer without a value before an outbox
+   * is reported 'not-found' (integer 1..replication; default ⌈replication / 2⌉ = 4). Fewer →
+   * 'timeout' (reason 'holders-unreachable'). `replication` = strictest: any holder that did not
+   * answer makes it a timeout. See {@link classifyOutbox}.
+   */
+  readonly absenceQuorum?: number;
   /** Called as each contact's result settles (synchronously, in completion order). Must not throw. */
   readonly onResult?: (result: ContactResult) => void;
   /** fanOut progress events (attempt, settled, deadline, done …). Must not throw. */
@@ -306,6 +335,62 @@ export interface ClassifyOptions {
   readonly watermark?: bigint;
   readonly verify?: ValueVerifier;
   readonly limits?: Partial<OutboxLimits>;
+  /** Replication factor (default {@link DEFAULT_REPLICATION}). */
+  readonly replication?: number;
+  /** Likely holders that must answer for 'not-found' (default ⌈replication / 2⌉). */
+  readonly absenceQuorum?: number;
+}
+
+/** OpenDHT's replication factor: values live on the 8 nodes closest to their key. */
+export const DEFAULT_REPLICATION = 8;
+
+function xorLess(key: Uint8Array, a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < key.length; i++) {
+    const da = (a[i] ?? 0) ^ key[i]!;
+    const db = (b[i] ?? 0) ^ key[i]!;
+    if (da !== db) return da - db;
+  }
+  return 0;
+}
+
+/**
+ * Which of the likely holders of `key` answered a lookup: the `replication` nodes closest to
+ * `key` (XOR metric) among those that answered (`closest`) and those that did not (`failed`),
+ * and how many of them are in each group. A value put is stored on the `replication` closest
+ * nodes, so when nothing was found, absence is only shown by those nodes answering.
+ * Pure; exported for tests.
+ * @param key 20-byte DHT key; closest / failed: 20-byte node ids.
+ * @returns answered + unanswered = min(replication, |closest ∪ failed|).
+ */
+export function likelyHolders(
+  key: Uint8Array,
+  closest: readonly Uint8Array[],
+  failed: readonly Uint8Array[],
+  replication: number = DEFAULT_REPLICATION,
+): { answered: number; unanswered: number } {
+  const all = [...closest.map((id) => ({ id, ok: true })), ...failed.map((id) => ({ id, ok: false }))].sort(
+    (a, b) => xorLess(key, a.id, b.id),
+  );
+  const top = all.slice(0, replication);
+  const answered = top.filter((x) => x.ok).length;
+  return { answered, unanswered: top.length - answered };
+}
+
+/**
+ * Check `replication` / `absenceQuorum` and apply the defaults.
+ * @throws RetrievalOptionError('replication' | 'absenceQuorum') for values that are not integers in range.
+ */
+export function resolveAbsenceQuorum(
+  replication: number | undefined,
+  absenceQuorum: number | undefined,
+): { replication: number; absenceQuorum: number } {
+  const r = replication ?? DEFAULT_REPLICATION;
+  if (!Number.isInteger(r) || r < 1)
+    throw new RetrievalOptionError('replication', `must be an integer >= 1, got ${replication}`);
+  const q = absenceQuorum ?? Math.ceil(r / 2);
+  if (!Number.isInteger(q) || q < 1 || q > r)
+    throw new RetrievalOptionError('absenceQuorum', `must be an integer in 1..${r}, got ${absenceQuorum}`);
+  return { replication: r, absenceQuorum: q };
 }
 
 function bytesEqual(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
@@ -330,7 +415,15 @@ function sameMessage(a: OutboxMessage, b: OutboxMessage): boolean {
  * valid value (id 1, verifies for `key`, owned by `owner` when given; highest seq), decodes it,
  * drops expired (`expiry < now`), watermarked and exactly duplicated messages, and sorts the
  * rest by (seq, timestamp), ties kept in outbox order. See {@link ContactStatus} for the outcomes.
+ *
+ * When no value at all was found (none rejected either), the lookup's nodes decide:
+ * aborted → 'timeout' ('aborted'); nobody answered (`closest` empty) → 'timeout'
+ * ('unreachable'); `failed` given and fewer than `absenceQuorum` of the `replication` likely
+ * holders ({@link likelyHolders}) answered → 'timeout' ('holders-unreachable': an outbox whose
+ * holders are partitioned or gone is not reported as never queued, so it is not cached as
+ * empty); otherwise 'not-found'.
  * Never throws for any value bytes.
+ * @throws RetrievalOptionError for a bad `replication` / `absenceQuorum`.
  */
 export function classifyOutbox(found: DhtGetResultLike, o: ClassifyOptions): Classified {
   const verify = o.verify ?? verifySignedValue;
@@ -342,15 +435,41 @@ export function classifyOutbox(found: DhtGetResultLike, o: ClassifyOptions): Cla
   for (const v of valid)
     if ((o.owner === undefined || bytesEqual(v.owner, o.owner)) && (best === undefined || v.seq > best.seq))
       best = v;
+  const { replication, absenceQuorum } = resolveAbsenceQuorum(o.replication, o.absenceQuorum);
   if (best === undefined) {
     if (valid.length > 0)
-      return { ...base, status: 'malformed', reason: 'owner', messages: [], rejectedValues };
+      return {
+        ...base,
+        status: 'malformed',
+        reason: 'owner',
+        error: new OutboxOwnerError(
+          'owner',
+          `${valid.length} value(s) verify for the key but none is owned by the expected sender key`,
+        ),
+        messages: [],
+        rejectedValues,
+      };
     if (rejectedValues > 0)
-      return { ...base, status: 'malformed', reason: 'signature', messages: [], rejectedValues };
+      return {
+        ...base,
+        status: 'malformed',
+        reason: 'signature',
+        error: new OutboxOwnerError(
+          'signature',
+          `${rejectedValues} value(s) at the key, none verifies for this outbox key`,
+        ),
+        messages: [],
+        rejectedValues,
+      };
     if (found.aborted === true)
       return { ...base, status: 'timeout', reason: 'aborted', messages: [], rejectedValues };
     if (found.closest !== undefined && found.closest.length === 0)
       return { ...base, status: 'timeout', reason: 'unreachable', messages: [], rejectedValues };
+    if (found.failed !== undefined && found.failed.length > 0) {
+      const h = likelyHolders(o.key, found.closest ?? [], found.failed, replication);
+      if (h.answered < absenceQuorum)
+        return { ...base, status: 'timeout', reason: 'holders-unreachable', messages: [], rejectedValues };
+    }
     return { ...base, status: 'not-found', messages: [], rejectedValues };
   }
   let decoded: OutboxMessage[];
@@ -517,7 +636,14 @@ function positiveOrInfinity(name: string, v: number): number | undefined {
   return v;
 }
 
-const STATUSES: readonly ContactStatus[] = ['delivered', 'empty', 'not-found', 'malformed', 'timeout'];
+const STATUSES: readonly ContactStatus[] = [
+  'delivered',
+  'empty',
+  'not-found',
+  'malformed',
+  'timeout',
+  'error',
+];
 
 /**
  * Retrieve offline messages from every contact's outbox to `options.recipient`, in parallel.
@@ -528,7 +654,8 @@ const STATUSES: readonly ContactStatus[] = ['delivered', 'empty', 'not-found', '
  * Results arrive progressively (the returned object is async-iterable, in completion order, and
  * `onResult` is called as each settles); a slow contact never delays the others' results.
  * Every contact gets exactly one {@link ContactResult}: delivered / empty / not-found /
- * malformed / timeout — none is ever dropped. With `earlyCompletion` < 1 the retrieval ends once
+ * malformed / timeout / error — none is ever dropped. An outbox whose likely holders did not
+ * answer is a 'timeout' ('holders-unreachable'), not 'not-found' (see {@link classifyOutbox}). With `earlyCompletion` < 1 the retrieval ends once
  * that fraction of contacts has a result. With a `cache`, contacts whose outbox was empty or
  * absent are skipped until the entry expires. Overlapping retrievals on the same `dht` share
  * their gets (coalesced): a second caller joins the get in flight for an outbox rather than
@@ -536,7 +663,7 @@ const STATUSES: readonly ContactStatus[] = ['delivered', 'empty', 'not-found', '
  *
  * @throws FingerprintError for a bad recipient or contact fingerprint (before any traffic).
  * @throws RetrievalOptionError for a duplicate contact ('contacts[i]'), a bad concurrency,
- *   queryTimeoutMs, deadlineMs, earlyCompletion or nowSeconds.
+ *   queryTimeoutMs, deadlineMs, earlyCompletion, nowSeconds, replication or absenceQuorum.
  */
 export function retrieveOfflineMessages(
   contacts: readonly (OutboxContact | string)[],
@@ -569,6 +696,7 @@ export function retrieveOfflineMessages(
   const nowIn = typeof options.nowSeconds === 'function' ? options.nowSeconds() : options.nowSeconds;
   const nowSeconds = toSeconds(nowIn);
   const coalesce = options.coalesce ?? true;
+  const holderRule = resolveAbsenceQuorum(options.replication, options.absenceQuorum);
   const counters = { lookups: 0, joined: 0 };
   let cacheHits = 0;
   const keys = new Map(list.map((c) => [c.fingerprint, outboxInfoHash(c.fingerprint, recipient)]));
@@ -600,6 +728,7 @@ export function retrieveOfflineMessages(
       key,
       nowSeconds,
       verify,
+      ...holderRule,
       ...(contact.owner !== undefined && { owner: contact.owner }),
       ...(watermark !== undefined && { watermark }),
       ...(options.limits !== undefined && { limits: options.limits }),
@@ -633,17 +762,18 @@ export function retrieveOfflineMessages(
         messages: Object.freeze([...o.value.messages]),
         ...timing,
       };
+    } else if (o.status === 'rejected' || o.status === 'failed') {
+      // The get threw (a DhtNodeStoppedError, a transport error …): not a timeout.
+      r = { sender: o.id, index: o.index, status: 'error', error: o.error, ...empty, ...timing };
     } else {
       const reason: TimeoutReason =
         o.status === 'timedOut'
           ? o.reason === 'deadline'
             ? 'deadline'
             : 'query-timeout'
-          : o.status === 'cancelled'
-            ? o.reason === 'quorum'
-              ? 'early-completion'
-              : 'aborted'
-            : 'error';
+          : o.reason === 'quorum'
+            ? 'early-completion'
+            : 'aborted';
       r = { sender: o.id, index: o.index, status: 'timeout', reason, error: o.error, ...empty, ...timing };
     }
     Object.freeze(r);
@@ -685,6 +815,7 @@ export function retrieveOfflineMessages(
       lookups: counters.lookups,
       joined: counters.joined,
       cacheHits,
+      rejectedValues: results.reduce((n, r) => n + r.rejectedValues, 0),
     });
   });
 

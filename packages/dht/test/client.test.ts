@@ -7,6 +7,7 @@ import {
   EmptyOutboxCache,
   classifyOutbox,
   encodeOutbox,
+  likelyHolders,
   inflightLookups,
   memoizedVerifier,
   outboxInfoHash,
@@ -101,9 +102,19 @@ describe('retrieveOfflineMessages over the simulated DHT (in-process)', () => {
       ...Array(5).fill('not-found'),
     ]);
     expect(report.contacts[12]).toMatchObject({ reason: 'decode', error: { name: 'OutboxDecodeError' } });
-    expect(report.contacts[13]).toMatchObject({ reason: 'owner' });
+    expect(report.contacts[13]).toMatchObject({
+      reason: 'owner',
+      error: { name: 'OutboxOwnerError', field: 'owner' },
+    });
     expect(report.contacts[14]).toMatchObject({ expired: 1, outboxSeq: 0 });
-    expect(report.counts).toEqual({ delivered: 12, empty: 1, 'not-found': 5, malformed: 2, timeout: 0 });
+    expect(report.counts).toEqual({
+      delivered: 12,
+      empty: 1,
+      'not-found': 5,
+      malformed: 2,
+      timeout: 0,
+      error: 0,
+    });
     expect(texts(report)).toEqual(names.slice(0, 12).flatMap((n) => [`${n}-1`, `${n}-2`]));
     expect(report.lookups).toBe(20);
     // Parallel: the whole retrieval takes about as long as the slowest single get, far less than the sum.
@@ -111,6 +122,31 @@ describe('retrieveOfflineMessages over the simulated DHT (in-process)', () => {
     for (const n of names.slice(0, 5)) sequential += (await reader.get(outboxInfoHash(fp(n), ME))).elapsedMs;
     expect(report.elapsedMs).toBeLessThan(sequential / 2);
     expect(Object.isFrozen(report.contacts[0])).toBe(true);
+  });
+
+  test('an outbox whose 8 holders all left is a timeout (holders-unreachable), not not-found, and is not cached as empty', async () => {
+    const { swarm } = await world();
+    await publish(swarm, 'gone', ['g1']);
+    await publish(swarm, 'here', ['h1']);
+    const key = outboxInfoHash(fp('gone'), ME);
+    const reader = swarm.farthestLive(key);
+    for (const n of swarm.closestLive(key, 8)) if (n !== reader) swarm.leave(n);
+    const cache = new EmptyOutboxCache({ clock: swarm.clock });
+    const opts = { recipient: ME, dht: reader, nowSeconds: NOW, clock: swarm.clock, verify, cache };
+    const report = await retrieveOfflineMessages([fp('gone'), fp('here'), fp('never')], opts);
+    expect(report.contacts.map((r) => [r.status, r.reason])).toEqual([
+      ['timeout', 'holders-unreachable'],
+      ['delivered', undefined],
+      ['not-found', undefined],
+    ]);
+    expect([cache.get(ME, fp('gone')), cache.get(ME, fp('never'))]).toEqual([undefined, 'not-found']);
+    // Strictest rule: every likely holder must answer; the 'never' contact's holders all did.
+    const strict = await retrieveOfflineMessages([fp('never')], {
+      ...opts,
+      cache: undefined,
+      absenceQuorum: 8,
+    });
+    expect(strict.contacts[0]!.status).toBe('not-found');
   });
 
   test('the newest outbox version wins even when most holders serve older ones; expired messages are dropped', async () => {
@@ -159,6 +195,47 @@ const msg = (seq: number, ts: number, text: string, expiry = NOW + 1000): Outbox
 });
 
 describe('classifyOutbox', () => {
+  describe('nothing found: the likely holders decide between not-found and timeout (holders-unreachable)', () => {
+    const key = outboxInfoHash(fp('s'), ME);
+    const base = { key, nowSeconds: BigInt(NOW), verify };
+    /** Node id at XOR distance `d` (first byte) from the key: smaller d = closer. */
+    const at = (d: number): Uint8Array =>
+      Uint8Array.from({ length: 20 }, (_, j) => key[j]! ^ (j === 0 ? d : 0));
+    const range = (from: number, n: number): Uint8Array[] =>
+      Array.from({ length: n }, (_, i) => at(from + i));
+
+    test('likelyHolders: the replication closest nodes among answered and failed, counted per group', () => {
+      expect(likelyHolders(key, range(8, 8), range(0, 8))).toEqual({ answered: 0, unanswered: 8 });
+      expect(likelyHolders(key, range(0, 8), range(8, 8))).toEqual({ answered: 8, unanswered: 0 });
+      expect(likelyHolders(key, [at(1), at(3), at(5)], [at(0), at(2), at(4)], 4)).toEqual({
+        answered: 2,
+        unanswered: 2,
+      });
+      expect(likelyHolders(key, [at(9)], [], 8)).toEqual({ answered: 1, unanswered: 0 });
+    });
+
+    test('all 8 holders gone → timeout holders-unreachable; 5 of 8 answered → not-found; absenceQuorum 8 → any gap is a timeout', () => {
+      const cut = classifyOutbox({ values: [], closest: range(8, 8), failed: range(0, 8) }, base);
+      expect(cut).toMatchObject({ status: 'timeout', reason: 'holders-unreachable' });
+      const most = classifyOutbox({ values: [], closest: range(3, 8), failed: range(0, 3) }, base);
+      expect(most.status).toBe('not-found'); // 5 of the 8 likely holders answered: ≥ ⌈8/2⌉
+      const half = classifyOutbox({ values: [], closest: range(4, 8), failed: range(0, 4) }, base);
+      expect(half.status).toBe('not-found'); // exactly 4 = the default quorum
+      const less = classifyOutbox({ values: [], closest: range(5, 8), failed: range(0, 5) }, base);
+      expect(less).toMatchObject({ status: 'timeout', reason: 'holders-unreachable' });
+      const strict = classifyOutbox(
+        { values: [], closest: range(1, 8), failed: [at(0)] },
+        { ...base, absenceQuorum: 8 },
+      );
+      expect(strict).toMatchObject({ status: 'timeout', reason: 'holders-unreachable' });
+      // Failed nodes farther than the k-th answering node do not matter.
+      const far = classifyOutbox({ values: [], closest: range(0, 8), failed: range(100, 20) }, base);
+      expect(far.status).toBe('not-found');
+      // Without the failed list (a DHT that does not report it), nothing found is not-found.
+      expect(classifyOutbox({ values: [], closest: range(8, 8) }, base).status).toBe('not-found');
+    });
+  });
+
   const key = outboxInfoHash(fp('s'), ME);
   const value = (seq: number, messages: OutboxMessageInit[], who = 's'): SignedValue =>
     signValue(key, { id: 1n, seq, data: encodeOutbox(messages) }, sk(who));
@@ -201,6 +278,7 @@ describe('classifyOutbox', () => {
     expect(classifyOutbox({ values: [forged] }, base)).toMatchObject({
       status: 'malformed',
       reason: 'signature',
+      error: { name: 'OutboxOwnerError', field: 'signature' },
     });
     expect(classifyOutbox({ values: [], rejected: 3 }, base)).toMatchObject({
       status: 'malformed',
@@ -212,6 +290,7 @@ describe('classifyOutbox', () => {
     ).toMatchObject({
       status: 'malformed',
       reason: 'owner',
+      error: { name: 'OutboxOwnerError', field: 'owner' },
     });
     const garbage = signValue(key, { id: 1n, seq: 0, data: Uint8Array.of(0, 0, 0, 2) }, sk('s'));
     expect(classifyOutbox({ values: [garbage] }, base)).toMatchObject({
@@ -223,10 +302,20 @@ describe('classifyOutbox', () => {
       status: 'timeout',
       reason: 'unreachable',
     });
-    expect(classifyOutbox({ values: [], closest: [1, 2] }, base).status).toBe('not-found');
+    expect(classifyOutbox({ values: [], closest: [new Uint8Array(20)] }, base).status).toBe('not-found');
     expect(classifyOutbox({ values: [], aborted: true }, base)).toMatchObject({
       status: 'timeout',
       reason: 'aborted',
+    });
+    // Nothing found, but the likely holders did not answer: not 'not-found' (see the holders tests).
+    const ids = Array.from({ length: 12 }, (_, i) =>
+      Uint8Array.from({ length: 20 }, (_, j) => key[j]! ^ (j === 0 ? i : 0)),
+    );
+    expect(
+      classifyOutbox({ values: [], closest: ids.slice(8), failed: ids.slice(0, 8) }, base),
+    ).toMatchObject({
+      status: 'timeout',
+      reason: 'holders-unreachable',
     });
     // A forged copy next to a good one does not hide the good one.
     expect(classifyOutbox({ values: [forged, good], rejected: 2 }, base)).toMatchObject({
@@ -259,7 +348,7 @@ function stub(
       signal?.addEventListener('abort', () => aborted.push(n), { once: true });
       if (spec.throws?.includes(n)) throw new Error(`boom ${n}`);
       await clock.sleep(spec.delays?.[n] ?? 100, signal);
-      return { values: spec.values?.[n] ?? [], closest: [1] };
+      return { values: spec.values?.[n] ?? [], closest: [new Uint8Array(20)] };
     },
   };
 }
@@ -280,7 +369,7 @@ const outboxOf = (name: string, texts: string[]): DhtValue[] => {
 };
 
 describe('timeouts, deadline, errors, abort (stub DHT, virtual time)', () => {
-  test('each contact gets its own reason: query-timeout, deadline, error, delivered', async () => {
+  test('each contact gets its own outcome: query-timeout, deadline, a throwing get as status error (not a timeout), delivered', async () => {
     const clock = new VirtualClock();
     const dht = stub(clock, {
       delays: { slow: 60_000, b: 2_000, c: 9_000 },
@@ -300,9 +389,10 @@ describe('timeouts, deadline, errors, abort (stub DHT, virtual time)', () => {
       ['timeout', 'query-timeout'],
       ['not-found', undefined],
       ['timeout', 'query-timeout'],
-      ['timeout', 'error'],
+      ['error', undefined],
     ]);
     expect(report.contacts[4]!.error).toMatchObject({ message: 'boom d' });
+    expect(report.counts).toMatchObject({ error: 1, timeout: 2 });
     expect(report.elapsedMs).toBe(5_000);
     const tight = await retrieveOfflineMessages(['a', 'slow'].map(fp), {
       recipient: ME,
@@ -492,6 +582,32 @@ describe('coalescing and the empty-outbox cache', () => {
     expect(cache.size).toBe(0);
   });
 
+  test('a get that throws is status error (typed error kept), counted apart from timeouts, never cached; rejectedValues summed', async () => {
+    const clock = new VirtualClock();
+    const forged = { ...outboxOf('c', ['x'])[0]!, data: Uint8Array.of(0, 0, 0, 0) };
+    const dht = stub(clock, { throws: ['a'], values: { c: [forged] } });
+    const inner: DhtGetter = {
+      get: async (key, o) => ({ ...(await dht.get(key, o)), rejected: 2 }),
+    };
+    const cache = new EmptyOutboxCache({ clock });
+    const report = await retrieveOfflineMessages(['a', 'b', 'c'].map(fp), {
+      recipient: ME,
+      dht: inner,
+      nowSeconds: NOW,
+      clock,
+      cache,
+    });
+    expect(report.contacts.map((r) => [r.status, r.reason])).toEqual([
+      ['error', undefined],
+      ['malformed', 'signature'],
+      ['malformed', 'signature'],
+    ]);
+    expect(report.contacts[0]!.error).toMatchObject({ message: 'boom a' });
+    expect(report.counts).toMatchObject({ error: 1, timeout: 0, malformed: 2 });
+    expect(report.rejectedValues).toBe(2 + 3); // b: 2 dropped by the DHT; c: 2 + the forged one here
+    expect(cache.size).toBe(0);
+  });
+
   test('bad input is refused before any traffic, with a typed error naming the field', () => {
     const clock = new VirtualClock();
     const dht = stub(clock);
@@ -511,6 +627,9 @@ describe('coalescing and the empty-outbox cache', () => {
       ['deadlineMs', { deadlineMs: 0 }],
       ['earlyCompletion', { earlyCompletion: 1.5 }],
       ['nowSeconds', { nowSeconds: -5 }],
+      ['replication', { replication: 0 }],
+      ['absenceQuorum', { absenceQuorum: 9 }],
+      ['absenceQuorum', { replication: 3, absenceQuorum: 4 }],
     ] as const)
       expect(() => retrieveOfflineMessages([fp('a')], { ...o, ...bad })).toThrow(
         expect.objectContaining({ field }),
