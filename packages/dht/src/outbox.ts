@@ -13,6 +13,7 @@ import { assertFingerprint, outboxInfoHash } from './keys.js';
 import {
   OUTBOX_VALUE_ID,
   SignedValueError,
+  newestSignedValue,
   signValue,
   verifySignedValue,
   type SignedValue,
@@ -109,11 +110,23 @@ export function queueMessage(
   message: QueuedMessageInit,
   options: QueueMessageOptions,
 ): QueueMessageResult {
+  return buildOutbox(current, message, options);
+}
+
+/**
+ * queueMessage's body; with `message` undefined it rewrites the current messages (pruned) at
+ * seq + 1 without appending (a retry whose message is already in the newest version).
+ */
+function buildOutbox(
+  current: SignedValue | undefined,
+  message: QueuedMessageInit | undefined,
+  options: QueueMessageOptions,
+): QueueMessageResult {
   assertFingerprint(options.sender, 'sender');
   assertFingerprint(options.recipient, 'recipient');
   const now = toSeconds(options.nowSeconds);
   const limits = resolveLimits(options.limits);
-  const ttl = message.ttlSeconds ?? DEFAULT_OUTBOX_TTL_SECONDS;
+  const ttl = message?.ttlSeconds ?? DEFAULT_OUTBOX_TTL_SECONDS;
   if (!Number.isSafeInteger(ttl) || ttl <= 0)
     throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
   if (!(options.secretKey instanceof Uint8Array) || options.secretKey.length !== 32)
@@ -153,22 +166,206 @@ export function queueMessage(
     }
     return true;
   });
-  if (!(message.ciphertext instanceof Uint8Array) || message.ciphertext.length === 0) {
-    throw new OutboxEncodeError('ciphertext', kept.length, 'must be a non-empty Uint8Array');
+  const messages = [...kept];
+  if (message !== undefined) {
+    if (!(message.ciphertext instanceof Uint8Array) || message.ciphertext.length === 0) {
+      throw new OutboxEncodeError('ciphertext', kept.length, 'must be a non-empty Uint8Array');
+    }
+    messages.push({
+      version: 2,
+      seq: message.seq,
+      timestamp: now,
+      expiry: now + BigInt(ttl),
+      sender: options.sender,
+      recipient: options.recipient,
+      ciphertext: message.ciphertext.slice(),
+    });
   }
-  const added: OutboxMessage = {
-    version: 2,
-    seq: message.seq,
-    timestamp: now,
-    expiry: now + BigInt(ttl),
-    sender: options.sender,
-    recipient: options.recipient,
-    ciphertext: message.ciphertext.slice(),
-  };
-  const messages = [...kept, added];
   const data = encodeOutbox(messages, limits);
   const value = signValue(key, { id: OUTBOX_VALUE_ID, seq: nextSeq, data }, options.secretKey);
   return { key, value, messages, pruned: { expired, delivered } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sender side over a DHT: read-modify-write with retries
+
+/** What a put reports (structurally a @fanout/sim-dht `PutResult`). */
+export interface DhtPutResultLike {
+  /** Nodes that stored the value. */
+  readonly stored: readonly unknown[];
+  /**
+   * Nodes that refused it, each with its error. An error whose `reason` is 'lower-seq' or
+   * 'conflict' (OpenDHT edit policy: another writer got there first) makes the write retry.
+   */
+  readonly refused?: ReadonlyArray<{ readonly error: unknown }>;
+  /** Nodes that did not answer. */
+  readonly failed?: readonly unknown[];
+}
+
+/** A DHT that can get and put (a @fanout/sim-dht `DhtNode` fits as is). */
+export interface OutboxDht {
+  get(
+    key: Uint8Array,
+    options: { signal?: AbortSignal },
+  ): Promise<{
+    readonly values: ReadonlyArray<{
+      readonly id: bigint;
+      readonly seq: number;
+      readonly data: Uint8Array;
+      readonly owner?: Uint8Array;
+      readonly signature?: Uint8Array;
+    }>;
+  }>;
+  put(
+    key: Uint8Array,
+    value: SignedValue,
+    options: { ttlMs?: number; signal?: AbortSignal },
+  ): Promise<DhtPutResultLike>;
+}
+
+/** Options for {@link queueToOutbox}: those of {@link queueMessage} plus the write loop's. */
+export interface QueueToOutboxOptions extends QueueMessageOptions {
+  /** Read-modify-write rounds before giving up (integer >= 1). Default 8. */
+  readonly attempts?: number;
+  /** DHT TTL of the put, ms (default: the message lifetime, ttlSeconds × 1000, i.e. 7 days). */
+  readonly putTtlMs?: number;
+  /** Wait before round n + 1 (n = 1, 2, …), ms, on `clock`. Default none (re-read at once). */
+  readonly backoffMs?: (attempt: number) => number;
+  /** Clock for the backoff (required when backoffMs returns > 0). */
+  readonly clock?: { sleep(ms: number, signal?: AbortSignal): Promise<void> };
+  /** Signature check of the values read (default verifySignedValue). */
+  readonly verify?: ValueVerifier;
+  readonly signal?: AbortSignal;
+  /** Called after each put with the value written and what the DHT said. Must not throw. */
+  readonly onPut?: (value: SignedValue, messages: readonly OutboxMessage[], result: DhtPutResultLike) => void;
+}
+
+/** Result of {@link queueToOutbox}. */
+export interface QueueToOutboxResult extends QueueMessageResult {
+  /** Read-modify-write rounds used (1 = no contention). */
+  readonly attempts: number;
+  /** Nodes that stored the final value. */
+  readonly stored: number;
+  /** True when the last round found the message already in the newest version (an earlier round's put partly landed). */
+  readonly alreadyQueued: boolean;
+}
+
+/** A queueToOutbox write did not land. `reason` says why; `attempts` how many rounds ran. */
+export class OutboxQueueError extends Error {
+  override readonly name = 'OutboxQueueError';
+  constructor(
+    /**
+     * 'contended': every round was refused with lower-seq / conflict (other writers kept winning);
+     * 'refused': a node refused for another reason (bad signature, owner mismatch, too large,
+     * storage full: `cause` holds its error); 'no-holder': no node stored the value.
+     */
+    readonly reason: 'contended' | 'refused' | 'no-holder',
+    readonly attempts: number,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`queueToOutbox ${reason} after ${attempts} round(s): ${detail}`, options);
+  }
+}
+
+function refusalReason(error: unknown): string | undefined {
+  const r = (error as { reason?: unknown } | null)?.reason;
+  return typeof r === 'string' ? r : undefined;
+}
+
+function sameQueued(m: OutboxMessage, init: QueuedMessageInit, sender: string, recipient: string): boolean {
+  return (
+    m.seq === init.seq &&
+    m.sender === sender &&
+    m.recipient === recipient &&
+    bytesEqual(m.ciphertext, init.ciphertext)
+  );
+}
+
+/**
+ * Queue one message to a recipient's outbox on a DHT (upstream `dht_queue_message`, which takes
+ * a process-wide mutex around its get → append → put; two devices of one sender have no common
+ * mutex, so this uses the DHT's signed-value edit policy instead): get the newest signed outbox
+ * value owned by the sender key, {@link queueMessage} onto it, put the result (value id 1,
+ * seq + 1). If any node refuses with 'lower-seq' or 'conflict' — another writer put a version
+ * at the same or a higher seq meanwhile — run the round again from a fresh get, at most
+ * `attempts` rounds. A round whose get already shows this message (same seq, sender, recipient
+ * and ciphertext: an earlier round's put partly landed) rewrites that version at seq + 1
+ * without appending it twice. Success = at least one node stored the value and none refused.
+ *
+ * Guarantee (property-tested with two concurrent writers on the simulated swarm): a message
+ * whose call resolved is in every later version any writer builds, as long as writers reach the
+ * same closest nodes (a stable swarm). Messages the recipient's watermark covers or that
+ * expired are pruned, as upstream does.
+ *
+ * @param dht a DHT with get and put (e.g. the sender's @fanout/sim-dht DhtNode).
+ * @param message ciphertext (non-empty), the message seq (u64), ttlSeconds (default 7 days).
+ * @throws everything {@link queueMessage} throws (bad fingerprints, limits, keys …);
+ *   OutboxQueueError('contended' | 'refused' | 'no-holder');
+ *   RangeError for attempts that is not an integer >= 1; the signal's reason when aborted.
+ */
+export async function queueToOutbox(
+  dht: OutboxDht,
+  message: QueuedMessageInit,
+  options: QueueToOutboxOptions,
+): Promise<QueueToOutboxResult> {
+  const attempts = options.attempts ?? 8;
+  if (!Number.isInteger(attempts) || attempts < 1)
+    throw new RangeError(`attempts must be an integer >= 1, got ${attempts}`);
+  assertFingerprint(options.sender, 'sender');
+  assertFingerprint(options.recipient, 'recipient');
+  if (!(options.secretKey instanceof Uint8Array) || options.secretKey.length !== 32)
+    throw new SignedValueError('secretKey', 'must be a 32-byte ed25519 secret key');
+  const key = outboxInfoHash(options.sender, options.recipient);
+  const owner = ed25519.getPublicKey(options.secretKey);
+  const verify = options.verify ?? verifySignedValue;
+  const ttlMs = options.putTtlMs ?? (message.ttlSeconds ?? DEFAULT_OUTBOX_TTL_SECONDS) * 1000;
+  const signal = options.signal;
+  let lastDetail = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    signal?.throwIfAborted();
+    if (attempt > 1 && options.backoffMs !== undefined) {
+      const wait = options.backoffMs(attempt - 1);
+      if (wait > 0) {
+        if (options.clock === undefined)
+          throw new RangeError('queueToOutbox: backoffMs needs a clock (options.clock)');
+        await options.clock.sleep(wait, signal);
+      }
+    }
+    const found = await dht.get(key, signal !== undefined ? { signal } : {});
+    const current = newestSignedValue(key, found.values, { owner, verify });
+    let decoded: readonly OutboxMessage[] = [];
+    if (current !== undefined) {
+      try {
+        decoded = decodeOutbox(current.data, resolveLimits(options.limits));
+      } catch {
+        decoded = []; // queueMessage below throws or resets, per onCorrupt
+      }
+    }
+    const already = decoded.some((m) => sameQueued(m, message, options.sender, options.recipient));
+    const built = buildOutbox(current, already ? undefined : message, options);
+    const put = await dht.put(key, built.value, { ttlMs, ...(signal !== undefined && { signal }) });
+    options.onPut?.(built.value, built.messages, put);
+    const refused = put.refused ?? [];
+    const lost = refused.filter((r) => {
+      const why = refusalReason(r.error);
+      return why === 'lower-seq' || why === 'conflict';
+    });
+    const other = refused.find((r) => !lost.includes(r));
+    if (other !== undefined)
+      throw new OutboxQueueError('refused', attempt, `a node refused the put: ${String(other.error)}`, {
+        cause: other.error,
+      });
+    if (lost.length === 0 && put.stored.length > 0)
+      return { ...built, attempts: attempt, stored: put.stored.length, alreadyQueued: already };
+    lastDetail =
+      lost.length > 0
+        ? `${lost.length} node(s) hold a version at seq >= ${built.value.seq} (another writer)`
+        : `no node stored seq ${built.value.seq} (${put.failed?.length ?? 0} did not answer)`;
+    if (attempt === attempts)
+      throw new OutboxQueueError(lost.length > 0 ? 'contended' : 'no-holder', attempt, lastDetail);
+  }
+  throw new OutboxQueueError('contended', attempts, lastDetail);
 }
 
 /** Options for {@link readOutbox}. */
