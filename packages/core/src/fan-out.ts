@@ -151,6 +151,8 @@ class Engine<T, R> implements FanOutRun<T, R> {
   readonly #targets: readonly T[];
   /** Ids computed up front (a key function or string targets: duplicates must be caught early); else String(index). */
   readonly #ids: string[] | undefined;
+  /** With #ids: id → index, in target order (built by the duplicate check; backs result.byId). */
+  readonly #indexOf: Map<string, number> | undefined;
   /** Per-target state, flat: QUEUED / RUNNING / SETTLED. */
   readonly #state: Uint8Array;
   /** Per-target first start time (NaN until started). */
@@ -314,6 +316,8 @@ class Engine<T, R> implements FanOutRun<T, R> {
     const key = o.key;
     // Index ids are unique by construction; only a key function or string targets need the check.
     const check = key !== undefined || targets.some((t) => typeof t === 'string');
+    // The duplicate check's id → index map is kept: result.byId is a view over it and the outcomes
+    // array, so keyed outcomes cost one Map build (here), not a second one per result.
     const seen = check ? new Map<string, number>() : undefined;
     const ids = check ? new Array<string>(n) : undefined;
     for (let i = 0; ids !== undefined && i < n; i++) {
@@ -324,16 +328,15 @@ class Engine<T, R> implements FanOutRun<T, R> {
         if (typeof id !== 'string')
           throw new FanOutOptionError('key', `must return a string, got ${typeof id} for target ${i}`);
       } else id = typeof t === 'string' ? t : String(i);
-      if (seen !== undefined) {
-        const prev = seen.get(id);
-        if (prev !== undefined)
-          throw new FanOutOptionError('key', `duplicate id "${id}" for targets ${prev} and ${i}`);
-        seen.set(id, i);
-      }
-      ids![i] = id;
+      const size = seen!.size;
+      seen!.set(id, i);
+      if (seen!.size === size)
+        throw new FanOutOptionError('key', `duplicate id "${id}" for targets ${ids.indexOf(id)} and ${i}`);
+      ids[i] = id;
     }
     this.#targets = targets;
     this.#ids = ids;
+    this.#indexOf = seen;
     this.#state = new Uint8Array(n);
     this.#startedAt = new Float64Array(n).fill(NaN);
     this.#calls = new Uint32Array(n);
@@ -762,6 +765,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
       elapsedMs,
       { ...this.#counts },
       this.#order,
+      this.#indexOf,
     );
     this.#emit({
       type: 'done',
@@ -790,7 +794,8 @@ class Engine<T, R> implements FanOutRun<T, R> {
 /** The result object; per-status lists, byId and completionOrder are computed on first read. */
 class ResultImpl<T, R> implements FanOutResult<T, R> {
   #byStatus: Map<OutcomeStatus, Outcome<T, R>[]> | undefined;
-  #byId: Map<string, Outcome<T, R>> | undefined;
+  #byId: ById<T, R> | undefined;
+  readonly #indexOf: ReadonlyMap<string, number> | undefined;
   #completion: string[] | undefined;
 
   constructor(
@@ -799,7 +804,10 @@ class ResultImpl<T, R> implements FanOutResult<T, R> {
     readonly elapsedMs: number,
     readonly counts: Readonly<Record<OutcomeStatus, number>>,
     readonly order: readonly number[],
-  ) {}
+    indexOf: ReadonlyMap<string, number> | undefined,
+  ) {
+    this.#indexOf = indexOf;
+  }
 
   #list(status: OutcomeStatus): Outcome<T, R>[] {
     if (this.#byStatus === undefined) {
@@ -832,16 +840,66 @@ class ResultImpl<T, R> implements FanOutResult<T, R> {
     return this.#list('cancelled') as Cancelled<T>[];
   }
   get byId(): ReadonlyMap<string, Outcome<T, R>> {
-    if (this.#byId === undefined) {
-      this.#byId = new Map();
-      for (const o of this.outcomes) this.#byId.set(o.id, o);
-    }
-    return this.#byId;
+    return (this.#byId ??= new ById(this.outcomes, this.#indexOf));
   }
   get completionOrder(): readonly string[] {
     return (this.#completion ??= this.order.map((i) => this.outcomes[i]!.id));
   }
   canProceed(min: number): boolean {
     return this.counts.fulfilled >= min;
+  }
+}
+
+/**
+ * `result.byId`: a read-only Map view (id → outcome, iterated in target order) over the outcomes
+ * array and the id → index map the engine built for its duplicate check; without one (index ids
+ * '0'…'N-1') the index is parsed from the id. Nothing is copied, so reading it costs O(1).
+ */
+class ById<T, R> implements ReadonlyMap<string, Outcome<T, R>> {
+  readonly #outcomes: readonly Outcome<T, R>[];
+  readonly #indexOf: ReadonlyMap<string, number> | undefined;
+
+  constructor(outcomes: readonly Outcome<T, R>[], indexOf: ReadonlyMap<string, number> | undefined) {
+    this.#outcomes = outcomes;
+    this.#indexOf = indexOf;
+  }
+
+  #index(id: string): number | undefined {
+    if (this.#indexOf !== undefined) return this.#indexOf.get(id);
+    if (typeof id !== 'string') return undefined;
+    const i = Number(id);
+    return Number.isInteger(i) && i >= 0 && i < this.#outcomes.length && String(i) === id ? i : undefined;
+  }
+
+  get size(): number {
+    return this.#outcomes.length;
+  }
+  get(id: string): Outcome<T, R> | undefined {
+    const i = this.#index(id);
+    return i === undefined ? undefined : this.#outcomes[i];
+  }
+  has(id: string): boolean {
+    return this.#index(id) !== undefined;
+  }
+  forEach(
+    fn: (value: Outcome<T, R>, key: string, map: ReadonlyMap<string, Outcome<T, R>>) => void,
+    thisArg?: unknown,
+  ): void {
+    for (const o of this.#outcomes) fn.call(thisArg, o, o.id, this);
+  }
+  *entries(): MapIterator<[string, Outcome<T, R>]> {
+    for (const o of this.#outcomes) yield [o.id, o];
+  }
+  *keys(): MapIterator<string> {
+    for (const o of this.#outcomes) yield o.id;
+  }
+  *values(): MapIterator<Outcome<T, R>> {
+    yield* this.#outcomes;
+  }
+  [Symbol.iterator](): MapIterator<[string, Outcome<T, R>]> {
+    return this.entries();
+  }
+  get [Symbol.toStringTag](): string {
+    return 'ById';
   }
 }

@@ -157,7 +157,10 @@ export type FanOutEvent<T, R> =
 export interface FanOutResult<T, R> {
   /** One outcome per target, in target order. */
   readonly outcomes: readonly Outcome<T, R>[];
-  /** Outcomes keyed by id (insertion order = target order). */
+  /**
+   * Outcomes keyed by id, iterated in target order. A read-only Map view (not a `Map` instance;
+   * `new Map(result.byId)` copies it) over the engine's id index: reading it costs O(1).
+   */
   readonly byId: ReadonlyMap<string, Outcome<T, R>>;
   readonly fulfilled: readonly Fulfilled<T, R>[];
   readonly rejected: readonly Rejected<T>[];

@@ -98,6 +98,50 @@ describe('fanOut: odd calls still give one outcome each', () => {
   });
 });
 
+describe('fanOut: result.byId', () => {
+  test('keyed: a read-only map view in target order, whatever the completion order', async () => {
+    const clock = new VirtualClock();
+    const r = await fanOut([30, 10, 20], (ms, { signal }) => clock.sleep(ms, signal).then(() => ms * 2), {
+      clock,
+      key: (ms) => `k${ms}`,
+    });
+    expect(r.completionOrder).toEqual(['k10', 'k20', 'k30']);
+    expect(r.byId.size).toBe(3);
+    expect([...r.byId.keys()]).toEqual(['k30', 'k10', 'k20']);
+    expect([...r.byId.values()]).toEqual(r.outcomes);
+    expect([...r.byId]).toEqual(r.outcomes.map((o) => [o.id, o]));
+    expect([...r.byId.entries()]).toEqual(r.outcomes.map((o) => [o.id, o]));
+    expect(r.byId.get('k10')).toBe(r.outcomes[1]);
+    expect(r.byId.has('k20')).toBe(true);
+    expect(r.byId.get('k40')).toBeUndefined();
+    expect(r.byId.has('k40')).toBe(false);
+    const seen: string[] = [];
+    r.byId.forEach((o, id, map) => {
+      expect(map).toBe(r.byId);
+      expect(o.id).toBe(id);
+      seen.push(id);
+    });
+    expect(seen).toEqual(['k30', 'k10', 'k20']);
+    expect(new Map(r.byId).get('k30')).toBe(r.outcomes[0]);
+  });
+
+  test('index ids: exactly "0".."N-1" are found, nothing else', async () => {
+    const r = await fanOut([5, 6, 7], (x) => x);
+    expect([...r.byId.keys()]).toEqual(['0', '1', '2']);
+    expect(r.byId.get('2')).toBe(r.outcomes[2]);
+    for (const bad of ['3', '-1', '01', '1.0', '1e0', ' 1', '', 'x']) {
+      expect(r.byId.get(bad)).toBeUndefined();
+      expect(r.byId.has(bad)).toBe(false);
+    }
+  });
+
+  test('string targets are their own ids', async () => {
+    const r = await fanOut(['a', 'b'], (x) => x.toUpperCase());
+    expect(r.byId.get('b')!.status === 'fulfilled' && r.byId.get('b')!.index).toBe(1);
+    expect(r.byId.get('1')).toBeUndefined();
+  });
+});
+
 describe('fanOut: cancellation, leaks and progress', () => {
   test('an external signal cancels in-flight and queued targets, fires their signals, and its listener is removed', async () => {
     const clock = new VirtualClock();
