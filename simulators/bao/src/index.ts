@@ -11,3 +11,4 @@ export * from './network.js';
 export * from './rng.js';
 export { KeyStore, type KeyEntry } from './store.js';
 export { startBaoServer, type BaoServerHandle, type BaoServerOptions } from './live/server.js';
+export { ListMethodRewriter, MAX_HEAD_BYTES, withListQuery } from './live/list-front.js';

@@ -8,13 +8,15 @@
  * gives up, lost replies and crashes drop the socket, forced statuses answer without the app.
  * The simulator's own hooks (`faults`) apply behind the plan, as in simulation.
  *
- * Limitation: Node's HTTP parser rejects the non-standard `LIST` method with a bare 400 before
- * the app sees it, so over real sockets list keys with `GET …/keys?list=true` (which is what the
- * Vault/OpenBao API clients send for LIST anyway). In-process, both forms work.
+ * `LIST`: Node's HTTP parser rejects the non-standard `LIST` method with a bare 400 before the
+ * app sees it, while OpenBao accepts it. So the listening socket is a small TCP front
+ * (list-front.ts) that rewrites each `LIST <path>` request line to `GET <path>?list=true` and
+ * forwards the connection to the HTTP server on another loopback port; a reset of the inner
+ * connection (reset / dropReply faults) is passed on to the client as a TCP RST.
  */
 import { serve } from '@hono/node-server';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { realClock } from '@fanout/core';
 import {
   FaultInjector,
@@ -27,6 +29,7 @@ import {
 } from '@fanout/sim';
 import { createBaoApp, type BaoAppOptions, type BaoSimulator } from '../app.js';
 import { BAO_TARGET } from '../network.js';
+import { ListMethodRewriter } from './list-front.js';
 
 /** Options of {@link startBaoServer}: the app's options plus the port and an optional edge fault plan. */
 export interface BaoServerOptions extends BaoAppOptions {
@@ -55,12 +58,44 @@ export interface BaoServerHandle {
   close(): Promise<void>;
 }
 
-function resetSocket(env: unknown): void {
-  const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  const socket = incoming?.socket;
+function rst(socket: Socket | undefined): void {
   if (socket === undefined || socket.destroyed) return;
   if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
   else socket.destroy();
+}
+
+function resetSocket(env: unknown): void {
+  rst((env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket);
+}
+
+/**
+ * Accept a client connection on the front: forward its bytes to the HTTP server at
+ * 127.0.0.1:`innerPort` with LIST request lines rewritten, and the server's bytes back unchanged,
+ * with backpressure both ways. An error on either side (the inner server's RST included) resets
+ * the other, so clients still see genuine connection resets.
+ */
+function forward(client: Socket, innerPort: number): void {
+  const rewriter = new ListMethodRewriter();
+  const up = connect({ port: innerPort, host: '127.0.0.1', allowHalfOpen: true });
+  client.setNoDelay(true);
+  up.setNoDelay(true);
+  client.on('data', (chunk: Buffer) => {
+    const out = rewriter.push(chunk);
+    if (out.length > 0 && !up.write(out)) client.pause();
+  });
+  up.on('drain', () => client.resume());
+  client.on('end', () => up.end());
+  up.on('data', (chunk: Buffer) => {
+    if (!client.write(chunk)) up.pause();
+  });
+  client.on('drain', () => up.resume());
+  up.on('end', () => client.end());
+  up.on('error', () => rst(client));
+  client.on('error', () => rst(up));
+  up.on('close', (hadError) => {
+    if (hadError) rst(client);
+  });
+  client.on('close', () => up.destroy());
 }
 
 /** True when the plan does anything at all (an empty plan skips the edge entirely). */
@@ -123,22 +158,42 @@ export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServe
     return new Response(null, { status: 500 });
   };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: fetch as never, port, hostname: '127.0.0.1' });
-    server.once('error', reject);
+    const server = serve({ fetch: fetch as never, port: 0, hostname: '127.0.0.1' });
+    const clients = new Set<Socket>();
+    const front = createNetServer({ allowHalfOpen: true }, (client) => {
+      clients.add(client);
+      client.once('close', () => clients.delete(client));
+      forward(client, (server.address() as AddressInfo).port);
+    });
+    const closeInner = (): Promise<void> =>
+      new Promise<void>((done, fail) => {
+        const s = server as typeof server & { closeAllConnections?: () => void };
+        server.close((err) => (err ? fail(err) : done()));
+        s.closeAllConnections?.();
+      });
+    const fail = (err: Error): void => {
+      front.close();
+      void closeInner().catch(() => undefined);
+      reject(err);
+    };
+    server.once('error', fail);
     server.once('listening', () => {
-      server.off('error', reject);
-      const actual = (server.address() as AddressInfo).port;
-      resolve({
-        url: `http://127.0.0.1:${actual}`,
-        port: actual,
-        sim,
-        stats,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            const s = server as typeof server & { closeAllConnections?: () => void };
-            server.close((err) => (err ? fail(err) : done()));
-            s.closeAllConnections?.();
-          }),
+      server.off('error', fail);
+      front.once('error', fail);
+      front.listen(port, '127.0.0.1', () => {
+        front.off('error', fail);
+        const actual = (front.address() as AddressInfo).port;
+        resolve({
+          url: `http://127.0.0.1:${actual}`,
+          port: actual,
+          sim,
+          stats,
+          close: async () => {
+            const frontClosed = new Promise<void>((done) => front.close(() => done()));
+            for (const c of clients) c.destroy();
+            await Promise.all([frontClosed, closeInner()]);
+          },
+        });
       });
     });
   });
