@@ -147,6 +147,53 @@ describe('FROST DKG properties (sim)', () => {
   });
 });
 
+describe('FROST DKG under a brief partition (sim)', () => {
+  test('a participant cut off from Hubert from 5 s to 30 s, answering at ~20 s (inside the cut), recovers: the DKG succeeds', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 0xffff }),
+        // p1's answer to the invitation lands inside the partition window.
+        fc.integer({ min: 8_000, max: 24_000 }),
+        async (seed, thinkMs) => {
+          const world = await buildFrostWorld({
+            seed,
+            mode: 'sim',
+            participants: 3,
+            minSigners: 2,
+            behaviours: [{ thinkMsOn: { dkgInvite: thinkMs } }],
+            storeLatency: [1000, 1000, 1000].map((ms) => ({ kind: 'constant' as const, ms })),
+            coordinator: { timeoutMs: SIM_TIMEOUT_MS },
+            extraRules: [{ fault: 'partition', targets: ['p1'], window: { fromMs: 5000, toMs: 30_000 } }],
+          });
+          try {
+            const dkg = await world.runDkg();
+            expect(dkg.ok, dkg.failure?.reason).toBe(true);
+            // p1's reply was written inside the cut and went through after it.
+            const replied = world.agentLog.find(
+              (l) =>
+                l.participant === 'p1' &&
+                l.event.type === 'replied' &&
+                l.event.outbound === 'dkgRound1Response',
+            );
+            expect(replied!.event.at).toBeGreaterThanOrEqual(30_000);
+            expect(world.agentLog.some((l) => l.participant === 'p1' && l.event.type === 'put-retry')).toBe(
+              true,
+            );
+            const keys = completedKeys(world, dkg.group!.group);
+            expect(keys.size).toBe(3);
+            // Recovered within one per-request timeout (60 s) + a retry of the end of the cut,
+            // far from the 600 s participant timeout.
+            expect(dkg.round1!.collected.elapsedMs).toBeLessThan(30_000 + 60_000 + 10_000);
+          } finally {
+            await world.close();
+          }
+        },
+      ),
+      { numRuns: 3 },
+    );
+  });
+});
+
 describe('FROST signing properties (sim)', () => {
   const weighted = (accept: number, others: readonly Act[]): fc.Arbitrary<Act> =>
     fc.oneof(

@@ -265,9 +265,10 @@ export class ParticipantAgent {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) return 'stopped';
       try {
-        await kv.put(arid, envelope);
+        await kv.put(arid, envelope, undefined, signal === undefined ? {} : { signal });
         return 'ok';
       } catch (e) {
+        if (signal?.aborted) return 'stopped';
         if (isAlreadyExists(e) && attempt > 1) return 'ok';
         const message = e instanceof Error ? e.message : String(e);
         if (isAlreadyExists(e) || attempt >= putAttempts || clock.now() + retryIntervalMs > deadline) {

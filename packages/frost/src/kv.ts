@@ -15,16 +15,23 @@ export interface FrostKvGetOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of {@link FrostKv.put}. */
+export interface FrostKvPutOptions {
+  /** Abort the put: the promise rejects with `signal.reason` (stored or not is then unknown). */
+  readonly signal?: AbortSignal;
+}
+
 /** A write-once key/value store keyed by ARID text (`ur:arid/...`), holding envelope texts. */
 export interface FrostKv {
   /**
    * Store `envelope` under `arid` (write-once).
    * @param ttlSeconds time to live, s (optional; the server defaults to 86400).
+   * @param options.signal aborts the put (the coordinator's per-participant timeout, Ctrl-C).
    * @returns a text receipt.
    * @throws an error named `AlreadyExistsError` when the ARID already holds a value; transport or
-   *   server errors otherwise.
+   *   server errors otherwise; `signal.reason` when aborted.
    */
-  put(arid: string, envelope: string, ttlSeconds?: number): Promise<string>;
+  put(arid: string, envelope: string, ttlSeconds?: number, options?: FrostKvPutOptions): Promise<string>;
   /**
    * Poll until a value appears under `arid`.
    * @returns the `ur:envelope/...` text, or null once `timeoutSeconds` passed (not an error).

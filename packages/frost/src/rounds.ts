@@ -464,7 +464,7 @@ function startSend(
     const envelope = sealedToEnvelopeUr(r.sealed);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await o.kv.put(r.arid, envelope, o.ttlSeconds);
+        return await o.kv.put(r.arid, envelope, o.ttlSeconds, { signal: attemptSignal });
       } catch (e) {
         if (attemptSignal.aborted) throw attemptSignal.reason;
         if (isAlreadyExists(e)) {

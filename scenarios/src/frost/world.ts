@@ -127,6 +127,12 @@ export interface FrostWorldSpec {
    * benchmark) must be asked for explicitly, and reported with the figures it produced.
    */
   readonly pollIntervalMs?: number;
+  /**
+   * Per-request timeout of every party's Hubert client, ms. Default: 60 s, or more when the store
+   * and link latencies of the spec could exceed half of it (2 × their worst case + 10 s), so a
+   * slow but working Hubert is never mistaken for a lost request.
+   */
+  readonly requestTimeoutMs?: number;
   /** Identities from this seed instead of `seed` (to reuse a {@link GroupFixture}). */
   readonly identitySeed?: number;
   /** Skip the DKG: the participants already hold this group. */
@@ -221,6 +227,28 @@ export function participantTarget(i: number): string {
 export function frostTimeoutOf(spec: Pick<FrostWorldSpec, 'coordinator'>): number {
   const mode = spec.coordinator?.mode ?? 'parallel';
   return spec.coordinator?.timeoutMs ?? (mode === 'parallel' ? PARALLEL_TIMEOUT_MS : SEQUENTIAL_TIMEOUT_MS);
+}
+
+/** Upper bound of one latency sample, ms (Infinity when the model has no bound). */
+function latencyBoundMs(l: LatencySpec | undefined): number {
+  if (l === undefined) return 0;
+  const jitter = 'jitterMs' in l && typeof l.jitterMs === 'number' ? l.jitterMs : 0;
+  switch (l.kind) {
+    case 'constant':
+      return l.ms + jitter;
+    case 'uniform':
+      return l.maxMs + jitter;
+    default:
+      return 'capMs' in l && typeof l.capMs === 'number' ? l.capMs + jitter : Number.POSITIVE_INFINITY;
+  }
+}
+
+/** The Hubert clients' per-request timeout for a spec, ms (see {@link FrostWorldSpec.requestTimeoutMs}). */
+export function frostRequestTimeoutOf(spec: FrostWorldSpec): number {
+  if (spec.requestTimeoutMs !== undefined) return spec.requestTimeoutMs;
+  const worst =
+    Math.max(0, ...(spec.storeLatency ?? []).map(latencyBoundMs)) + latencyBoundMs(spec.linkLatency);
+  return Number.isFinite(worst) ? Math.max(60_000, 2 * worst + 10_000) : Number.POSITIVE_INFINITY;
 }
 
 /** Derive the fault plan of a spec (pure, JSON-serialisable). */
@@ -357,6 +385,7 @@ export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld>
   const timeoutMs = frostTimeoutOf(spec);
   const mode = spec.coordinator?.mode ?? 'parallel';
   const pollIntervalMs = spec.pollIntervalMs ?? SERVER_POLL_INTERVAL_MS;
+  const requestTimeoutMs = frostRequestTimeoutOf(spec);
 
   const coordinatorIdentity = createIdentity(rngBytesFn(idRng.fork('identity/coordinator')), 'Alice');
   const identities = Array.from({ length: n }, (_, i) =>
@@ -383,13 +412,26 @@ export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld>
     const parties = ['coordinator', ...identities.map((_, i) => participantTarget(i))];
     for (const p of parties) net.bindHttp(`http://${p}.hubert.sim`, p, handler);
     kvOf = (p) =>
-      new HubertHttpClient({ baseUrl: `http://${p}.hubert.sim`, fetch: net!.fetch, clock, pollIntervalMs });
+      new HubertHttpClient({
+        baseUrl: `http://${p}.hubert.sim`,
+        fetch: net!.fetch,
+        clock,
+        pollIntervalMs,
+        requestTimeoutMs,
+      });
   } else {
     const parties = ['coordinator', ...identities.map((_, i) => participantTarget(i))];
     const live = await startLiveHubert({ store, plan, rng: rng.fork('network'), parties });
     hubertUrl = live.url;
     closeHubert = live.close;
-    kvOf = (p) => new HubertHttpClient({ baseUrl: live.urlFor(p), fetch: live.fetch, clock, pollIntervalMs });
+    kvOf = (p) =>
+      new HubertHttpClient({
+        baseUrl: live.urlFor(p),
+        fetch: live.fetch,
+        clock,
+        pollIntervalMs,
+        requestTimeoutMs,
+      });
   }
 
   const agentLog: { participant: string; event: AgentEvent }[] = [];
@@ -426,7 +468,8 @@ export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld>
     mode,
     timeoutMs,
     retryIntervalMs: 1000,
-    ...(spec.signal === undefined ? {} : { signal: spec.signal }),
+    // close() stops what the coordinator still has in flight (background invitation puts).
+    signal: spec.signal === undefined ? stop.signal : AbortSignal.any([spec.signal, stop.signal]),
     onEvent: onRoundEvent,
   });
   const agents = identities.map((identity, i) => {

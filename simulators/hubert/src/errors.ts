@@ -104,12 +104,32 @@ export class HubertServerError extends Error {
  * (connection refused, reset). Message `Network error: <detail>` (hubert-rust src/server/error.rs).
  */
 export class HubertUnavailableError extends Error {
-  override readonly name = 'HubertUnavailableError';
+  override readonly name: string = 'HubertUnavailableError';
   constructor(
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
     super(`Network error: ${detail}`, options);
+  }
+}
+
+/**
+ * One HTTP request to the Hubert server got no complete response within the client's
+ * `requestTimeoutMs` (a request swallowed by a partition, a hung server). A kind of
+ * {@link HubertUnavailableError}, so callers that retry on unavailability retry on it too.
+ * Message `Network error: no response to POST <path> within <ms> ms`.
+ */
+export class HubertRequestTimeoutError extends HubertUnavailableError {
+  override readonly name: string = 'HubertRequestTimeoutError';
+  /**
+   * @param path the request path (`/put`, `/get`).
+   * @param timeoutMs the client's per-request timeout, ms.
+   */
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`no response to POST ${path} within ${timeoutMs} ms`);
   }
 }
 

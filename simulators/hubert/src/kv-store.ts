@@ -15,6 +15,21 @@ export interface GetOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link KvStore.put} (besides the TTL). */
+export interface PutOptions {
+  /**
+   * Abort the put: the promise rejects with `signal.reason`. Whether the value was stored is then
+   * unknown (write-once makes a retry safe: AlreadyExists on a retry means it was).
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * `get`'s second argument: the upstream form `get(arid, timeoutSeconds?)` (hubert-rust
+ * `KvStore::get(arid, timeout_seconds)`), or options.
+ */
+export type GetTimeoutOrOptions = number | GetOptions;
+
 /**
  * Write-once key-value store keyed by ARID, holding envelopes.
  * Values are UR envelope strings (`ur:envelope/...`, CBOR tag 200).
@@ -26,12 +41,13 @@ export interface KvStore {
    * @returns a text receipt.
    * @throws AlreadyExistsError with message `"<ur:arid> already exists"` on a second put.
    */
-  put(arid: string, envelope: string, ttlSeconds?: number): Promise<string>;
+  put(arid: string, envelope: string, ttlSeconds?: number, options?: PutOptions): Promise<string>;
   /**
    * Poll until a value appears under `arid` (1000 ms between polls for server/mainline, 500 ms for memory).
+   * @param options seconds to wait (upstream's `timeout_seconds`, default 30) or {@link GetOptions}.
    * @returns the `ur:envelope/...` string, or null when `timeoutSeconds` passes first (not an error).
    */
-  get(arid: string, options?: GetOptions): Promise<string | null>;
+  get(arid: string, options?: GetTimeoutOrOptions): Promise<string | null>;
   /** Whether a value is stored under `arid` now. */
   exists(arid: string): Promise<boolean>;
 }

@@ -6,6 +6,7 @@ import {
   createServerKvStore,
   HubertHttpClient,
   HubertParseError,
+  HubertRequestTimeoutError,
   HubertServerError,
   HubertUnavailableError,
   type HubertAppOptions,
@@ -287,5 +288,54 @@ describe('HubertHttpClient', () => {
     expect(await client.get(aridUr(seededRng(402)), { timeoutSeconds: 3 })).toBeNull();
     expect(requests).toBe(4); // t = 0, 1000, 2000, 3000
     expect(clock.now()).toBe(3000);
+  });
+
+  it('a request that never answers fails with HubertRequestTimeoutError at requestTimeoutMs (virtual time); the caller can retry', async () => {
+    const clock = new VirtualClock();
+    const app = createHubertApp(createServerKvStore({ clock }));
+    let swallow = true;
+    const seen: (AbortSignal | null)[] = [];
+    const client = new HubertHttpClient({
+      baseUrl: 'http://hubert.sim',
+      clock,
+      requestTimeoutMs: 5000,
+      // A black hole that ignores its signal (the worst case), until `swallow` is cleared.
+      fetch: (r) => (seen.push(r.signal), swallow ? new Promise<Response>(() => {}) : app.fetch(r)),
+    });
+    const arid = aridUr(seededRng(403));
+    const put = client.put(arid, envOf('p')).catch((e: unknown) => e);
+    const e = (await put) as HubertRequestTimeoutError;
+    expect(e).toBeInstanceOf(HubertRequestTimeoutError);
+    expect(e).toBeInstanceOf(HubertUnavailableError);
+    expect(e.message).toBe('Network error: no response to POST /put within 5000 ms');
+    expect(clock.now()).toBe(5000);
+    expect(seen[0]!.aborted).toBe(true); // the request's own signal was fired too
+    await expect(client.get(arid, 30)).rejects.toBeInstanceOf(HubertRequestTimeoutError);
+    expect(clock.now()).toBe(10_000);
+    swallow = false;
+    expect(await client.put(arid, envOf('p'))).toBe('Stored successfully');
+    // Upstream's `get(arid, timeoutSeconds)` form and the options form.
+    expect(await client.get(arid, 0)).toBe(envOf('p'));
+    expect(await client.get(arid, { timeoutSeconds: 0 })).toBe(envOf('p'));
+    expect(
+      () => new HubertHttpClient({ baseUrl: 'http://h', clock, fetch: app.fetch, requestTimeoutMs: 0 }),
+    ).toThrow('requestTimeoutMs');
+  });
+
+  it('put and get pass the caller signal through: an abort rejects with its reason at once', async () => {
+    const clock = new VirtualClock();
+    const client = new HubertHttpClient({
+      baseUrl: 'http://h',
+      clock,
+      fetch: () => new Promise<Response>(() => {}),
+    });
+    const ac = new AbortController();
+    const arid = aridUr(seededRng(404));
+    const put = client.put(arid, envOf('q'), undefined, { signal: ac.signal }).catch((e: unknown) => e);
+    const get = client.get(arid, { timeoutSeconds: 30, signal: ac.signal }).catch((e: unknown) => e);
+    clock.setTimer(() => ac.abort(new Error('stop')), 1234);
+    expect(((await put) as Error).message).toBe('stop');
+    expect(((await get) as Error).message).toBe('stop');
+    expect(clock.now()).toBe(1234);
   });
 });

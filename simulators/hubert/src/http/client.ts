@@ -8,11 +8,12 @@ import {
   AlreadyExistsError,
   HubertArgumentError,
   HubertParseError,
+  HubertRequestTimeoutError,
   HubertServerError,
   HubertUnavailableError,
 } from '../errors.js';
-import type { GetOptions, KvStore } from '../kv-store.js';
-import { checkTtl, timeoutMsOf } from '../stores/base.js';
+import type { GetTimeoutOrOptions, KvStore, PutOptions } from '../kv-store.js';
+import { checkTtl, getOptionsOf, timeoutMsOf } from '../stores/base.js';
 import { SERVER_POLL_INTERVAL_MS } from '../stores/memory.js';
 import { canonicalAridUr, canonicalEnvelopeUr } from '../ur.js';
 
@@ -29,7 +30,21 @@ export interface HubertHttpClientOptions {
   clock: Clock;
   /** Poll interval of `get`, ms. Default 1000 (ServerKv). */
   pollIntervalMs?: number;
+  /**
+   * Per-request timeout on the injected clock, ms (> 0, or Infinity for none): a request with no
+   * complete response by then is aborted and fails with {@link HubertRequestTimeoutError} (a
+   * {@link HubertUnavailableError}), so retry loops recover from requests swallowed by a partition
+   * or a hung server. Must exceed the server's own latency per operation. Default
+   * {@link DEFAULT_REQUEST_TIMEOUT_MS}.
+   */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * Default per-request timeout of {@link HubertHttpClient}, ms (60 s). Upstream's reqwest client
+ * sets none; a request lost in a partition would then hang its caller forever.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /**
  * Hubert HTTP client.
@@ -38,15 +53,17 @@ export interface HubertHttpClientOptions {
  * - get: `POST /get` body `<arid>`; 200 → the envelope text (validated); 404 → poll again every
  *   `pollIntervalMs` until `timeoutSeconds` (default 30) passed → null; else HubertServerError.
  * - exists: a get with a 1-second timeout (as upstream).
- * A fetch that throws (connection refused, reset) → HubertUnavailableError.
+ * A fetch that throws (connection refused, reset) → HubertUnavailableError; a request without a
+ * complete response within `requestTimeoutMs` → HubertRequestTimeoutError (also unavailable).
  */
 export class HubertHttpClient implements KvStore {
   readonly baseUrl: string;
   readonly #fetch: HubertFetch;
   readonly #clock: Clock;
   readonly #poll: number;
+  readonly #requestTimeoutMs: number;
 
-  /** @throws HubertArgumentError for a bad `pollIntervalMs` or `baseUrl`. */
+  /** @throws HubertArgumentError for a bad `pollIntervalMs`, `requestTimeoutMs` or `baseUrl`. */
   constructor(options: HubertHttpClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     try {
@@ -59,31 +76,58 @@ export class HubertHttpClient implements KvStore {
     this.#poll = options.pollIntervalMs ?? SERVER_POLL_INTERVAL_MS;
     if (!Number.isFinite(this.#poll) || this.#poll <= 0)
       throw new HubertArgumentError('pollIntervalMs', `must be > 0, got ${this.#poll}`);
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (!(this.#requestTimeoutMs > 0) || Number.isNaN(this.#requestTimeoutMs))
+      throw new HubertArgumentError(
+        'requestTimeoutMs',
+        `must be > 0 (or Infinity), got ${String(options.requestTimeoutMs)}`,
+      );
   }
 
   async #post(path: string, body: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
     signal?.throwIfAborted();
     // A per-request controller relays the caller's (often long-lived) signal: undici's Request
     // follows the signal it is given until the Request is garbage-collected, so handing it the
-    // caller's signal on every poll piles up abort listeners on that signal.
-    const local = signal === undefined ? undefined : new AbortController();
-    const relay = (): void => local?.abort(signal?.reason);
+    // caller's signal on every poll piles up abort listeners on that signal. It also carries the
+    // per-request timeout.
+    const local = new AbortController();
+    const relay = (): void => local.abort(signal?.reason);
     signal?.addEventListener('abort', relay, { once: true });
     const request = new Request(`${this.baseUrl}${path}`, {
       method: 'POST',
       body,
       headers: { 'content-type': 'text/plain; charset=utf-8' },
-      ...(local ? { signal: local.signal } : {}),
+      signal: local.signal,
     });
+    let timer: ReturnType<Clock['setTimer']> | undefined;
+    // Settles only by rejecting: the timeout, or the caller's abort (a fetch that ignores its
+    // signal, like an in-process handler, must not hold the caller).
+    const cut = new Promise<never>((_, reject) => {
+      if (Number.isFinite(this.#requestTimeoutMs))
+        timer = this.#clock.setTimer(() => {
+          const e = new HubertRequestTimeoutError(path, this.#requestTimeoutMs);
+          local.abort(e);
+          reject(e);
+        }, this.#requestTimeoutMs);
+      local.signal.addEventListener('abort', () => reject(local.signal.reason as unknown), { once: true });
+    });
+    cut.catch(() => {});
     let response: Response;
     let text: string;
     try {
-      response = await this.#fetch(request);
-      text = await response.text();
+      [response, text] = await Promise.race([
+        (async (): Promise<[Response, string]> => {
+          const r = await this.#fetch(request);
+          return [r, await r.text()];
+        })(),
+        cut,
+      ]);
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
+      if (e instanceof HubertRequestTimeoutError) throw e;
       throw new HubertUnavailableError(e instanceof Error ? e.message : String(e), { cause: e });
     } finally {
+      if (timer !== undefined) this.#clock.clearTimer(timer);
       signal?.removeEventListener('abort', relay);
     }
     return { status: response.status, text };
@@ -91,29 +135,33 @@ export class HubertHttpClient implements KvStore {
 
   /**
    * Store `envelope` under `arid` on the server (write-once).
+   * @param options.signal aborts the request (rejects with `signal.reason`; stored or not is unknown).
    * @throws InvalidAridError / InvalidEnvelopeError / HubertArgumentError before any request;
-   *   AlreadyExistsError on 409; HubertServerError on other non-200; HubertUnavailableError.
+   *   AlreadyExistsError on 409; HubertServerError on other non-200; HubertUnavailableError
+   *   (HubertRequestTimeoutError after `requestTimeoutMs`).
    */
-  async put(arid: string, envelope: string, ttlSeconds?: number): Promise<string> {
+  async put(arid: string, envelope: string, ttlSeconds?: number, options: PutOptions = {}): Promise<string> {
     const a = canonicalAridUr(arid);
     const e = canonicalEnvelopeUr(envelope);
     checkTtl(ttlSeconds);
     const body = ttlSeconds === undefined ? `${a}\n${e}` : `${a}\n${e}\n${ttlSeconds}`;
-    const { status, text } = await this.#post('/put', body);
+    const { status, text } = await this.#post('/put', body, options.signal);
     if (status === 200) return 'Stored successfully';
     if (status === 409) throw new AlreadyExistsError(a);
     throw new HubertServerError(status, text);
   }
 
   /**
-   * Poll the server until `arid` has a value or `timeoutSeconds` (default 30) passed.
+   * Poll the server until `arid` has a value or `timeoutSeconds` (default 30) passed. The second
+   * argument is upstream's `timeout_seconds` as a number, or {@link GetOptions}.
    * @returns the lowercase `ur:envelope/...` text, or null at the deadline.
    * @throws InvalidAridError / HubertArgumentError; HubertParseError for a 200 body that is not an
    *   envelope; HubertServerError for a status other than 200/404; HubertUnavailableError;
    *   `signal.reason` when aborted.
    */
-  async get(arid: string, options: GetOptions = {}): Promise<string | null> {
+  async get(arid: string, timeoutOrOptions?: GetTimeoutOrOptions): Promise<string | null> {
     const a = canonicalAridUr(arid);
+    const options = getOptionsOf(timeoutOrOptions);
     const timeoutMs = timeoutMsOf(options.timeoutSeconds);
     const { signal } = options;
     signal?.throwIfAborted();

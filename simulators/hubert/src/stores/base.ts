@@ -5,7 +5,7 @@
 import type { Clock } from '@fanout/core';
 import { HubertArgumentError, HubertServerError, HubertUnavailableError } from '../errors.js';
 import { latencyOf, noFaults, type HubertFaults, type HubertOp } from '../faults.js';
-import type { GetOptions, KvStore } from '../kv-store.js';
+import type { GetOptions, GetTimeoutOrOptions, KvStore, PutOptions } from '../kv-store.js';
 import { canonicalAridUr, decodeEnvelopeUr, envelopeCborToUr } from '../ur.js';
 import { KvVolume, type StoredEntry } from '../volume.js';
 
@@ -41,6 +41,22 @@ export function timeoutMsOf(timeoutSeconds: number | undefined): number {
     throw new HubertArgumentError('timeoutSeconds', `must be a finite number >= 0, got ${String(s)}`);
   }
   return s * 1000;
+}
+
+/**
+ * Normalise `get`'s second argument: a number is upstream's `timeout_seconds`
+ * (`get(arid, 10)` = `get(arid, { timeoutSeconds: 10 })`); undefined → `{}`.
+ * @throws HubertArgumentError('options') for anything else (null, a string, ...).
+ */
+export function getOptionsOf(options: GetTimeoutOrOptions | undefined): GetOptions {
+  if (options === undefined) return {};
+  if (typeof options === 'number') return { timeoutSeconds: options };
+  if (typeof options !== 'object' || options === null)
+    throw new HubertArgumentError(
+      'options',
+      `must be a number of seconds or GetOptions, got ${String(options)}`,
+    );
+  return options;
 }
 
 /**
@@ -96,11 +112,12 @@ export abstract class SimKvStore implements KvStore {
    *   AlreadyExistsError (`"<ur:arid> already exists"`); HubertUnavailableError when down;
    *   HubertServerError for an injected `{status}` fault; backend errors (e.g. ValueTooLargeError).
    */
-  async put(arid: string, envelope: string, ttlSeconds?: number): Promise<string> {
+  async put(arid: string, envelope: string, ttlSeconds?: number, options: PutOptions = {}): Promise<string> {
     const key = canonicalAridUr(arid);
     const cbor = decodeEnvelopeUr(envelope);
     checkTtl(ttlSeconds);
-    await this.enter('put', key);
+    options.signal?.throwIfAborted();
+    await this.enter('put', key, options.signal);
     const decision = this.faults.beforePut?.(key, this.clock.now()) ?? 'ok';
     if (typeof decision === 'object')
       throw new HubertServerError(decision.status, decision.body ?? 'Injected fault');
@@ -114,8 +131,9 @@ export abstract class SimKvStore implements KvStore {
    * @throws InvalidAridError, HubertArgumentError('timeoutSeconds'), HubertUnavailableError when
    *   down at a poll, or `signal.reason` when aborted.
    */
-  async get(arid: string, options: GetOptions = {}): Promise<string | null> {
+  async get(arid: string, timeoutOrOptions?: GetTimeoutOrOptions): Promise<string | null> {
     const key = canonicalAridUr(arid);
+    const options = getOptionsOf(timeoutOrOptions);
     const timeoutMs = timeoutMsOf(options.timeoutSeconds);
     const { signal } = options;
     signal?.throwIfAborted();

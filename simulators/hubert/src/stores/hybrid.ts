@@ -6,7 +6,7 @@
 import type { Clock } from '@fanout/core';
 import { HubertArgumentError, HybridContentNotFoundError } from '../errors.js';
 import type { HubertFaults } from '../faults.js';
-import type { GetOptions, KvStore } from '../kv-store.js';
+import type { GetTimeoutOrOptions, KvStore, PutOptions } from '../kv-store.js';
 import {
   aridToUr,
   canonicalAridUr,
@@ -18,7 +18,7 @@ import {
   taggedEnvelopeSize,
   type Rng,
 } from '../ur.js';
-import { checkTtl, timeoutMsOf, type RestartOptions } from './base.js';
+import { checkTtl, getOptionsOf, timeoutMsOf, type RestartOptions } from './base.js';
 import { IpfsKvStore } from './ipfs.js';
 import { DHT_MAX_VALUE_BYTES, MainlineKvStore } from './mainline.js';
 
@@ -78,19 +78,19 @@ export class HybridKvStore implements KvStore {
    * @throws InvalidAridError / InvalidEnvelopeError / HubertArgumentError for bad input; the parts'
    *   errors (AlreadyExistsError, ValueTooLargeError, EnvelopeTooLargeError, HubertUnavailableError, ...).
    */
-  async put(arid: string, envelope: string, ttlSeconds?: number): Promise<string> {
+  async put(arid: string, envelope: string, ttlSeconds?: number, options: PutOptions = {}): Promise<string> {
     const key = canonicalAridUr(arid);
     const cbor = decodeEnvelopeUr(envelope);
     checkTtl(ttlSeconds);
     const size = taggedEnvelopeSize(cbor);
     if (size <= this.dhtSizeLimit) {
-      await this.dht.put(key, envelopeCborToUr(cbor), ttlSeconds);
+      await this.dht.put(key, envelopeCborToUr(cbor), ttlSeconds, options);
       return `Stored in DHT at ARID: ${key}`;
     }
     const refBytes = newArid(this.#rng);
     const ref = aridToUr(refBytes);
-    await this.ipfs.put(ref, envelopeCborToUr(cbor), ttlSeconds);
-    await this.dht.put(key, referenceEnvelopeToUr(refBytes, size), ttlSeconds);
+    await this.ipfs.put(ref, envelopeCborToUr(cbor), ttlSeconds, options);
+    await this.dht.put(key, referenceEnvelopeToUr(refBytes, size), ttlSeconds, options);
     return `Stored in IPFS (ref: ${ref}) via DHT at ARID: ${key}`;
   }
 
@@ -99,7 +99,8 @@ export class HybridKvStore implements KvStore {
    * @returns the envelope text, or null when the DHT part timed out.
    * @throws HybridContentNotFoundError when the referenced IPFS content is missing; the parts' errors.
    */
-  async get(arid: string, options: GetOptions = {}): Promise<string | null> {
+  async get(arid: string, timeoutOrOptions?: GetTimeoutOrOptions): Promise<string | null> {
+    const options = getOptionsOf(timeoutOrOptions);
     timeoutMsOf(options.timeoutSeconds);
     const found = await this.dht.get(arid, options);
     if (found === null) return null;
