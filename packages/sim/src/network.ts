@@ -65,6 +65,32 @@ export interface NetworkStats {
 
 const hex = (b: Uint8Array, max = 64): string => Buffer.from(b.subarray(0, max)).toString('hex');
 
+/**
+ * Crash with state loss, applied lazily when a target is next reached: for every crash rule of
+ * `target` with `loseState` whose `atMs` lies in (ep.lastSeenT, t], call `wipe` once and record a
+ * 'fault' event {target, fault: 'crash-lose-state', atMs}. Then ep.lastSeenT := t. Shared by the
+ * simulated network and the live edges, so both tiers lose the same state at the same plan time.
+ * @param t ms since the run started (the plan's time base)
+ */
+export function wipeOnCrash(
+  injector: FaultInjector,
+  target: string,
+  ep: { lastSeenT: number },
+  t: number,
+  wipe: (() => void) | undefined,
+  record: (kind: string, fields: Record<string, unknown>) => void,
+): void {
+  if (wipe !== undefined) {
+    for (const c of injector.crashesOf(target)) {
+      if (c.loseState && c.atMs > ep.lastSeenT && c.atMs <= t) {
+        wipe();
+        record('fault', { target, fault: 'crash-lose-state', atMs: c.atMs });
+      }
+    }
+  }
+  ep.lastSeenT = Math.max(ep.lastSeenT, t);
+}
+
 /** Everything {@link serveDatagramWithFaults} needs; shared by the simulated network and the live UDP edge. */
 export interface DatagramExchange {
   clock: Clock;
@@ -279,15 +305,7 @@ export class SimNetwork {
   }
 
   #crashCheck(target: string, ep: { lastSeenT: number }, t: number, wipe: (() => void) | undefined): void {
-    if (wipe !== undefined) {
-      for (const c of this.injector.crashesOf(target)) {
-        if (c.loseState && c.atMs > ep.lastSeenT && c.atMs <= t) {
-          wipe();
-          this.#record('fault', { target, fault: 'crash-lose-state', atMs: c.atMs });
-        }
-      }
-    }
-    ep.lastSeenT = t;
+    wipeOnCrash(this.injector, target, ep, t, wipe, (k, f) => this.#record(k, f));
   }
 
   // ---- datagrams ------------------------------------------------------------------------------

@@ -142,6 +142,28 @@ describe('SimNetwork datagrams (virtual time)', () => {
     expect(a.got.length).toBeGreaterThan(20);
     expect(a.got.length).toBeLessThan(50);
   });
+  test('reorder: each reply is delayed by [0, maxExtraMs) on the reply leg only, so replies overtake each other; none is lost', async () => {
+    const at = Array.from({ length: 20 }, (_, i) => i); // request i sent at t = i ms
+    const base: FaultPlanInput = { latency: { default: { kind: 'constant', ms: 10 } } };
+    const plain = await exchange(base, { at });
+    expect(plain.got.map((g) => g.bytes[1])).toEqual(at); // control: FIFO without the fault
+    const plan: FaultPlanInput = { ...base, rules: [{ fault: 'reorder', maxExtraMs: 100 }] };
+    const r = await exchange(plan, { seed: 5, at });
+    const order = r.got.map((g) => g.bytes[1]!);
+    expect([...order].sort((a, b) => a - b)).toEqual(at); // every reply exactly once
+    expect(order).not.toEqual(at); // overtaking happened
+    for (const g of r.got) {
+      const i = g.bytes[1]!;
+      expect(g.t).toBeGreaterThanOrEqual(i + 10);
+      expect(g.t).toBeLessThan(i + 10 + 100);
+    }
+    // The request leg is untouched: the service sees request i at i + latency/2, in send order.
+    const delivered = r.trace.events().filter((e) => e.kind === 'deliver');
+    expect(delivered.map((e) => e.t)).toEqual(at.map((i) => i + 5));
+    // Same seed, same order; the fault is traced.
+    expect((await exchange(plan, { seed: 5, at })).got).toEqual(r.got);
+    expect(r.trace.events().filter((e) => e.kind === 'fault')).toHaveLength(20);
+  });
   test('a service that throws is traced and the network keeps serving', async () => {
     const clock = new VirtualClock();
     const trace = new Trace();

@@ -7,6 +7,7 @@ import { realClock, type Clock, type DatagramAddress } from '@fanout/core';
 import { FaultInjector, NO_FAULTS, type FaultPlan } from '../fault-plan.js';
 import {
   serveDatagramWithFaults,
+  wipeOnCrash,
   type DatagramService,
   type NetworkStats,
   type TraceSink,
@@ -23,6 +24,12 @@ export interface UdpServiceOptions {
   rng?: Rng;
   trace?: TraceSink;
   clock?: Clock;
+  /**
+   * Time origin of the plan's windows and crash times, in `clock` ms (default: this service's bind
+   * time). Give all services of one run the same value so "crash at 500 ms" means the same
+   * instant for each of them.
+   */
+  startedAt?: number;
 }
 
 /** A running live UDP service. */
@@ -33,12 +40,13 @@ export interface UdpServiceHandle {
 }
 
 /**
- * Bind a UDP socket and serve `service` on it until `close()`.
+ * Bind a UDP socket and serve `service` on it until `close()`. The plan is applied at the edge on
+ * `clock` time since `startedAt`, crash with `loseState` included (`service.onCrashLoseState`).
  * @throws the bind error (EADDRINUSE, EACCES).
  */
 export async function startUdpService(o: UdpServiceOptions): Promise<UdpServiceHandle> {
   const clock = o.clock ?? realClock;
-  const t0 = clock.now();
+  const t0 = o.startedAt ?? clock.now();
   const injector = new FaultInjector(o.plan ?? NO_FAULTS, o.rng ?? createRng(0));
   const stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, replies: 0 };
   const socket = dgram.createSocket({ type: 'udp4' });
@@ -51,6 +59,9 @@ export async function startUdpService(o: UdpServiceOptions): Promise<UdpServiceH
   });
   socket.on('error', () => {});
   let closed = false;
+  const seen = { lastSeenT: -1 };
+  const record = (kind: string, fields: Record<string, unknown>): void =>
+    o.trace?.record({ t: clock.now() - t0, kind, ...fields });
   socket.on('message', (msg, rinfo) => {
     stats.sent++;
     const from = { host: rinfo.address, port: rinfo.port };
@@ -63,8 +74,11 @@ export async function startUdpService(o: UdpServiceOptions): Promise<UdpServiceH
       from,
       t: clock.now() - t0,
       elapsed: () => clock.now() - t0,
-      record: (kind, fields) => o.trace?.record({ t: clock.now() - t0, kind, ...fields }),
+      record,
       stats,
+      // Crash with loseState: wipe the service's volatile state when it is next reached (as SimNetwork does).
+      beforeHandle: (t) =>
+        wipeOnCrash(injector, o.target, seen, t, o.service.onCrashLoseState?.bind(o.service), record),
       sendReply: (payload) => {
         if (closed) return;
         stats.replies++;

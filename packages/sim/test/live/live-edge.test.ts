@@ -1,6 +1,6 @@
 /** Live tier: real sockets on 127.0.0.1 with the fault plan applied at the server edge. */
 import { describe, expect, test } from 'vitest';
-import { openUdpTransport } from '@fanout/core';
+import { openUdpTransport, realClock } from '@fanout/core';
 import { createRng, parseFaultPlan, startHttpService, startUdpService } from '../../src/index.js';
 
 describe('live edges on 127.0.0.1', () => {
@@ -34,6 +34,49 @@ describe('live edges on 127.0.0.1', () => {
       await client.close();
       await a.close();
       await b.close();
+    }
+  });
+  test('UDP service: crash with loseState wipes the service state once, at the shared start time', async () => {
+    // Crash at 0 ms (plan time), back up after 5 s, state lost. The shared origin is 10 s in the
+    // past, so the crash is over when the first datagram arrives and a wiped service answers it
+    // (were the origin this service's bind time, it would still be down and never answer).
+    // Nothing here depends on how fast the machine is.
+    let state = 7;
+    let wipes = 0;
+    const plan = parseFaultPlan({
+      rules: [{ fault: 'crash', targets: ['s'], atMs: 0, restartAfterMs: 5000, loseState: true }],
+    });
+    const svc = await startUdpService({
+      target: 's',
+      service: {
+        handle: () => Uint8Array.of(state++),
+        onCrashLoseState: () => {
+          wipes++;
+          state = 0;
+        },
+      },
+      plan,
+      rng: createRng(1),
+      startedAt: realClock.now() - 10_000,
+    });
+    const client = await openUdpTransport();
+    try {
+      const got: number[] = [];
+      let wake: () => void = () => {};
+      client.onMessage((bytes) => {
+        got.push(bytes[0]!);
+        wake();
+      });
+      for (let i = 0; i < 2; i++) {
+        const next = new Promise<void>((resolve) => (wake = resolve));
+        client.send(svc.address, Uint8Array.of(i));
+        await next;
+      }
+      expect(got).toEqual([0, 1]); // wiped before the first request, not again
+      expect(wipes).toBe(1);
+    } finally {
+      await client.close();
+      await svc.close();
     }
   });
   test('HTTP service over real fetch: plain, and forced 503 from the plan', async () => {
