@@ -20,7 +20,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 async function live(): Promise<void> {
   const rng = createRng(7);
-  const servers = createCluster({ rng: rngBytesFn(rng.fork('servers')) });
+  const servers = createCluster({ rng: rng.fork('servers') });
   const coins = mintTokens(rngBytesFn(rng.fork('mint')), 60, { firstSn: 1 });
   installTokens(servers, coins);
   const plan = parseFaultPlan({ latency: { default: { kind: 'normal', meanMs: 50, sdMs: 10 } } });

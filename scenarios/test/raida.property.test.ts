@@ -92,7 +92,7 @@ describe('RAIDA client properties (sim)', () => {
         fc.uniqueArray(fc.integer({ min: 0, max: RAIDA_COUNT - 1 }), { maxLength: 6 }),
         async (s, [n, frackedOn], spoofers, duplicators) => {
           const rng = createRng(7);
-          const servers = createCluster({ rng: rngBytesFn(rng.fork('servers')) });
+          const servers = createCluster({ rng: rng.fork('servers') });
           const minted = mintTokens(rngBytesFn(rng.fork('mint')), n, { firstSn: 1 });
           installTokens(servers, minted);
           const wrong = rngBytesFn(rng.fork('wrong'));

@@ -17,7 +17,7 @@ export async function startRaidaSimulator(o: {
   seed: number;
 }): Promise<number> {
   const rng = createRng(o.seed);
-  const servers = createCluster({ rng: rngBytesFn(rng.fork('servers')) });
+  const servers = createCluster({ rng: rng.fork('servers') });
   const coins = mintTokens(rngBytesFn(rng.fork('mint')), o.coins, { firstSn: 1000 });
   installTokens(servers, coins);
   let cluster;

@@ -6,7 +6,11 @@
  * - one request per datagram, batched above the 1440-byte receive buffer;
  * - a reply is matched to its request by BOTH the responding RAIDA id (response byte 0) and the
  *   echo bytes (response 6-7 = request 30-31), and its signature (bytes 16-31 = our challenge)
- *   must match; late, duplicate, spoofed or corrupt replies are dropped and counted;
+ *   must match; late, duplicate, spoofed or corrupt replies are dropped and counted. Exception:
+ *   an ERROR status with a signature of 16 zero bytes is accepted as that RAIDA's 'error' vote —
+ *   raidax-server answers header, length and terminator errors before it has read the challenge
+ *   (protocol.c: challenge_hash is still zero). Such a reply can only ever count as 'error', never
+ *   as a pass or fail, so a forged one cannot move a grade towards authentic or counterfeit;
  * - pown is not idempotent: it is never retried. A pown without a reply leaves that RAIDA in limbo,
  *   resolved with find (2/60);
  * - grading per token (qmail-client get_grade_status): authentic = passes ≥ quorum and no fails;
@@ -24,7 +28,14 @@ import {
 } from '@fanout/core';
 import { batchTokens } from './batch.js';
 import { bytesEqual, type Rng } from './bytes.js';
-import { DATAGRAM_BUDGET, DEFAULT_PORT_BASE, QUORUM, RAIDA_COUNT, type CommandName } from './constants.js';
+import {
+  DATAGRAM_BUDGET,
+  DEFAULT_PORT_BASE,
+  isErrorStatus,
+  QUORUM,
+  RAIDA_COUNT,
+  type CommandName,
+} from './constants.js';
 import { fixAn } from './crypto.js';
 import { RaidaDecodeError } from './errors.js';
 import {
@@ -101,7 +112,7 @@ export interface RaidaClientStats {
   unmatched: number;
   /** Replies that did not decode. */
   malformed: number;
-  /** Replies whose signature (bytes 16-31) was not our challenge. */
+  /** Replies whose signature (bytes 16-31) was not our challenge (nor an unsigned error reply). */
   badSignature: number;
 }
 
@@ -233,7 +244,10 @@ export class RaidaClient {
       this.stats.unmatched++;
       return;
     }
-    if (!bytesEqual(res.signature, p.signature)) {
+    if (
+      !bytesEqual(res.signature, p.signature) &&
+      !(isErrorStatus(res.status) && res.signature.every((b) => b === 0))
+    ) {
       this.stats.badSignature++;
       return;
     }
@@ -507,12 +521,8 @@ export class RaidaClient {
     const votes = pown.tokens.map((t) => [...t.votes]);
     const ids = [...new Set(pown.limbo.flat())].sort((a, b) => a - b);
     if (ids.length === 0) return { coins, votes };
-    const original = pown.coins.map((c, i) => ({
-      den: c.den,
-      sn: c.sn,
-      ans: c.ans.map((an, r) => (pown.limbo[i]!.includes(r) ? an : an)),
-    }));
-    const found = await this.find(original, pans, ids);
+    // On a limbo RAIDA pown.coins still holds the pre-pown AN: find asks "AN or PAN?".
+    const found = await this.find(pown.coins, pans, ids);
     const retryPown: { coin: number; raida: number }[] = [];
     found.forEach((m, i) => {
       for (const r of pown.limbo[i]!) {

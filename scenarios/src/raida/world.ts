@@ -167,7 +167,7 @@ export async function buildWorld(spec: WorldSpec): Promise<World> {
   const clock: Clock = spec.mode === 'sim' ? new VirtualClock() : realClock;
   const plan = planFor(spec);
   const trace = new Trace({ enabled: spec.mode === 'sim' });
-  const servers = createCluster({ rng: rngBytesFn(rng.fork('servers')) });
+  const servers = createCluster({ rng: rng.fork('servers') });
   const minted = mintTokens(rngBytesFn(rng.fork('mint')), spec.coins, { firstSn: 1000 });
   installTokens(servers, minted);
   // wrongAn RAIDA hold a different AN for every coin.

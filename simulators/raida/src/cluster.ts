@@ -10,7 +10,9 @@ import {
   type Rng,
 } from '@fanout/raida';
 
+import { rngBytesFn, type Rng as StreamRng } from '@fanout/sim';
 import { RaidaServer, type RaidaServerOptions, type TicketPeers } from './server.js';
+import { raidaTarget } from './service.js';
 
 /**
  * A peer hook that sends a real validate-ticket (2/50) datagram to `servers[peerId].handle(…, now)`
@@ -46,16 +48,29 @@ export function inProcessPeers(servers: readonly (RaidaServer | undefined)[], rn
 
 /** Options of {@link createCluster}: server options shared by all servers, plus the rng. */
 export interface ClusterOptions extends Omit<RaidaServerOptions, 'peers' | 'table' | 'rng'> {
-  /** Source of ticket ids and of validate-ticket nonces/challenges. */
-  readonly rng: Rng;
+  /**
+   * Source of ticket ids and of validate-ticket nonces/challenges. A seeded stream
+   * (`createRng(seed).fork('servers')`) is forked per server: server i draws its ticket ids from
+   * `fork('raida-<i>')` and the validate-ticket leg from `fork('peers')`, so one server's draws
+   * never shift another's. A plain byte function is shared by all 25 (simple unit tests only).
+   */
+  readonly rng: Rng | StreamRng;
 }
 
 /**
  * Creates 25 servers (ids 0-24) with empty tables, wired to each other through {@link inProcessPeers}.
  */
 export function createCluster(options: ClusterOptions): RaidaServer[] {
+  const { rng, ...shared } = options;
   const servers: RaidaServer[] = [];
-  const peers = inProcessPeers(servers, options.rng);
-  for (let id = 0; id < RAIDA_COUNT; id++) servers.push(new RaidaServer(id, { ...options, peers }));
+  const stream = typeof rng === 'function' ? undefined : rng;
+  const peers = inProcessPeers(
+    servers,
+    stream === undefined ? (rng as Rng) : rngBytesFn(stream.fork('peers')),
+  );
+  for (let id = 0; id < RAIDA_COUNT; id++) {
+    const own = stream === undefined ? (rng as Rng) : rngBytesFn(stream.fork(raidaTarget(id)));
+    servers.push(new RaidaServer(id, { ...shared, rng: own, peers }));
+  }
   return servers;
 }

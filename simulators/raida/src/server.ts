@@ -6,8 +6,12 @@
  * protocol.c validate_header / validate_decrypt_body / prepare_response, cmd_auth.c, cmd_healing.c)
  * as summarised in /work/shared/reference/raida.md. Documented differences:
  * - error replies copy the request's echo (bytes 30-31) and group (byte 4) when the datagram has
- *   them; the C server leaves stale values there for header errors. The signature of a header
- *   error is 16 zero bytes (no challenge was read yet).
+ *   them; the C server leaves stale values there for header errors. The signature (bytes 16-31) is
+ *   what the C server's challenge_hash holds at that point (protocol.c validate_decrypt_body copies
+ *   the challenge before the CRC check, get_response_header writes it): 16 zero bytes for header
+ *   errors (3, 7, …), bad length (16) and bad terminator (33); the request's challenge for a bad
+ *   CRC (37) of an encryption type 0 request (type 1: zeros here; the C server sends the decrypted
+ *   challenge XOR the key AN). Errors found after the body was read carry the challenge as usual.
  * - only the commands of @fanout/raida exist (0/0, 1/10, 1/20, 2/40, 2/50, 2/60, 2/80); other
  *   commands in groups ≤ 15 get 6, groups > 15 get 5 (same order as validate_header).
  * - encryption types 2, 4, 5 are answered with 27 (not implemented here); type 1 is implemented.
@@ -19,6 +23,7 @@
 import {
   aes128Ctr,
   bytesEqual,
+  CHALLENGE_SIZE,
   commandName,
   decodeDetectPayload,
   decodeFindPayload,
@@ -189,6 +194,14 @@ export class RaidaServer {
     this.#requests = this.#answered = this.#dropped = this.#errors = 0;
     this.#byStatus = {};
     this.#byCommand = {};
+  }
+
+  /**
+   * Crash with state loss: forgets what the C server keeps only in memory (the ticket pool,
+   * protocol.c `tickets`). The AN table is on disk there and survives.
+   */
+  loseVolatileState(): void {
+    this.#tickets.clear();
   }
 
   /** Tickets still alive at `now` (ms). */
@@ -400,13 +413,20 @@ export class RaidaServer {
   }
 
   #errorReply(bytes: Uint8Array, status: number): Uint8Array {
+    // Bad CRC: the challenge was already copied (validate_decrypt_body), so it is signed back.
+    const signed =
+      status === Status.INVALID_CRC &&
+      bytes[16] === 0 &&
+      bytes.length >= REQUEST_HEADER_SIZE + CHALLENGE_SIZE;
     return this.#count(
       encodeResponse({
         raidaId: this.id,
         status,
         group: bytes[4] ?? 0,
         echo: bytes.length >= REQUEST_HEADER_SIZE ? readU16(bytes, 30) : 0,
-        signature: new Uint8Array(16),
+        signature: signed
+          ? bytes.slice(REQUEST_HEADER_SIZE, REQUEST_HEADER_SIZE + CHALLENGE_SIZE)
+          : new Uint8Array(CHALLENGE_SIZE),
       }),
       status,
     );

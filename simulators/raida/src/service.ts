@@ -25,6 +25,7 @@ export function raidaTarget(id: number): string {
  * - forceStatus: an error reply with that status, carrying the request's echo and challenge
  *   (a well-formed reply the client must treat as an error vote); null for a request too short to answer.
  * - wrongSender "raida-<k>": response byte 0 rewritten to k (a spoofed RAIDA id).
+ * - crash with loseState: the server's in-memory tickets are lost ({@link RaidaServer.loseVolatileState}).
  */
 export function raidaService(server: RaidaServer, clock: Clock): DatagramService {
   return {
@@ -50,6 +51,7 @@ export function raidaService(server: RaidaServer, clock: Clock): DatagramService
       if (out.length >= RESPONSE_HEADER_SIZE && Number.isInteger(id) && id >= 0 && id <= 255) out[0] = id;
       return out;
     },
+    onCrashLoseState: () => server.loseVolatileState(),
   };
 }
 

@@ -22,6 +22,7 @@ import {
   tokenOn,
   type MintedToken,
 } from '../src/index.js';
+import { createRng } from '@fanout/sim';
 import { detect, fix, getTicket } from './helpers.js';
 import { seededRng } from './rng.js';
 
@@ -230,5 +231,32 @@ describe('get-ticket + fix heal a fracked token', () => {
     expect(getTicket(s, [t], rng).status).toBe(241);
     expect(getTicket(s, [t], rng).status).toBe(Status.NO_TICKET_SLOT);
     expect(getTicket(s, [t], rng, TICKET_LIFETIME_MS + 1).status).toBe(241);
+  });
+});
+
+describe('cluster streams and volatile state', () => {
+  it('each server draws ticket ids from its own stream (servers/raida-<id>): one server never shifts another', () => {
+    const ticketsOf3 = (warmUp0: number): number => {
+      const servers = createCluster({ rng: createRng(9).fork('servers') });
+      const minted = mintTokens(seededRng(1), 1, { den: 1, firstSn: 1 });
+      installTokens(servers, minted);
+      const rng = seededRng(2);
+      for (let k = 0; k < warmUp0; k++) getTicket(servers[0]!, [tokenOn(minted[0]!, 0)], rng);
+      const t = interpretTicket(getTicket(servers[3]!, [tokenOn(minted[0]!, 3)], rng), 1);
+      if (!t.ok || t.ticket === null) throw new Error(`no ticket: status ${t.status}`);
+      return t.ticket;
+    };
+    expect(ticketsOf3(0)).toBe(ticketsOf3(5));
+  });
+
+  it('loseVolatileState forgets tickets (in memory in the C server) but keeps the AN table', () => {
+    const { rng, servers, minted } = network(3, 1);
+    const s = servers[2]!;
+    const t = interpretTicket(getTicket(s, [tokenOn(minted[0]!, 2)], rng), 1);
+    expect(t.ok && t.ticket !== null).toBe(true);
+    expect(s.liveTickets(0)).toBe(1);
+    s.loseVolatileState();
+    expect(s.liveTickets(0)).toBe(0);
+    expect(s.getAn(minted[0]!.den, minted[0]!.sn)).toEqual(minted[0]!.ans[2]);
   });
 });

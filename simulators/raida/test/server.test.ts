@@ -111,6 +111,17 @@ describe('header and body validation (status per the reference table), then keep
     expect(res.echo).toBe(0x0102);
   });
 
+  it('error reply signatures follow protocol.c: zeros before the challenge is read, the received challenge for a bad CRC', () => {
+    const sig = (bytes: Uint8Array) => decodeResponse(server.handle(bytes) as Uint8Array).signature;
+    const zero = new Uint8Array(16);
+    expect(sig(set(2, ID + 1))).toEqual(zero); // 3: header error
+    expect(sig(set(7, 5))).toEqual(zero); // 7: header error
+    expect(sig(base.slice(0, base.length - 3))).toEqual(zero); // 16: length
+    expect(sig(set(base.length - 2, 0))).toEqual(zero); // 33: terminator (checked before the copy)
+    const badCrc = set(32 + 15, (base[32 + 15] ?? 0) ^ 1);
+    expect(sig(badCrc)).toEqual(badCrc.slice(32, 48)); // 37: challenge_hash already copied
+  });
+
   it('drops datagrams too short to carry a header (net.c): < 17 bytes, or < 48 for an unknown encryption type', () => {
     const before = server.stats.dropped;
     expect(server.handle(new Uint8Array(0))).toBeNull();

@@ -26,6 +26,8 @@ export interface LiveRaidaOptions {
   rng?: Rng;
   trace?: TraceSink;
   clock?: Clock;
+  /** Time origin of the plan for every server, `clock` ms. Default: when this call starts. */
+  startedAt?: number;
 }
 
 export interface LiveRaidaCluster {
@@ -43,6 +45,7 @@ export async function startLiveRaidaCluster(o: LiveRaidaOptions): Promise<LiveRa
   const clock = o.clock ?? realClock;
   const rng = o.rng ?? createRng(0);
   const base = o.portBase ?? 0;
+  const startedAt = o.startedAt ?? clock.now(); // one time origin for all 25 (plan windows, crashes)
   const handles: UdpServiceHandle[] = [];
   try {
     for (const s of o.servers) {
@@ -56,6 +59,7 @@ export async function startLiveRaidaCluster(o: LiveRaidaOptions): Promise<LiveRa
           rng,
           trace: o.trace,
           clock,
+          startedAt,
         }),
       );
     }
