@@ -266,6 +266,117 @@ describe('createBatch under injected failures', () => {
   });
 });
 
+describe('keys per namespace', () => {
+  test('the keyring agrees with the server per namespace under any sequence of create/get/sign/delete', async () => {
+    const opArb = fc.record({
+      op: fc.constantFrom('create', 'get', 'sign', 'delete'),
+      ns: fc.constantFrom('', 'team-a', 'team-b'),
+      uid: fc.constantFrom('k', 'pw-1', 'pw-2'),
+    });
+    await assertProperty(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
+        const clock = new VirtualClock();
+        const sim = createBaoApp({ clock, seed: 'namespaces' });
+        const client = new BaoClient({ address: 'http://bao.sim', token: 'root', clock, fetch: sim.fetch });
+        const keyring = new BaoKeyring({ client });
+        const serverPub = (ns: string, uid: string): string | undefined => {
+          const k = sim.keyInfo(ns).find((e) => e.name === uid);
+          return k === undefined ? undefined : Buffer.from(k.publicKey).toString('hex');
+        };
+        for (const { op, ns, uid } of ops) {
+          const existed = serverPub(ns, uid) !== undefined;
+          const call =
+            op === 'create'
+              ? keyring.create(uid, { namespace: ns })
+              : op === 'get'
+                ? keyring.get(uid, { namespace: ns })
+                : op === 'sign'
+                  ? keyring.sign(uid, new Uint8Array([1, 2, 3]), { namespace: ns })
+                  : keyring.delete(uid, { namespace: ns });
+          const outcome = await call.then(
+            (v) => ({ ok: true as const, v }),
+            (e: unknown) => ({ ok: false as const, e }),
+          );
+          const label = `${op} ${ns}/${uid} (existed: ${existed})`;
+          // create succeeds iff the key was not in that namespace; get/sign iff it was; delete always.
+          expect(outcome.ok, label).toBe(op === 'create' ? !existed : op === 'delete' ? true : existed);
+          if (outcome.ok && op !== 'delete') {
+            const pub = Buffer.from((outcome.v as { publicKey: Uint8Array }).publicKey).toString('hex');
+            expect(pub, label).toBe(serverPub(ns, uid));
+          }
+          // Local view of every namespace = the server's.
+          for (const space of ['', 'team-a', 'team-b']) {
+            const local = keyring
+              .list({ namespace: space })
+              .map((r) => [r.uid, Buffer.from(r.publicKey).toString('hex')]);
+            const remote = sim.keyInfo(space).map((k) => [k.name, Buffer.from(k.publicKey).toString('hex')]);
+            expect(local, `${label}: namespace '${space}'`).toEqual(remote);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('createBatch checks can fail (canaries)', () => {
+  const guarantee = (r: { guarantees: readonly { name: string; held: boolean }[] }, name: string): boolean =>
+    r.guarantees.find((g) => g.name === name)!.held;
+  /** Replace `name` on the server by a fresh key (delete + create: another public key). */
+  const overwrite = async (world: Awaited<ReturnType<typeof buildBaoWorld>>, name: string): Promise<void> => {
+    const before = world.oracleKeys().find((k) => k.name === name)!.publicKey;
+    await world.client.deleteKey(name);
+    const info = await world.client.createKey(name);
+    expect(info.publicKey).not.toEqual(before);
+  };
+  const cases: {
+    what: string;
+    interpose: (world: Awaited<ReturnType<typeof buildBaoWorld>>) => {
+      afterFirstRun?: () => Promise<void>;
+      afterRerun?: () => Promise<void>;
+    };
+    violated: string[];
+  }[] = [
+    {
+      what: 'a stray key on the server after the batch',
+      interpose: (w) => ({ afterFirstRun: async () => void (await w.client.createKey('stray')) }),
+      violated: ['successful-keys-exist-once', 'rerun-no-duplicate-or-overwrite'],
+    },
+    {
+      what: 'a reported key replaced on the server after the batch',
+      interpose: (w) => ({ afterFirstRun: () => overwrite(w, 'p-2') }),
+      // The rerun itself changes nothing, and refresh() adopts the server's key: that check holds.
+      violated: ['successful-keys-exist-once'],
+    },
+    {
+      what: 'a key overwritten by the rerun',
+      interpose: (w) => ({ afterRerun: () => overwrite(w, 'p-1') }),
+      violated: ['rerun-no-duplicate-or-overwrite'],
+    },
+    {
+      what: 'an extra key created by the rerun',
+      interpose: (w) => ({ afterRerun: async () => void (await w.client.createKey('p-1-again')) }),
+      violated: ['rerun-no-duplicate-or-overwrite'],
+    },
+  ];
+  test.each(cases)('$what is flagged', async ({ interpose, violated }) => {
+    const world = await buildBaoWorld({ seed: 6, mode: 'sim' });
+    try {
+      const r = await runCreateBatchCheck(world, {
+        prefix: 'p',
+        count: 3,
+        faulted: new Set(),
+        windowMs: 0,
+        interpose: interpose(world),
+      });
+      for (const name of r.guarantees.map((g) => g.name))
+        expect(guarantee(r, name), name).toBe(!violated.includes(name));
+    } finally {
+      await world.close();
+    }
+  });
+});
+
 describe('auth: without a valid token nothing is created, signed or revealed', () => {
   const tokenArb = fc
     .stringMatching(/^[A-Za-z0-9._~+/=-]{1,24}$/)

@@ -398,10 +398,21 @@ export interface CreateBatchCheck {
  * 2. every reported success exists on the server once, with the recorded public key and address;
  * 3. a rerun after the window creates exactly the missing keys, reports the present ones as
  *    existing, never replaces a key, and `refresh()` then agrees with the server.
+ *
+ * `interpose` is for canaries (tests showing the checks can fail): `afterFirstRun` runs after the
+ * first createBatch and its wire verdict, before guarantee 2 reads the server; `afterRerun` runs
+ * after the rerun, before guarantee 3 reads the server (e.g. overwrite or add a key there).
  */
 export async function runCreateBatchCheck(
   world: BaoWorld,
-  o: { prefix: string; count: number; faulted: ReadonlySet<string>; windowMs: number; ctx?: ScenarioContext },
+  o: {
+    prefix: string;
+    count: number;
+    faulted: ReadonlySet<string>;
+    windowMs: number;
+    ctx?: ScenarioContext;
+    interpose?: { afterFirstRun?: () => Promise<void>; afterRerun?: () => Promise<void> };
+  },
 ): Promise<CreateBatchCheck> {
   const names = Array.from({ length: o.count }, (_, i) => `${o.prefix}-${i + 1}`);
   const nameSet = new Set(names);
@@ -436,6 +447,7 @@ export async function runCreateBatchCheck(
   const exact =
     first.failed.length === wireFailed.length && first.failed.every((n, i) => n === wireFailed[i]);
 
+  await o.interpose?.afterFirstRun?.();
   // 2. Reported successes against the server.
   const server = world.oracleKeys();
   const serverPubs = new Map(server.map((k) => [k.name, hex(k.publicKey)]));
@@ -459,6 +471,7 @@ export async function runCreateBatchCheck(
   const before = new Map(serverPubs);
   const rerun = await run();
   traceResults(world, 'rerun', rerun.result.items);
+  await o.interpose?.afterRerun?.();
   const after = new Map(world.oracleKeys().map((k) => [k.name, hex(k.publicKey)]));
   const rerunProblems: string[] = [];
   const expectExisting = names.filter((n) => before.has(n));
