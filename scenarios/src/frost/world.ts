@@ -176,6 +176,8 @@ export interface FrostWorld {
     group?: GroupRecord;
     quorumExit?: boolean;
     invitees?: readonly Xid[];
+    /** Signing sessions at most (default 3; see runSignFlow). */
+    maxSessions?: number;
   }): Promise<SignFlowResult>;
   /** Start every agent that has an ARID in `arids` following its conversation (stopped by close). */
   follow(arids: Readonly<Record<Xid, string>>): void;
@@ -535,6 +537,7 @@ export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld>
         group,
         target: options.target,
         ...(options.invitees === undefined ? {} : { invitees: options.invitees }),
+        ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
         quorumExit: options.quorumExit === true,
         onInvited: (session) => {
           for (const m of session.invitees)
