@@ -4,7 +4,13 @@
  *
  *   fanout                         run every scenario in sim mode (the README's main job)
  *   fanout run [scenario…] [--mode sim|live] [--seed N] [--runs N] [--junit FILE] [--json FILE]
- *   fanout replay FILE             re-run a saved run and compare its trace hash
+ *              [--events | --no-events] [--quiet] [--check-determinism]
+ *   fanout replay FILE [--trace OUT]   re-run a saved run and compare its trace hash
+ *
+ * Progress: on a TTY a live per-target board. Elsewhere (CI, pipes) one line per run, plus one
+ * line per event (each target settling, quorum met) when `--events` is given or, by default, when
+ * a scenario runs at most EVENTS_AUTO_MAX_RUNS times (a `--runs 1` rerun, the live tier's 3):
+ * 100 seeds × 5 scenarios × 25 RAIDA would be ~12 500 lines nobody reads. `--quiet`: summary only.
  *   fanout list                    scenarios and their guarantees
  *   fanout sim raida [--port-base N]   25 fake RAIDA on 127.0.0.1 until Ctrl-C
  */
@@ -17,12 +23,23 @@ import junitModule from 'junit-report-builder';
 import { realClock } from '@fanout/core';
 import { RAIDA_COUNT } from '@fanout/raida';
 import { parseSeed, readReplayFile, ReplayFileError, checkDeterminism } from '@fanout/sim';
-import { runMany, scenarios, type Mode, type RunManyReport, type Scenario } from '@fanout/scenarios';
+import {
+  existingTraceFile,
+  runMany,
+  scenarios,
+  traceOf,
+  type Mode,
+  type RunManyReport,
+  type Scenario,
+} from '@fanout/scenarios';
 import { TargetBoard } from './display.js';
 import { startRaidaSimulator } from './sim-raida.js';
 import { registrations } from './commands/index.js';
 
 const interactive = process.stdout.isTTY === true && process.env.CI === undefined;
+
+/** Without --events/--no-events, per-event lines are printed (non-TTY) for scenarios run at most this often. */
+export const EVENTS_AUTO_MAX_RUNS = 3;
 
 function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -54,6 +71,8 @@ interface RunFlags {
   json?: string;
   checkDeterminism?: boolean;
   quiet?: boolean;
+  /** true: --events, false: --no-events, undefined: automatic (runs ≤ EVENTS_AUTO_MAX_RUNS). */
+  events?: boolean;
 }
 
 async function run(names: string[], flags: RunFlags): Promise<number> {
@@ -67,27 +86,29 @@ async function run(names: string[], flags: RunFlags): Promise<number> {
   );
   const board = new TargetBoard(
     Array.from({ length: RAIDA_COUNT }, (_, i) => String(i)),
-    {
-      interactive: interactive && !flags.quiet,
-      write: (l) => (flags.mode === 'live' && !flags.quiet ? console.log(l) : undefined),
-    },
+    { interactive: interactive && !flags.quiet, write: (l) => console.log(l) },
   );
   const reports: RunManyReport[] = [];
   for (const scenario of list) {
     const runs = runsOf(scenario);
     let done = 0;
+    // Events feed the TTY board, or become plain lines (CI/pipe) when asked for or runs are few.
+    const perEventLines = !interactive && !flags.quiet && (flags.events ?? runs <= EVENTS_AUTO_MAX_RUNS);
+    const wantEvents = (interactive && !flags.quiet) || perEventLines;
     const report = await runMany(scenario, {
       mode: flags.mode,
       seed: flags.seed,
       runs,
       wallNow: () => realClock.now(),
-      onEvent: (e) => {
-        if (e.type === 'fanout') {
-          if (e.event.type === 'started')
-            board.round(`${scenario.name} run ${done + 1}/${runs}: ${e.command}`);
-          board.event(e.event, realClock.now());
-        }
-      },
+      onEvent: !wantEvents
+        ? undefined
+        : (e) => {
+            if (e.type === 'fanout') {
+              if (e.event.type === 'started')
+                board.round(`${scenario.name} run ${done + 1}/${runs}: ${e.command}`);
+              board.event(e.event, realClock.now());
+            }
+          },
       onRun: ({ seed, result, wallMs }) => {
         done++;
         const bad = result.guarantees.filter((g) => !g.held);
@@ -137,8 +158,11 @@ async function run(names: string[], flags: RunFlags): Promise<number> {
     for (const r of reports) {
       for (const f of r.failures.slice(0, 5)) {
         console.log(`  ${r.scenario} seed ${f.seed} ${pc.red(f.guarantee)}: ${f.detail.split('\n')[0]}`);
-        if (f.replayFile) console.log(`    ${pc.cyan(`pnpm fanout replay ${f.replayFile}`)}`);
-        else
+        if (f.replayFile) {
+          console.log(`    ${pc.cyan(`pnpm fanout replay ${f.replayFile}`)}`);
+          const trace = existingTraceFile(f.replayFile);
+          if (trace !== undefined) console.log(`    trace (JSON Lines): ${trace}`);
+        } else
           console.log(
             `    ${pc.cyan(`pnpm fanout run ${r.scenario} --mode ${r.mode} --seed ${f.seed} --runs 1`)}`,
           );
@@ -232,7 +256,14 @@ function writeJunit(path: string, reports: readonly RunManyReport[]): void {
   console.log(`JUnit report written to ${path}`);
 }
 
-async function replay(file: string): Promise<number> {
+/**
+ * `fanout replay FILE [--trace OUT]`: re-run the run a replay file describes (scenario, seed, plan,
+ * options) and compare trace hashes. Prints where the recorded run's trace is (the `.trace.jsonl`
+ * next to FILE, when present); `--trace OUT` writes the replayed run's trace (sim) as JSON Lines.
+ * Exit codes: 0 all guarantees held and the hash (if any) reproduced; 1 a guarantee violated;
+ * 2 unreadable file or unknown scenario; 3 trace hash differs.
+ */
+async function replay(file: string, o: { trace?: string } = {}): Promise<number> {
   let r;
   try {
     r = readReplayFile(file);
@@ -253,7 +284,19 @@ async function replay(file: string): Promise<number> {
     `${pc.bold('fanout replay')} ${file}: ${r.scenario}, seed ${r.seed}, mode ${mode}, recorded at commit ${r.commit.slice(0, 12)}`,
   );
   if (r.violation) console.log(pc.dim(`recorded violation:\n${r.violation}`));
+  const recordedTrace = existingTraceFile(file);
+  if (recordedTrace !== undefined) console.log(`recorded trace (JSON Lines): ${recordedTrace}`);
   const result = await scenario.run({ seed: r.seed, mode, plan: r.plan, options: r.options });
+  if (o.trace !== undefined) {
+    const trace = traceOf(result);
+    if (trace === undefined)
+      console.log(pc.yellow(`no trace to write: ${mode} runs of ${r.scenario} keep none`));
+    else {
+      mkdirSync(dirname(o.trace), { recursive: true });
+      trace.writeJSONL(o.trace);
+      console.log(`replayed trace (JSON Lines, ${trace.total} events) written to ${o.trace}`);
+    }
+  }
   for (const g of result.guarantees)
     console.log(
       `  ${g.held ? pc.green('held    ') : pc.red('VIOLATED')} ${g.name}${g.detail ? `: ${g.detail}` : ''}`,
@@ -304,6 +347,11 @@ async function main(argv: string[]): Promise<number> {
       '--check-determinism',
       'run the first 20 seeds of each scenario twice and compare trace hashes (sim)',
     )
+    .option(
+      '--events',
+      `without a TTY, also print one line per event (target settled, quorum met); default: only when a scenario runs ≤ ${EVENTS_AUTO_MAX_RUNS} times`,
+    )
+    .option('--no-events', 'without a TTY, one line per run only, however few runs')
     .option('--quiet', 'only the summary and violations')
     .action(async (names: string[], flags: RunFlags) => {
       code = await run(names, flags);
@@ -312,8 +360,9 @@ async function main(argv: string[]): Promise<number> {
     .command('replay')
     .description('re-run a saved run (replay file) and check it reproduces its trace hash')
     .argument('<file>')
-    .action(async (file: string) => {
-      code = await replay(file);
+    .option('--trace <out>', 'write the replayed run’s trace (sim) as JSON Lines to this file')
+    .action(async (file: string, o: { trace?: string }) => {
+      code = await replay(file, o);
     });
   program
     .command('list')

@@ -95,7 +95,11 @@ async function detectWithSequential(
     const report = await world.client.detect(world.coins);
     let sequentialMs: number | undefined;
     if (ctx.mode === 'sim' && ctx.options['sequential'] !== false) {
-      const seq = await buildWorld({ ...spec, client: { ...spec.client, concurrency: 1 } });
+      // No progress events from the twin: the display shows the run being checked.
+      const seq = await buildWorld({
+        ...spec,
+        client: { ...spec.client, concurrency: 1, onEvent: undefined },
+      });
       try {
         sequentialMs = (await seq.client.detect(seq.coins)).elapsedMs;
       } finally {
