@@ -77,7 +77,11 @@ describe('SignatureVerifier (keyring-side verification with cached points)', () 
         ),
         fc.integer({ min: 0, max: 3 }),
         (keys, checks, precomputeAfter) => {
-          const verifier = new SignatureVerifier({ precomputeAfter, maxKeys: 2 });
+          const verifier = new SignatureVerifier({
+            precomputeAfter,
+            maxKeys: 2,
+            buildEvery: 1 + (precomputeAfter % 2),
+          });
           const pubs = keys.map((k) => secp256k1.getPublicKey(k.sk, true));
           for (const c of checks) {
             const i = c.signer % keys.length;
@@ -110,5 +114,6 @@ describe('SignatureVerifier (keyring-side verification with cached points)', () 
     expect(() => new SignatureVerifier({ maxKeys: 0 })).toThrow(/maxKeys/);
     expect(() => new SignatureVerifier({ precomputeAfter: -1 })).toThrow(/precomputeAfter/);
     expect(() => new SignatureVerifier({ window: 1 })).toThrow(/window/);
+    expect(() => new SignatureVerifier({ buildEvery: 0 })).toThrow(/buildEvery/);
   });
 });
