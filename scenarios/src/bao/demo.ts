@@ -1,7 +1,9 @@
 /**
  * The Bao parallel-workers demo behind `fanout bao demo`: a fresh simulated OpenBao, the Celestia
- * worker keys (worker 0 = the default account, workers 1..N-1 = `parallel-worker-%d`, made with one
- * createBatch), then one signBatch spread over the workers, every signature checked independently.
+ * worker keys (worker 0 = the default account `default`, workers 1..N-1 = `parallel-worker-1..N-1`
+ * made with one createBatch; with `namedWorkers` every worker is `parallel-worker-1..N`, all from
+ * one createBatch, and there is no default account), then one signBatch spread over the workers,
+ * every signature checked independently.
  * Sim mode runs in virtual time (deterministic per seed); live mode talks real HTTP to a simulator
  * on 127.0.0.1 through BaoClient's pooled undici fetch.
  */
@@ -12,10 +14,28 @@ import type { Mode } from '../framework.js';
 import { BAO_DEFAULT_ACCOUNT, PARALLEL_WORKER_PREFIX, workerTx } from './scenarios.js';
 import { buildBaoWorld } from './world.js';
 
+/**
+ * The keys the demo creates, in words: `default (worker 0) + parallel-worker-1..3` for 4 workers,
+ * `parallel-worker-1..4` with `namedWorkers`.
+ */
+export function describeDemoKeys(workers: number, namedWorkers = false): string {
+  const range = (n: number): string =>
+    n === 1 ? `${PARALLEL_WORKER_PREFIX}-1` : `${PARALLEL_WORKER_PREFIX}-1..${n}`;
+  if (namedWorkers) return range(workers);
+  return workers === 1
+    ? `${BAO_DEFAULT_ACCOUNT} (worker 0)`
+    : `${BAO_DEFAULT_ACCOUNT} (worker 0) + ${range(workers - 1)}`;
+}
+
 /** Options of {@link runBaoDemo}. */
 export interface BaoDemoOptions {
-  /** Worker accounts, 1..101 (worker 0 is the default account). */
+  /** Worker accounts, 1..101 (worker 0 is the default account); 1..100 with `namedWorkers`. */
   workers: number;
+  /**
+   * false (default): Celestia's pattern, `default` + `parallel-worker-1..N-1`. true: the keys are
+   * `parallel-worker-1..N` (one createBatch of N), no default account.
+   */
+  namedWorkers?: boolean;
   mode: Mode;
   /** Seed of the world (keys, latency draws). */
   seed: number;
@@ -90,7 +110,8 @@ function intIn(field: string, v: number, min: number, max: number): number {
  * @throws BaoDemoOptionError for options out of range; a network/listen error in live mode.
  */
 export async function runBaoDemo(o: BaoDemoOptions): Promise<BaoDemoReport> {
-  const workers = intIn('workers', o.workers, 1, 101);
+  const named = o.namedWorkers ?? false;
+  const workers = intIn('workers', o.workers, 1, named ? 100 : 101);
   const signs = intIn('signs', o.signs ?? 2 * workers, 1, 10_000);
   const signLatencyMs = o.signLatencyMs ?? 50;
   if (!(signLatencyMs >= 0)) throw new BaoDemoOptionError('signLatencyMs', 'must be >= 0');
@@ -104,14 +125,21 @@ export async function runBaoDemo(o: BaoDemoOptions): Promise<BaoDemoReport> {
   });
   const emit = o.onProgress ?? (() => undefined);
   try {
+    const batchCount = named ? workers : workers - 1;
     const names = [
-      BAO_DEFAULT_ACCOUNT,
-      ...Array.from({ length: workers - 1 }, (_, i) => `${PARALLEL_WORKER_PREFIX}-${i + 1}`),
+      ...(named ? [] : [BAO_DEFAULT_ACCOUNT]),
+      ...Array.from({ length: batchCount }, (_, i) => `${PARALLEL_WORKER_PREFIX}-${i + 1}`),
     ];
-    const labels = names.map((n, i) => (i === 0 ? `${n} (worker 0)` : n));
+    const labels = names.map((n, i) => (i === 0 && !named ? `${n} (worker 0)` : n));
 
-    // Create: worker 0 on its own, workers 1..N-1 with one createBatch, side by side.
-    emit({ type: 'phase', phase: 'create', title: `creating ${workers} worker key(s)`, labels });
+    // Create: worker 0 on its own, workers 1..N-1 with one createBatch, side by side (named: all N
+    // with the createBatch).
+    emit({
+      type: 'phase',
+      phase: 'create',
+      title: `creating ${workers} key(s): ${describeDemoKeys(workers, named)}${batchCount > 0 ? ` (createBatch of ${batchCount})` : ''}`,
+      labels,
+    });
     const c0 = world.elapsed();
     const createFailed: string[] = [];
     const itemEvent =
@@ -142,6 +170,7 @@ export async function runBaoDemo(o: BaoDemoOptions): Promise<BaoDemoReport> {
         }
       };
     const createDefault = (async () => {
+      if (named) return;
       emit({ type: 'item', phase: 'create', index: 0, label: labels[0]!, status: 'started', atMs: 0 });
       const s0 = world.elapsed();
       try {
@@ -169,12 +198,12 @@ export async function runBaoDemo(o: BaoDemoOptions): Promise<BaoDemoReport> {
       }
     })();
     const createWorkers =
-      workers > 1
+      batchCount > 0
         ? world.keyring
             .createBatch({
               prefix: PARALLEL_WORKER_PREFIX,
-              count: workers - 1,
-              onEvent: itemEvent('create', 1, (i) => labels[i]!, c0),
+              count: batchCount,
+              onEvent: itemEvent('create', named ? 0 : 1, (i) => labels[i]!, c0),
             })
             .catch((e: unknown) => {
               const failed = (e as { failed?: readonly string[] }).failed;

@@ -1,9 +1,11 @@
 /**
  * `fanout bao demo` — the Celestia parallel-worker pattern against a simulated OpenBao with the
- * secp256k1 plugin: worker 0 is the default account, workers 1..N-1 (`parallel-worker-%d`) are
- * created with one createBatch, then a batch of transactions is signed with one signBatch.
+ * secp256k1 plugin: worker 0 is the default account (key `default`), workers 1..N-1 are
+ * `parallel-worker-1..N-1`, created with one createBatch (so `--workers 4` creates `default` +
+ * `parallel-worker-1..3`; `--named-workers` creates `parallel-worker-1..N` instead, no default
+ * account), then a batch of transactions is signed with one signBatch.
  *
- *   fanout bao demo [--workers 4] [--mode sim|live] [--seed N] [--signs N] [--sign-latency MS]
+ *   fanout bao demo [--workers 4] [--named-workers] [--mode sim|live] [--seed N] [--signs N] [--sign-latency MS]
  *
  * sim: in-process, virtual time (deterministic per seed). live: real HTTP to a simulator started on
  * 127.0.0.1 (ephemeral port), through BaoClient's pooled undici fetch. Progress: a live board on a
@@ -14,7 +16,13 @@ import logUpdate from 'log-update';
 import pc from 'picocolors';
 import { realClock } from '@fanout/core';
 import { parseSeed } from '@fanout/sim';
-import { runBaoDemo, type BaoDemoEvent, type BaoDemoReport, type Mode } from '@fanout/scenarios';
+import {
+  describeDemoKeys,
+  runBaoDemo,
+  type BaoDemoEvent,
+  type BaoDemoReport,
+  type Mode,
+} from '@fanout/scenarios';
 import type { Register } from './index.js';
 
 function intArg(name: string, min: number, max: number) {
@@ -141,9 +149,19 @@ export const registerBao: Register = (program, exit) => {
   bao
     .command('demo')
     .description(
-      'create parallel-worker-1..N-1 (worker 0 = default account) with createBatch and sign a batch with signBatch',
+      'create key default (worker 0) + parallel-worker-1..N-1 (one createBatch), then sign a batch with signBatch',
     )
-    .option('--workers <n>', 'worker accounts, the default account included', intArg('--workers', 1, 101), 4)
+    .option(
+      '--workers <n>',
+      'worker accounts N, the default account included',
+      intArg('--workers', 1, 101),
+      4,
+    )
+    .option(
+      '--named-workers',
+      'create parallel-worker-1..N (one createBatch of N, N ≤ 100) and no default account',
+      false,
+    )
     .addOption(
       new Option('--mode <mode>', 'sim: in-process, virtual time; live: real HTTP on 127.0.0.1')
         .choices(['sim', 'live'])
@@ -157,37 +175,54 @@ export const registerBao: Register = (program, exit) => {
       intArg('--sign-latency', 0, 60_000),
       50,
     )
-    .action(async (o: { workers: number; mode: Mode; seed: number; signs?: number; signLatency: number }) => {
-      const interactive = process.stdout.isTTY === true && process.env.CI === undefined;
-      console.log(
-        `${pc.bold('fanout bao demo')}: ${o.workers} worker(s), mode ${o.mode}, seed ${o.seed}` +
-          (o.mode === 'sim'
-            ? ' (in-process Bao simulator, virtual time, deterministic)'
-            : ' (Bao simulator over real HTTP on 127.0.0.1, wall time)'),
-      );
-      const board = new PhaseBoard(interactive);
-      const wall0 = realClock.now();
-      let report: BaoDemoReport;
-      try {
-        report = await runBaoDemo({
-          workers: o.workers,
-          mode: o.mode,
-          seed: o.seed,
-          ...(o.signs === undefined ? {} : { signs: o.signs }),
-          signLatencyMs: o.signLatency,
-          onProgress: (e) => (e.type === 'phase' ? board.start(e.title, e.labels) : board.item(e)),
-        });
-      } finally {
-        board.finish();
-      }
-      printTotals(report, realClock.now() - wall0);
-      const ok =
-        report.createFailed.length === 0 && report.signFailed === 0 && report.verified === report.signs;
-      console.log(
-        ok
-          ? pc.green('\nAll keys created, every signature verified.')
-          : pc.red('\nSome keys or signatures failed.'),
-      );
-      exit(ok ? 0 : 1);
-    });
+    .action(
+      async (o: {
+        workers: number;
+        namedWorkers: boolean;
+        mode: Mode;
+        seed: number;
+        signs?: number;
+        signLatency: number;
+      }) => {
+        const interactive = process.stdout.isTTY === true && process.env.CI === undefined;
+        if (o.namedWorkers && o.workers > 100) {
+          console.error(
+            '--workers must be an integer in 1..100 with --named-workers (createBatch creates at most 100)',
+          );
+          exit(1);
+          return;
+        }
+        console.log(
+          `${pc.bold('fanout bao demo')}: ${o.workers} worker(s) = keys ${describeDemoKeys(o.workers, o.namedWorkers)}, mode ${o.mode}, seed ${o.seed}` +
+            (o.mode === 'sim'
+              ? ' (in-process Bao simulator, virtual time, deterministic)'
+              : ' (Bao simulator over real HTTP on 127.0.0.1, wall time)'),
+        );
+        const board = new PhaseBoard(interactive);
+        const wall0 = realClock.now();
+        let report: BaoDemoReport;
+        try {
+          report = await runBaoDemo({
+            workers: o.workers,
+            namedWorkers: o.namedWorkers,
+            mode: o.mode,
+            seed: o.seed,
+            ...(o.signs === undefined ? {} : { signs: o.signs }),
+            signLatencyMs: o.signLatency,
+            onProgress: (e) => (e.type === 'phase' ? board.start(e.title, e.labels) : board.item(e)),
+          });
+        } finally {
+          board.finish();
+        }
+        printTotals(report, realClock.now() - wall0);
+        const ok =
+          report.createFailed.length === 0 && report.signFailed === 0 && report.verified === report.signs;
+        console.log(
+          ok
+            ? pc.green('\nAll keys created, every signature verified.')
+            : pc.red('\nSome keys or signatures failed.'),
+        );
+        exit(ok ? 0 : 1);
+      },
+    );
 };
