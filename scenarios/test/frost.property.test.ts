@@ -34,12 +34,14 @@ import { checkDeterminism, createRng, rngBytesFn } from '@fanout/sim';
 import {
   AlreadyExistsError,
   HubertHttpClient,
+  type HybridKvStore,
   aridToUr,
   createHubertApp,
   createServerKvStore,
   envelopeToUr,
 } from '@fanout/sim-hubert';
 import {
+  FROST_BACKENDS,
   buildFrostWorld,
   frostNoHol,
   frostRoundTime,
@@ -192,6 +194,67 @@ describe('FROST DKG under a brief partition (sim)', () => {
       { numRuns: 3 },
     );
   });
+});
+
+describe('FROST over every Hubert backend (sim)', () => {
+  test.each(FROST_BACKENDS.map((b) => [b] as const))(
+    '%s: DKG + signing give a signature that verifies, or (mainline) fail at the invitation with the exact 1000-byte error, never retried',
+    async (backend) => {
+      await assertProperty(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 0xffff }),
+          fc.array(storeLatencyArb, { minLength: 3, maxLength: 3 }),
+          fc.boolean(),
+          async (seed, latencies, quorumExit) => {
+            const world = await buildFrostWorld({
+              seed,
+              mode: 'sim',
+              participants: 3,
+              minSigners: 2,
+              backend,
+              storeLatency: latencies,
+              coordinator: { timeoutMs: SIM_TIMEOUT_MS },
+            });
+            try {
+              expect(world.backend).toBe(backend);
+              const dkg = await world.runDkg();
+              if (backend === 'mainline') {
+                // Upstream MainlineDhtKv neither splits nor references: a sealed dkgInvite is
+                // larger than a BEP-44 item, so the put fails, permanently.
+                expect(dkg.ok).toBe(false);
+                expect(dkg.failure!.round).toBe('dkg invite');
+                const errors = dkg.invite.sent.errors.map((e) => e.error.message);
+                expect(errors).toHaveLength(3);
+                for (const m of errors) expect(m).toMatch(/^Value size \d+ exceeds DHT limit of 1000 bytes$/);
+                expect(dkg.failure!.reason).toContain('exceeds DHT limit of 1000 bytes');
+                // Not retried until the 600 s timeout: one put per participant.
+                expect(dkg.invite.sent.elapsedMs).toBeLessThanOrEqual(
+                  Math.max(...latencies.map((l) => l.ms)),
+                );
+                return;
+              }
+              expect(dkg.ok, dkg.failure?.reason).toBe(true);
+              const want = bytesToHex(dkg.group!.groupVerifyingKey);
+              expect([...completedKeys(world, dkg.group!.group).values()]).toEqual([want, want, want]);
+              const target = new TextEncoder().encode(`backend ${backend} ${seed}`);
+              const sign = await world.runSign({ group: dkg.group!, target, quorumExit });
+              expect(sign.ok, sign.failure?.reason).toBe(true);
+              expect(ed25519.verify(sign.signature!, sha256(target), dkg.group!.groupVerifyingKey)).toBe(
+                true,
+              );
+              if (backend === 'hybrid') {
+                // Big messages went to IPFS behind DHT references.
+                expect((world.store as HybridKvStore).ipfs.volume.size).toBeGreaterThan(0);
+              }
+            } finally {
+              await world.close();
+            }
+          },
+        ),
+        { numRuns: 2 },
+      );
+    },
+  );
 });
 
 describe('FROST signing properties (sim)', () => {

@@ -11,7 +11,7 @@
  */
 import { realClock, type Clock } from '@fanout/core';
 import type { Identity, PublicIdentity, Xid } from './identity.js';
-import { isAlreadyExists, type FrostKv } from './kv.js';
+import { isAlreadyExists, isPermanentPutError, type FrostKv } from './kv.js';
 import type { MessageType } from './messages.js';
 import {
   ACCEPT,
@@ -271,7 +271,12 @@ export class ParticipantAgent {
         if (signal?.aborted) return 'stopped';
         if (isAlreadyExists(e) && attempt > 1) return 'ok';
         const message = e instanceof Error ? e.message : String(e);
-        if (isAlreadyExists(e) || attempt >= putAttempts || clock.now() + retryIntervalMs > deadline) {
+        if (
+          isAlreadyExists(e) ||
+          isPermanentPutError(e) ||
+          attempt >= putAttempts ||
+          clock.now() + retryIntervalMs > deadline
+        ) {
           this.#emit({
             type: 'step-error',
             at: clock.now(),

@@ -147,6 +147,12 @@ function notDelivered(report: PhaseReport<unknown>): Xid[] {
   return [...report.byParticipant.values()].filter((p) => p.status !== 'success').map((p) => p.xid);
 }
 
+/** `what`, followed by the distinct error messages of a send report (e.g. a backend's size limit). */
+function withErrors(what: string, report: PhaseReport<unknown>): string {
+  const messages = [...new Set(report.errors.map((e) => e.error.message))];
+  return messages.length === 0 ? what : `${what}: ${messages.join('; ')}`;
+}
+
 function erroredIn(report: PhaseReport<unknown>): Xid[] {
   return report.errors.map((e) => e.xid);
 }
@@ -200,7 +206,7 @@ export class FrostCoordinator {
     const missing = notDelivered(sent);
     if (missing.length > 0)
       return {
-        ...failed('could not store every invitation', missing, [], sent.aborted),
+        ...failed(withErrors('could not store every invitation', sent), missing, [], sent.aborted),
         session,
         sent,
       };
@@ -328,7 +334,10 @@ export class FrostCoordinator {
     if (sent.successes.length < need)
       return {
         ...failed(
-          `only ${sent.successes.length} of ${invites.length} invitations stored, need ${need}`,
+          withErrors(
+            `only ${sent.successes.length} of ${invites.length} invitations stored, need ${need}`,
+            sent,
+          ),
           notDelivered(sent),
           [],
           sent.aborted,
@@ -424,7 +433,7 @@ export class FrostCoordinator {
     const missing = notDelivered(sent);
     if (missing.length > 0)
       return {
-        ...failed('could not store every request', missing, [], sent.aborted),
+        ...failed(withErrors('could not store every request', sent), missing, [], sent.aborted),
         collected,
         sent,
       };

@@ -44,3 +44,21 @@ export interface FrostKv {
 export function isAlreadyExists(error: unknown): boolean {
   return error instanceof Error && error.name === 'AlreadyExistsError';
 }
+
+/**
+ * Put errors that a retry cannot fix, matched by name: the value is too large for the backend
+ * (`ValueTooLargeError`: Mainline's `Value size N exceeds DHT limit of 1000 bytes`;
+ * `EnvelopeTooLargeError`: IPFS) or the input was rejected (`InvalidAridError`,
+ * `InvalidEnvelopeError`, `HubertArgumentError`). Transport and 5xx errors are not permanent.
+ */
+export function isPermanentPutError(error: unknown): boolean {
+  return error instanceof Error && PERMANENT_PUT_ERRORS.has(error.name);
+}
+
+const PERMANENT_PUT_ERRORS: ReadonlySet<string> = new Set([
+  'ValueTooLargeError',
+  'EnvelopeTooLargeError',
+  'InvalidAridError',
+  'InvalidEnvelopeError',
+  'HubertArgumentError',
+]);

@@ -21,7 +21,7 @@ import {
 import type { CollectionResult, ResponseCheck } from './coordinator.js';
 import { ResponseNotFoundError, RoundOptionError } from './errors.js';
 import type { Xid } from './identity.js';
-import { isAlreadyExists, type FrostKv } from './kv.js';
+import { isAlreadyExists, isPermanentPutError, type FrostKv } from './kv.js';
 import type { Outbound } from './participant.js';
 import { sealedFromEnvelopeUr, sealedToEnvelopeUr } from './ur.js';
 
@@ -416,7 +416,9 @@ function fmtSeconds(ms: number): string {
  * Send phase: put every request's sealed message (as an envelope leaf) at its ARID, in parallel
  * (or one at a time in sequential mode). A put that fails at the transport level is retried (up to
  * `putAttempts`, `retryIntervalMs` apart); an `AlreadyExistsError` on a retry means an earlier
- * attempt landed (ARIDs are fresh random values) and counts as delivered.
+ * attempt landed (ARIDs are fresh random values) and counts as delivered. A permanent error
+ * ({@link isPermanentPutError}, e.g. Mainline's 1000-byte limit) is not retried: that
+ * participant's outcome is an error carrying the store's exact message.
  * @returns the phase report; `successes[i].value` is the store's receipt.
  */
 export async function sendRequests(
@@ -471,7 +473,7 @@ function startSend(
           if (attempt > 1) return 'stored by an earlier attempt';
           throw e;
         }
-        if (attempt >= o.putAttempts) throw e;
+        if (attempt >= o.putAttempts || isPermanentPutError(e)) throw e;
         const message = asError(e).message;
         note(message);
         o.onEvent?.({

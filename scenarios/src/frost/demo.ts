@@ -13,7 +13,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { DkgFlowResult, RoundEvent, SignFlowResult, Xid } from '@fanout/frost';
 import { createRng } from '@fanout/sim';
 import type { Mode } from '../framework.js';
-import { buildFrostWorld, type ParticipantSpec } from './world.js';
+import { buildFrostWorld, type FrostBackend, type ParticipantSpec } from './world.js';
 
 /** Options of {@link runFrostDemo}. */
 export interface FrostDemoOptions {
@@ -22,6 +22,8 @@ export interface FrostDemoOptions {
   /** Threshold (2..participants). */
   readonly minSigners: number;
   readonly mode: Mode;
+  /** Hubert backend (default 'server'); memory, mainline and hybrid are sim only. */
+  readonly backend?: FrostBackend;
   readonly seed: number;
   /** Proceed with signing once minSigners commitments arrived. */
   readonly quorumExit?: boolean;
@@ -73,7 +75,8 @@ export interface FrostDemoResult {
 
 /**
  * Run the demo. Never throws for participant behaviour or a failed round (see `failure`).
- * @throws RangeError for participants/minSigners out of range.
+ * @throws RangeError for participants/minSigners out of range, an unknown backend, or an
+ *   in-process backend (memory, mainline, hybrid) in live mode.
  */
 export async function runFrostDemo(o: FrostDemoOptions): Promise<FrostDemoResult> {
   if (!Number.isInteger(o.participants) || o.participants < 2 || o.participants > 100)
@@ -89,6 +92,7 @@ export async function runFrostDemo(o: FrostDemoOptions): Promise<FrostDemoResult
   const world = await buildFrostWorld({
     seed: o.seed,
     mode: o.mode,
+    ...(o.backend === undefined ? {} : { backend: o.backend }),
     participants: o.participants,
     minSigners: o.minSigners,
     behaviours,

@@ -61,12 +61,20 @@ import {
 } from '@fanout/sim';
 import {
   HubertHttpClient,
+  HubertRequestTimeoutError,
+  HubertServerError,
+  HubertUnavailableError,
+  HybridKvStore,
+  MainlineKvStore,
   SERVER_POLL_INTERVAL_MS,
   canonicalAridUr,
   createHubertApp,
+  createMemoryKvStore,
   createServerKvStore,
+  type GetOptions,
   type HubertFaults,
-  type MemoryKvStore,
+  type KvStore,
+  type PutOptions,
 } from '@fanout/sim-hubert';
 import type { Mode } from '../framework.js';
 import { startLiveHubert } from './live/hubert.js';
@@ -99,10 +107,31 @@ export interface GroupFixture {
   readonly states: readonly ParticipantState[];
 }
 
+/**
+ * Which Hubert backend holds the messages (hubert-rust v0.5.0 storage backends):
+ * - `server` (default): the Hubert HTTP server (byte-exact API) over its store; every party
+ *   talks HTTP to it (sim: over the simulated network; live: a real server on 127.0.0.1).
+ * - `memory`: hubert's in-process MemoryKv (500 ms polls, no TTL clamp), shared by the parties.
+ * - `mainline`: a BEP-44 Mainline DHT model (1000-byte value limit, no TTL, check-then-put).
+ *   As upstream's MainlineDhtKv, a value over the limit is NOT split or referenced: the put fails
+ *   with `Value size N exceeds DHT limit of 1000 bytes` (a permanent error, never retried).
+ * - `hybrid`: small values in the DHT, larger ones in IPFS behind a DHT reference envelope.
+ * The in-process backends (memory, mainline, hybrid) are sim only: each party reaches the shared
+ * store through an edge that applies its link faults (latency, partition, dropped requests and
+ * replies, forced statuses) and the `hubert` crash rules; a get is one exchange that polls inside
+ * the store.
+ */
+export type FrostBackend = 'memory' | 'server' | 'mainline' | 'hybrid';
+
+/** Every backend, in documentation order. */
+export const FROST_BACKENDS: readonly FrostBackend[] = ['server', 'memory', 'mainline', 'hybrid'];
+
 /** Everything a world is built from. JSON-serialisable except the callbacks and fixture. */
 export interface FrostWorldSpec {
   readonly seed: number;
   readonly mode: Mode;
+  /** Hubert backend (default 'server'); see {@link FrostBackend}. Live supports 'server' only. */
+  readonly backend?: FrostBackend;
   /** Number of participants (≥ 2). */
   readonly participants: number;
   readonly minSigners: number;
@@ -158,8 +187,10 @@ export interface FrostWorld {
   readonly targets: ReadonlyMap<Xid, string>;
   readonly coordinator: FrostCoordinator;
   readonly agents: readonly ParticipantAgent[];
-  /** The Hubert server's storage. */
-  readonly store: MemoryKvStore;
+  /** The Hubert backend in use. */
+  readonly backend: FrostBackend;
+  /** The Hubert storage (the server's store, or the shared in-process backend). */
+  readonly store: KvStore;
   /** Live only: the Hubert server URL. */
   readonly hubertUrl?: string;
   /** Effective per-participant timeout of the coordinator, ms. */
@@ -350,20 +381,76 @@ function crashableHandler(
   handler: (request: Request) => Response | Promise<Response>,
   injector: FaultInjector,
   elapsed: () => number,
-  store: MemoryKvStore,
+  wipe: () => void,
 ): (request: Request) => Promise<Response> {
-  const wiped = new Set<number>();
+  const down = hubertCrashes(injector, elapsed, wipe);
   return async (request) => {
+    if (down()) throw new Error('ECONNREFUSED: the Hubert server is down');
+    return handler(request);
+  };
+}
+
+/**
+ * The plan's `hubert` crash rules: returns a probe "is Hubert down now?" that also wipes the
+ * data (once per crash) when a crash with `loseState` has happened.
+ */
+function hubertCrashes(injector: FaultInjector, elapsed: () => number, wipe: () => void): () => boolean {
+  const wiped = new Set<number>();
+  return () => {
     const t = elapsed();
     injector.crashesOf('hubert').forEach((c, i) => {
       if (c.loseState && c.atMs <= t && !wiped.has(i)) {
         wiped.add(i);
-        store.volume.wipe();
+        wipe();
       }
     });
-    if (injector.crashState('hubert', t).down) throw new Error('ECONNREFUSED: the Hubert server is down');
-    return handler(request);
+    return injector.crashState('hubert', t).down;
   };
+}
+
+/**
+ * One party's access to an in-process backend (memory, mainline, hybrid), with that party's link
+ * faults from the plan applied per exchange (sim only): half the sampled latency each way, a
+ * partition / crashed party / dropped request → no answer, seen as a
+ * {@link HubertRequestTimeoutError} after `requestTimeoutMs`; a dropped reply → the operation ran
+ * but the caller sees {@link HubertUnavailableError}; forceStatus → {@link HubertServerError};
+ * Hubert down (`hubert` crash rules) → HubertUnavailableError.
+ */
+class EdgeKv implements FrostKv {
+  constructor(
+    readonly store: KvStore,
+    readonly party: string,
+    readonly injector: FaultInjector,
+    readonly elapsed: () => number,
+    readonly clock: Clock,
+    readonly requestTimeoutMs: number,
+    readonly hubertDown: () => boolean,
+  ) {}
+
+  async #exchange<T>(op: '/put' | '/get', fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    signal?.throwIfAborted();
+    const d = this.injector.decide(this.party, this.elapsed());
+    if (d.unreachable !== undefined || d.dropRequest || d.holdMs === Number.POSITIVE_INFINITY) {
+      await this.clock.sleep(this.requestTimeoutMs, signal);
+      throw new HubertRequestTimeoutError(op, this.requestTimeoutMs);
+    }
+    await this.clock.sleep(d.latencyMs / 2 + d.holdMs, signal);
+    if (this.hubertDown()) throw new HubertUnavailableError('ECONNREFUSED: the Hubert store is down');
+    if (d.forceStatus !== undefined)
+      throw new HubertServerError(d.forceStatus.status, d.forceStatus.message ?? 'Injected fault');
+    const value = await fn();
+    await this.clock.sleep(d.latencyMs / 2 + d.extraReplyMs, signal);
+    if (d.dropReply) throw new HubertUnavailableError('reply lost');
+    return value;
+  }
+
+  put(arid: string, envelope: string, ttlSeconds?: number, options: PutOptions = {}): Promise<string> {
+    return this.#exchange('/put', () => this.store.put(arid, envelope, ttlSeconds, options), options.signal);
+  }
+
+  get(arid: string, options: GetOptions = {}): Promise<string | null> {
+    return this.#exchange('/get', () => this.store.get(arid, options), options.signal);
+  }
 }
 
 /**
@@ -404,13 +491,39 @@ export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld>
   if (spec.mode === 'sim') net = new SimNetwork({ clock, rng: rng.fork('network'), plan, trace });
   const inj = net?.injector ?? injector!;
   const faults = new PlanStoreFaults(inj, net === undefined ? elapsed : () => net!.elapsed());
-  const store = createServerKvStore({ clock, faults });
+  const backend = spec.backend ?? 'server';
+  if (!FROST_BACKENDS.includes(backend))
+    throw new RangeError(`backend must be one of ${FROST_BACKENDS.join(', ')}, got ${String(backend)}`);
+  if (backend !== 'server' && spec.mode !== 'sim')
+    throw new RangeError(`backend '${backend}' is an in-process model: sim mode only (live runs 'server')`);
+  let store: KvStore;
+  let wipe: () => void;
+  if (backend === 'hybrid') {
+    const hybrid = new HybridKvStore({ clock, faults, rng: rngBytesFn(rng.fork('hybrid')) });
+    store = hybrid;
+    wipe = () => {
+      hybrid.dht.volume.wipe();
+      hybrid.ipfs.volume.wipe();
+    };
+  } else {
+    const simStore =
+      backend === 'server'
+        ? createServerKvStore({ clock, faults })
+        : backend === 'memory'
+          ? createMemoryKvStore({ clock, faults })
+          : new MainlineKvStore({ clock, faults });
+    store = simStore;
+    wipe = () => simStore.volume.wipe();
+  }
   let kvOf: (party: string) => FrostKv;
   let closeHubert: () => Promise<void> = async () => {};
   let hubertUrl: string | undefined;
-  if (net !== undefined) {
+  if (net !== undefined && backend !== 'server') {
+    const down = hubertCrashes(net.injector, () => net!.elapsed(), wipe);
+    kvOf = (p) => new EdgeKv(store, p, net!.injector, () => net!.elapsed(), clock, requestTimeoutMs, down);
+  } else if (net !== undefined) {
     const app = createHubertApp(store);
-    const handler = crashableHandler(app.fetch, net.injector, () => net!.elapsed(), store);
+    const handler = crashableHandler(app.fetch, net.injector, () => net!.elapsed(), wipe);
     const parties = ['coordinator', ...identities.map((_, i) => participantTarget(i))];
     for (const p of parties) net.bindHttp(`http://${p}.hubert.sim`, p, handler);
     kvOf = (p) =>
@@ -513,6 +626,7 @@ export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld>
     targets,
     coordinator,
     agents,
+    backend,
     store,
     ...(hubertUrl === undefined ? {} : { hubertUrl }),
     timeoutMs,

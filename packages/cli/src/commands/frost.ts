@@ -9,6 +9,7 @@
  *
  *   fanout frost demo --participants 5 --min-signers 3 [--mode sim|live] [--quorum-exit]
  *                     [--sequential] [--seed N] [--timeout S]
+ *                     [--backend server|memory|mainline|hybrid]
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import logUpdate from 'log-update';
@@ -23,6 +24,7 @@ interface DemoFlags {
   participants: number;
   minSigners: number;
   mode: 'sim' | 'live';
+  backend: 'server' | 'memory' | 'mainline' | 'hybrid';
   quorumExit?: boolean;
   sequential?: boolean;
   seed: number;
@@ -148,6 +150,14 @@ export const registerFrost: Register = (program: Command, exit) => {
         .choices(['sim', 'live'])
         .default('sim'),
     )
+    .addOption(
+      new Option(
+        '--backend <backend>',
+        'Hubert backend: server (HTTP), memory, mainline (1000-byte values), hybrid (big values in IPFS); all but server are sim only',
+      )
+        .choices(['server', 'memory', 'mainline', 'hybrid'])
+        .default('server'),
+    )
     .option('--quorum-exit', 'signing round 1 proceeds once min-signers commitments arrived')
     .option('--sequential', 'upstream sequential rounds (one participant at a time, 30 s timeout)')
     .option('--seed <n>', 'seed (uint32): identities, think times, randomness', (v) => parseSeed(v), 1)
@@ -162,6 +172,13 @@ export const registerFrost: Register = (program: Command, exit) => {
           pc.red(
             `--min-signers (${flags.minSigners}) must not exceed --participants (${flags.participants})`,
           ),
+        );
+        exit(2);
+        return;
+      }
+      if (flags.backend !== 'server' && flags.mode !== 'sim') {
+        console.error(
+          pc.red(`--backend ${flags.backend} is an in-process model: use --mode sim (live runs server)`),
         );
         exit(2);
         return;
@@ -187,7 +204,7 @@ export const registerFrost: Register = (program: Command, exit) => {
       process.on('SIGTERM', onSigint);
       console.log(
         `${pc.bold('fanout frost demo')}: FROST-ED25519-SHA512-v1, ${flags.minSigners}-of-${flags.participants}, ` +
-          `${flags.mode === 'sim' ? 'simulated Hubert (virtual time)' : 'live Hubert HTTP server on 127.0.0.1'}, ` +
+          `${flags.mode === 'sim' ? `simulated Hubert, ${flags.backend} backend (virtual time)` : 'live Hubert HTTP server on 127.0.0.1'}, ` +
           `${flags.sequential ? 'sequential' : 'parallel'} rounds${flags.quorumExit ? ', quorum exit' : ''}, seed ${flags.seed}`,
       );
       const wall0 = realClock.now();
@@ -197,6 +214,7 @@ export const registerFrost: Register = (program: Command, exit) => {
           participants: flags.participants,
           minSigners: flags.minSigners,
           mode: flags.mode,
+          backend: flags.backend,
           seed: flags.seed,
           quorumExit: flags.quorumExit === true,
           sequential: flags.sequential === true,
