@@ -12,8 +12,7 @@
  * The generator is pure-rand 8's xoroshiro128+ (the PRNG behind fast-check), seeded with the
  * first 16 bytes of the digest as its full 128-bit state.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { createHash } from 'node:crypto';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
@@ -23,7 +22,7 @@ import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus'
 export const MAX_SEED = 0xffff_ffff;
 
 /** Domain separator hashed in front of every stream derivation (bump it to change all streams). */
-const DOMAIN = utf8ToBytes('fanout-lab/sim/rng/v1');
+const DOMAIN = Buffer.from('fanout-lab/sim/rng/v1', 'utf8');
 
 /** A seed was not a 32-bit unsigned integer (or a string that parses to one). */
 export class InvalidSeedError extends Error {
@@ -112,7 +111,7 @@ export function parseSeed(input: string | number): number {
  */
 export function deriveStreamState(seed: number, path: readonly string[]): [number, number, number, number] {
   validateSeed(seed);
-  const h = sha256.create();
+  const h = createHash('sha256'); // node's native SHA-256: same digest as any other, ~10× faster to fork
   h.update(DOMAIN);
   const u32 = new Uint8Array(4);
   const view = new DataView(u32.buffer);
@@ -121,7 +120,7 @@ export function deriveStreamState(seed: number, path: readonly string[]): [numbe
   for (const label of path) {
     if (typeof label !== 'string')
       throw new RngArgumentError('label', `must be a string, got ${describeValue(label)}`);
-    const bytes = utf8ToBytes(label);
+    const bytes = Buffer.from(label, 'utf8');
     view.setUint32(0, bytes.length);
     h.update(u32);
     h.update(bytes);

@@ -13,9 +13,9 @@
  * - Map as an object (keys String()-ed, sorted), Set as an array, Error as {message, name};
  *   objects with toJSON() (Date...) through toJSON().
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { validateSeed } from './rng.js';
 
 /** Well-known event kinds; any other non-empty string is allowed too. */
@@ -80,6 +80,9 @@ export class DeterminismError extends Error {
   }
 }
 
+/** Characters of JSONL buffered before they are fed to the hash. */
+const HASH_CHUNK = 1 << 16;
+
 /**
  * An ordered, hashable record of simulation events.
  *
@@ -99,7 +102,10 @@ export class Trace {
   private kept: string[] = [];
   private keptStart = 0; // kept lines are kept[keptStart..]; compacted lazily (keep: 'last')
   private recorded = 0;
-  private readonly hasher = sha256.create();
+  // Node's native SHA-256, fed in chunks of up to HASH_CHUNK characters of JSONL (the digest is
+  // the same as hashing line by line; fewer, larger updates are cheaper).
+  private readonly hasher = createHash('sha256');
+  private pending = '';
 
   /** @throws TraceError('maxEvents') unless maxEvents is a positive integer; TraceError('keep') for another value than 'first' / 'last'. */
   constructor(options: TraceOptions = {}) {
@@ -129,7 +135,8 @@ export class Trace {
     if (typeof kind !== 'string' || kind === '')
       throw new TraceError('kind', `must be a non-empty string, got ${String(kind)}`);
     const line = canonicalJson(event);
-    this.hasher.update(utf8ToBytes(line + '\n'));
+    this.pending += line + '\n';
+    if (this.pending.length >= HASH_CHUNK) this.flushHash();
     this.recorded++;
     if (this.kept.length - this.keptStart < this.maxEvents) {
       this.kept.push(line);
@@ -187,7 +194,14 @@ export class Trace {
    */
   hash(): string {
     this.assertEnabled('hash');
-    return bytesToHex(this.hasher.clone().digest());
+    this.flushHash();
+    return this.hasher.copy().digest('hex');
+  }
+
+  private flushHash(): void {
+    if (this.pending === '') return;
+    this.hasher.update(this.pending, 'utf8');
+    this.pending = '';
   }
 
   /**
@@ -241,12 +255,33 @@ export class Trace {
  *   itself is undefined, a function or a symbol.
  */
 export function canonicalJson(value: unknown): string {
-  const out = canon(value, new Set<object>(), '$');
+  let out: string | undefined;
+  try {
+    // Fast path: no path strings are built; a cycle throws CYCLE and the slow path names it.
+    out = canon(value, new Set<object>(), null);
+  } catch (e) {
+    if (e !== CYCLE) throw e;
+    out = canon(value, new Set<object>(), '$');
+  }
   if (out === undefined) throw new TraceError('value', `cannot render ${typeof value} as JSON`);
   return out;
 }
 
-function canon(v: unknown, seen: Set<object>, path: string): string | undefined {
+/** Thrown by the fast path (path null) on a cycle; never escapes canonicalJson. */
+const CYCLE = Symbol('cycle');
+
+/** JSON.stringify(key) for object keys, cached: traces repeat a few dozen keys millions of times. */
+const KEY_JSON = new Map<string, string>();
+function keyJson(k: string): string {
+  let j = KEY_JSON.get(k);
+  if (j === undefined) {
+    j = JSON.stringify(k);
+    if (KEY_JSON.size < 4096) KEY_JSON.set(k, j);
+  }
+  return j;
+}
+
+function canon(v: unknown, seen: Set<object>, path: string | null): string | undefined {
   switch (typeof v) {
     case 'string':
       return JSON.stringify(v);
@@ -265,7 +300,10 @@ function canon(v: unknown, seen: Set<object>, path: string): string | undefined 
   const o = v as object;
   if (o instanceof Uint8Array) return JSON.stringify(bytesToHex(o));
   if (o instanceof ArrayBuffer) return JSON.stringify(bytesToHex(new Uint8Array(o)));
-  if (seen.has(o)) throw new TraceError(path, 'cyclic value cannot be traced');
+  if (seen.has(o)) {
+    if (path === null) throw CYCLE;
+    throw new TraceError(path, 'cyclic value cannot be traced');
+  }
   seen.add(o);
   try {
     if (ArrayBuffer.isView(o)) {
@@ -275,7 +313,11 @@ function canon(v: unknown, seen: Set<object>, path: string): string | undefined 
       return canon(Array.from(o as unknown as ArrayLike<number | bigint>), seen, path);
     }
     if (Array.isArray(o)) {
-      return '[' + o.map((item, i) => canon(item, seen, `${path}[${i}]`) ?? 'null').join(',') + ']';
+      return (
+        '[' +
+        o.map((item, i) => canon(item, seen, path === null ? null : `${path}[${i}]`) ?? 'null').join(',') +
+        ']'
+      );
     }
     if (o instanceof Set) return canon([...o], seen, path);
     if (o instanceof Map) {
@@ -292,13 +334,16 @@ function canon(v: unknown, seen: Set<object>, path: string): string | undefined 
   }
 }
 
-function canonObject(o: Record<string, unknown>, seen: Set<object>, path: string): string {
-  const parts: string[] = [];
+function canonObject(o: Record<string, unknown>, seen: Set<object>, path: string | null): string {
+  let out = '{';
+  let first = true;
   for (const key of Object.keys(o).sort()) {
-    const rendered = canon(o[key], seen, `${path}.${key}`);
-    if (rendered !== undefined) parts.push(JSON.stringify(key) + ':' + rendered);
+    const rendered = canon(o[key], seen, path === null ? null : `${path}.${key}`);
+    if (rendered === undefined) continue;
+    out += (first ? '' : ',') + keyJson(key) + ':' + rendered;
+    first = false;
   }
-  return '{' + parts.join(',') + '}';
+  return out + '}';
 }
 
 /**
