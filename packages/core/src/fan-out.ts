@@ -1,4 +1,5 @@
 import { realClock, type Clock, type TimerHandle } from './clock.js';
+import { IdIndex } from './id-index.js';
 import {
   AttemptTimeoutError,
   CancelledError,
@@ -152,7 +153,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
   /** Ids computed up front (a key function or string targets: duplicates must be caught early); else String(index). */
   readonly #ids: string[] | undefined;
   /** With #ids: id → index, in target order (built by the duplicate check; backs result.byId). */
-  readonly #indexOf: Map<string, number> | undefined;
+  readonly #indexOf: IdIndex | undefined;
   /** Per-target state, flat: QUEUED / RUNNING / SETTLED. */
   readonly #state: Uint8Array;
   /** Per-target first start time (NaN until started). */
@@ -316,10 +317,10 @@ class Engine<T, R> implements FanOutRun<T, R> {
     const key = o.key;
     // Index ids are unique by construction; only a key function or string targets need the check.
     const check = key !== undefined || targets.some((t) => typeof t === 'string');
-    // The duplicate check's id → index map is kept: result.byId is a view over it and the outcomes
-    // array, so keyed outcomes cost one Map build (here), not a second one per result.
-    const seen = check ? new Map<string, number>() : undefined;
+    // The duplicate check's id → index table is kept: result.byId is a view over it and the
+    // outcomes array, so keyed outcomes cost one index build (here), nothing per result.
     const ids = check ? new Array<string>(n) : undefined;
+    const index = ids !== undefined ? new IdIndex(ids) : undefined;
     for (let i = 0; ids !== undefined && i < n; i++) {
       const t = targets[i] as T;
       let id: string;
@@ -328,15 +329,13 @@ class Engine<T, R> implements FanOutRun<T, R> {
         if (typeof id !== 'string')
           throw new FanOutOptionError('key', `must return a string, got ${typeof id} for target ${i}`);
       } else id = typeof t === 'string' ? t : String(i);
-      const size = seen!.size;
-      seen!.set(id, i);
-      if (seen!.size === size)
-        throw new FanOutOptionError('key', `duplicate id "${id}" for targets ${ids.indexOf(id)} and ${i}`);
       ids[i] = id;
+      const prev = index!.add(i);
+      if (prev >= 0) throw new FanOutOptionError('key', `duplicate id "${id}" for targets ${prev} and ${i}`);
     }
     this.#targets = targets;
     this.#ids = ids;
-    this.#indexOf = seen;
+    this.#indexOf = index;
     this.#state = new Uint8Array(n);
     this.#startedAt = new Float64Array(n).fill(NaN);
     this.#calls = new Uint32Array(n);
@@ -795,7 +794,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
 class ResultImpl<T, R> implements FanOutResult<T, R> {
   #byStatus: Map<OutcomeStatus, Outcome<T, R>[]> | undefined;
   #byId: ById<T, R> | undefined;
-  readonly #indexOf: ReadonlyMap<string, number> | undefined;
+  readonly #indexOf: IdIndex | undefined;
   #completion: string[] | undefined;
 
   constructor(
@@ -804,7 +803,7 @@ class ResultImpl<T, R> implements FanOutResult<T, R> {
     readonly elapsedMs: number,
     readonly counts: Readonly<Record<OutcomeStatus, number>>,
     readonly order: readonly number[],
-    indexOf: ReadonlyMap<string, number> | undefined,
+    indexOf: IdIndex | undefined,
   ) {
     this.#indexOf = indexOf;
   }
@@ -852,14 +851,14 @@ class ResultImpl<T, R> implements FanOutResult<T, R> {
 
 /**
  * `result.byId`: a read-only Map view (id → outcome, iterated in target order) over the outcomes
- * array and the id → index map the engine built for its duplicate check; without one (index ids
- * '0'…'N-1') the index is parsed from the id. Nothing is copied, so reading it costs O(1).
+ * array and the id → index table ({@link IdIndex}) the engine built for its duplicate check; without
+ * one (index ids '0'…'N-1') the index is parsed from the id. Nothing is copied: reading it is O(1).
  */
 class ById<T, R> implements ReadonlyMap<string, Outcome<T, R>> {
   readonly #outcomes: readonly Outcome<T, R>[];
-  readonly #indexOf: ReadonlyMap<string, number> | undefined;
+  readonly #indexOf: IdIndex | undefined;
 
-  constructor(outcomes: readonly Outcome<T, R>[], indexOf: ReadonlyMap<string, number> | undefined) {
+  constructor(outcomes: readonly Outcome<T, R>[], indexOf: IdIndex | undefined) {
     this.#outcomes = outcomes;
     this.#indexOf = indexOf;
   }
