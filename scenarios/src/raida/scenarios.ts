@@ -58,7 +58,10 @@ function gradesMatchOracle(world: World, report: GradeReport): GuaranteeCheck {
       return check(
         'grades-match-oracle',
         false,
-        `coin ${i} (sn ${got.sn}) graded ${got.grade}, expected ${want}; ${diff.join('; ')}`,
+        `coin ${i} (sn ${got.sn}) graded ${got.grade}, expected ${want}; ` +
+          (diff.length === 0
+            ? `votes equal the oracle's (${got.passes} pass, ${got.fails} fail): the grading is wrong`
+            : diff.join('; ')),
       );
     }
   }
