@@ -72,11 +72,9 @@ console.log(`node ${process.version}${quick ? ' (quick)' : ''}; Bao simulator at
 try {
   const workers = await setUpWorkers(keyring, 4);
   await keyring.createBatch({ prefix: 'bulk', count: 100 });
-  // Warm-up: JIT, connection pool, noble precomputation (the keyring's per-key verification
-  // tables are built after a key's first 6 signatures, at most one per 8 verifications: 16 rounds
-  // over the 4 worker keys build all four, i.e. long-lived worker keys in their steady state).
+  // Warm-up: JIT, connection pool, noble's base-point precomputation.
   await setLatency(0);
-  for (let i = 0; i < 16; i++)
+  for (let i = 0; i < 8; i++)
     checkAll(await keyring.signBatch(workers.map((uid) => ({ uid, msg: enc.encode(`warm-up-${i}`) }))));
 
   // 1. 4 signs at 200 ms.

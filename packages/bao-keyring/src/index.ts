@@ -6,4 +6,3 @@ export * from './client.js';
 export * from './errors.js';
 export * from './keyring.js';
 export * from './store.js';
-export * from './verify.js';

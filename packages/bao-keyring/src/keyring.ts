@@ -29,7 +29,6 @@ import {
   classifyBaoError,
 } from './errors.js';
 import { KeyMetadataStore, KeyedMutex, namespacedKey, type KeyMetadata } from './store.js';
-import { SignatureVerifier } from './verify.js';
 
 /** A key as the keyring hands it out (a frozen copy of its metadata). */
 export type KeyRecord = KeyMetadata;
@@ -43,8 +42,6 @@ export interface BaoKeyringOptions {
   clock?: Clock;
   /** Namespace for keys created without one. Default: the client's namespace (''). */
   namespace?: string;
-  /** Local signature verification (per-key cached points). Default: a fresh {@link SignatureVerifier}. */
-  verifier?: SignatureVerifier;
 }
 
 /** Options of {@link BaoKeyring.create}. */
@@ -175,7 +172,6 @@ export class BaoKeyring {
   readonly #clock: Clock;
   readonly #namespace: string | undefined;
   readonly #locks = new KeyedMutex();
-  readonly #verifier: SignatureVerifier;
 
   /**
    * @param options `client` (required), `store` (default: fresh in-memory), `clock` for the batch
@@ -186,7 +182,6 @@ export class BaoKeyring {
     this.#store = options.store ?? new KeyMetadataStore();
     this.#clock = options.clock ?? options.client.clock;
     this.#namespace = options.namespace;
-    this.#verifier = options.verifier ?? new SignatureVerifier();
   }
 
   /** The local metadata store. */
@@ -371,7 +366,13 @@ export class BaoKeyring {
         `server signed with public key ${bytesToHex(res.publicKey)}, expected ${bytesToHex(meta.publicKey)}`,
       );
     }
-    if (!this.#verifier.verify(sig, digest, meta.publicKey))
+    let ok = false;
+    try {
+      ok = secp256k1.verify(sig, digest, meta.publicKey, { prehash: false, lowS: true });
+    } catch {
+      ok = false;
+    }
+    if (!ok)
       throw new BaoSignatureInvalidError(uid, 'signature does not verify against the key (or is not low-S)');
     return { signature: sig, publicKey: new Uint8Array(meta.publicKey) };
   }
