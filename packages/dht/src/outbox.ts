@@ -13,7 +13,6 @@ import { assertFingerprint, outboxInfoHash } from './keys.js';
 import {
   OUTBOX_VALUE_ID,
   SignedValueError,
-  newestSignedValue,
   signValue,
   verifySignedValue,
   type SignedValue,
@@ -121,6 +120,7 @@ function buildOutbox(
   current: SignedValue | undefined,
   message: QueuedMessageInit | undefined,
   options: QueueMessageOptions,
+  merged?: { readonly seq: number; readonly messages: readonly OutboxMessage[] },
 ): QueueMessageResult {
   assertFingerprint(options.sender, 'sender');
   assertFingerprint(options.recipient, 'recipient');
@@ -133,9 +133,13 @@ function buildOutbox(
     throw new SignedValueError('secretKey', 'must be a 32-byte ed25519 secret key');
   const key = outboxInfoHash(options.sender, options.recipient);
 
-  let existing: OutboxMessage[] = [];
+  let existing: readonly OutboxMessage[] = [];
   let nextSeq = 0;
-  if (current !== undefined) {
+  if (merged !== undefined) {
+    if (merged.seq >= Number.MAX_SAFE_INTEGER) throw new SignedValueError('seq', 'cannot rise past 2^53 - 1');
+    nextSeq = merged.seq + 1;
+    existing = merged.messages;
+  } else if (current !== undefined) {
     if (current.id !== OUTBOX_VALUE_ID)
       throw new OutboxOwnerError('id', `is ${current.id}, expected ${OUTBOX_VALUE_ID}`);
     if (!bytesEqual(current.owner, ed25519.getPublicKey(options.secretKey)))
@@ -202,11 +206,25 @@ export interface DhtPutResultLike {
   readonly failed?: readonly unknown[];
 }
 
-/** A DHT that can get and put (a @fanout/sim-dht `DhtNode` fits as is). */
+/** A value copy as a DHT node serves it. */
+type ValueCopy = {
+  readonly id: bigint;
+  readonly seq: number;
+  readonly data: Uint8Array;
+  readonly owner?: Uint8Array;
+  readonly signature?: Uint8Array;
+};
+
+/**
+ * A DHT that can get and put (a @fanout/sim-dht `DhtNode` fits as is). Its get should call
+ * `options.verify` for every copy it receives, from every node (a DhtNode does): that is how
+ * queueToOutbox sees conflicting copies at the same seq (two writers' versions), not only the
+ * one copy per value id the result keeps. A DHT that does not is used through `values` alone.
+ */
 export interface OutboxDht {
   get(
     key: Uint8Array,
-    options: { signal?: AbortSignal },
+    options: { signal?: AbortSignal; verify?: (key: Uint8Array, value: ValueCopy) => boolean },
   ): Promise<{
     readonly values: ReadonlyArray<{
       readonly id: bigint;
@@ -273,34 +291,83 @@ function refusalReason(error: unknown): string | undefined {
   return typeof r === 'string' ? r : undefined;
 }
 
-function sameQueued(m: OutboxMessage, init: QueuedMessageInit, sender: string, recipient: string): boolean {
+/** Same message (the identity a reader's duplicate check uses, minus the queue time). */
+function sameMessage(a: OutboxMessage, b: OutboxMessage): boolean {
   return (
-    m.seq === init.seq &&
-    m.sender === sender &&
-    m.recipient === recipient &&
-    bytesEqual(m.ciphertext, init.ciphertext)
+    a.seq === b.seq &&
+    a.timestamp === b.timestamp &&
+    a.expiry === b.expiry &&
+    a.sender === b.sender &&
+    a.recipient === b.recipient &&
+    bytesEqual(a.ciphertext, b.ciphertext)
   );
 }
 
 /**
+ * Read every copy of the outbox value: the newest seq among copies that verify for `key` and
+ * belong to `owner`, and the distinct versions (by signature) at that seq, decoded.
+ */
+async function readTop(
+  dht: OutboxDht,
+  key: Uint8Array,
+  owner: Uint8Array,
+  verify: ValueVerifier,
+  limits: Partial<OutboxLimits> | undefined,
+  onCorrupt: 'throw' | 'reset',
+  signal: AbortSignal | undefined,
+): Promise<{ seq: number | undefined; versions: OutboxMessage[][] }> {
+  const copies: SignedValue[] = [];
+  const take = (k: Uint8Array, v: ValueCopy): boolean => {
+    const ok = verify(k, v);
+    if (ok && v.id === OUTBOX_VALUE_ID && v.owner !== undefined && bytesEqual(v.owner, owner))
+      copies.push(v as SignedValue);
+    return ok;
+  };
+  const found = await dht.get(key, { verify: take, ...(signal !== undefined && { signal }) });
+  for (const v of found.values) take(key, v);
+  let seq: number | undefined;
+  for (const c of copies) if (seq === undefined || c.seq > seq) seq = c.seq;
+  const seen = new Set<string>();
+  const versions: OutboxMessage[][] = [];
+  for (const c of copies) {
+    if (c.seq !== seq) continue;
+    const id = Array.from(c.signature, (b) => b.toString(16).padStart(2, '0')).join('');
+    if (seen.has(id)) continue;
+    seen.add(id);
+    try {
+      versions.push(decodeOutbox(c.data, resolveLimits(limits)));
+    } catch (e) {
+      if (!(e instanceof OutboxDecodeError) || onCorrupt !== 'reset') throw e;
+      versions.push([]);
+    }
+  }
+  return { seq, versions };
+}
+
+/**
  * Queue one message to a recipient's outbox on a DHT (upstream `dht_queue_message`, which takes
- * a process-wide mutex around its get → append → put; two devices of one sender have no common
- * mutex, so this uses the DHT's signed-value edit policy instead): get the newest signed outbox
- * value owned by the sender key, {@link queueMessage} onto it, put the result (value id 1,
- * seq + 1). If any node refuses with 'lower-seq' or 'conflict' — another writer put a version
- * at the same or a higher seq meanwhile — run the round again from a fresh get, at most
- * `attempts` rounds. A round whose get already shows this message (same seq, sender, recipient
- * and ciphertext: an earlier round's put partly landed) rewrites that version at seq + 1
- * without appending it twice. Success = at least one node stored the value and none refused.
+ * a process-wide mutex around its get → append → put; two devices of one sender share no mutex,
+ * so this relies on the DHT's signed-value edit policy and a check after the write instead).
+ * Each round:
+ * 1. get every copy of the outbox value owned by the sender key; take the highest seq and
+ *    merge the messages of every distinct version at that seq (two writers' conflicting copies);
+ * 2. drop expired / watermarked messages, append this one unless a version already has it
+ *    (same seq, timestamp, expiry, sender, recipient and ciphertext: an earlier round landed),
+ *    sign as value id 1 with seq + 1, and put it;
+ * 3. the round succeeds when no node refused with 'lower-seq' / 'conflict' (another writer got
+ *    there first), some node stored it, and a second get shows the message in every version
+ *    at the highest seq (no other writer's copy without it). Otherwise the next round starts
+ *    from a fresh get, at most `attempts` rounds.
+ * The message's timestamp is `nowSeconds`, the same in every round.
  *
- * Guarantee (property-tested with two concurrent writers on the simulated swarm): a message
- * whose call resolved is in every later version any writer builds, as long as writers reach the
- * same closest nodes (a stable swarm). Messages the recipient's watermark covers or that
- * expired are pruned, as upstream does.
+ * Guarantee (property-tested with two devices writing at once on the simulated swarm): once a
+ * call resolves, its message is in every version at the newest seq the DHT serves, so later
+ * writers (who merge all such versions) keep it — until it expires or the watermark covers it.
  *
  * @param dht a DHT with get and put (e.g. the sender's @fanout/sim-dht DhtNode).
  * @param message ciphertext (non-empty), the message seq (u64), ttlSeconds (default 7 days).
- * @throws everything {@link queueMessage} throws (bad fingerprints, limits, keys …);
+ * @throws everything {@link queueMessage} throws (FingerprintError, OutboxLimitError,
+ *   OutboxEncodeError, OutboxDecodeError unless onCorrupt 'reset', SignedValueError, RangeError);
  *   OutboxQueueError('contended' | 'refused' | 'no-holder');
  *   RangeError for attempts that is not an integer >= 1; the signal's reason when aborted.
  */
@@ -319,9 +386,14 @@ export async function queueToOutbox(
   const key = outboxInfoHash(options.sender, options.recipient);
   const owner = ed25519.getPublicKey(options.secretKey);
   const verify = options.verify ?? verifySignedValue;
+  const onCorrupt = options.onCorrupt ?? 'throw';
   const ttlMs = options.putTtlMs ?? (message.ttlSeconds ?? DEFAULT_OUTBOX_TTL_SECONDS) * 1000;
   const signal = options.signal;
+  // The message as it is written (timestamp = now): what "already there" means.
+  const mine = buildOutbox(undefined, message, options).messages[0]!;
+  const hasMine = (msgs: readonly OutboxMessage[]): boolean => msgs.some((m) => sameMessage(m, mine));
   let lastDetail = '';
+  let lastKind: 'contended' | 'no-holder' = 'contended';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     signal?.throwIfAborted();
     if (attempt > 1 && options.backoffMs !== undefined) {
@@ -332,18 +404,17 @@ export async function queueToOutbox(
         await options.clock.sleep(wait, signal);
       }
     }
-    const found = await dht.get(key, signal !== undefined ? { signal } : {});
-    const current = newestSignedValue(key, found.values, { owner, verify });
-    let decoded: readonly OutboxMessage[] = [];
-    if (current !== undefined) {
-      try {
-        decoded = decodeOutbox(current.data, resolveLimits(options.limits));
-      } catch {
-        decoded = []; // queueMessage below throws or resets, per onCorrupt
-      }
-    }
-    const already = decoded.some((m) => sameQueued(m, message, options.sender, options.recipient));
-    const built = buildOutbox(current, already ? undefined : message, options);
+    const top = await readTop(dht, key, owner, verify, options.limits, onCorrupt, signal);
+    const merged: OutboxMessage[] = [];
+    for (const v of top.versions)
+      for (const m of v) if (!merged.some((x) => sameMessage(x, m))) merged.push(m);
+    const already = hasMine(merged);
+    const built = buildOutbox(
+      undefined,
+      already ? undefined : message,
+      options,
+      top.seq === undefined ? undefined : { seq: top.seq, messages: merged },
+    );
     const put = await dht.put(key, built.value, { ttlMs, ...(signal !== undefined && { signal }) });
     options.onPut?.(built.value, built.messages, put);
     const refused = put.refused ?? [];
@@ -356,16 +427,24 @@ export async function queueToOutbox(
       throw new OutboxQueueError('refused', attempt, `a node refused the put: ${String(other.error)}`, {
         cause: other.error,
       });
-    if (lost.length === 0 && put.stored.length > 0)
+    if (lost.length > 0) {
+      lastKind = 'contended';
+      lastDetail = `${lost.length} node(s) hold a version at seq >= ${built.value.seq} (another writer)`;
+      continue;
+    }
+    if (put.stored.length === 0) {
+      lastKind = 'no-holder';
+      lastDetail = `no node stored seq ${built.value.seq} (${put.failed?.length ?? 0} did not answer)`;
+      continue;
+    }
+    // Did another writer's copy land beside ours (at our seq, on nodes ours did not reach, or above it)?
+    const check = await readTop(dht, key, owner, verify, options.limits, onCorrupt, signal);
+    if (check.versions.length > 0 && check.versions.every(hasMine))
       return { ...built, attempts: attempt, stored: put.stored.length, alreadyQueued: already };
-    lastDetail =
-      lost.length > 0
-        ? `${lost.length} node(s) hold a version at seq >= ${built.value.seq} (another writer)`
-        : `no node stored seq ${built.value.seq} (${put.failed?.length ?? 0} did not answer)`;
-    if (attempt === attempts)
-      throw new OutboxQueueError(lost.length > 0 ? 'contended' : 'no-holder', attempt, lastDetail);
+    lastKind = 'contended';
+    lastDetail = `after the put, a version at seq ${check.seq} lacks the message (another writer)`;
   }
-  throw new OutboxQueueError('contended', attempts, lastDetail);
+  throw new OutboxQueueError(lastKind, attempts, lastDetail);
 }
 
 /** Options for {@link readOutbox}. */
