@@ -136,7 +136,7 @@ function timedStub(clock: VirtualClock, delays: readonly number[]): DhtGetter & 
       const i = byKey.get(toHex(key))!;
       calls.push(i);
       await clock.sleep(delays[i]!, signal);
-      return { values: [], closest: [1] };
+      return { values: [], closest: [new Uint8Array(20)] };
     },
   };
 }
@@ -321,17 +321,23 @@ describe('ordering', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('churn and partitions', () => {
-  test('what can be retrieved is retrieved; the rest is reported per contact as timeout / not-found / malformed (seeded worlds)', async () => {
+  test('what can be retrieved is retrieved; the rest is reported per contact as timeout / not-found / malformed (seeded worlds, nodes leaving and joining during the retrieval)', async () => {
+    let holdersGoneRuns = 0;
     await assertProperty(
       fc.asyncProperty(fc.integer({ min: 0, max: 0xffff_ffff }), async (seed) => {
         const r = await dhtChurnPartition.run({ seed, mode: 'sim', options: {} });
         for (const g of r.guarantees) expect(g, `${g.name}: ${g.detail ?? ''}`).toMatchObject({ held: true });
-        // Every kind of non-delivery was provoked and reported, none silently dropped.
+        // Every kind of non-delivery was provoked and reported, none silently dropped; the churn
+        // really happened while the lookups ran.
         expect(Number(r.facts!['malformed'])).toBeGreaterThanOrEqual(1);
         expect(Number(r.facts!['not-found']) + Number(r.facts!['empty'])).toBeGreaterThanOrEqual(1);
+        holdersGoneRuns += Number(r.facts!['holdersGone']) > 0 ? 1 : 0;
+        expect([r.facts!['leftDuring'], r.facts!['joinedDuring']]).toEqual([5, 5]);
       }),
-      { numRuns: 2 },
+      { numRuns: 12 },
     );
+    // The cut-off contact (all its holders partitioned) was exercised, not skipped every time.
+    expect(holdersGoneRuns).toBeGreaterThan(0);
   });
 
   test('a reader cut off from everything reports every contact as timeout (unreachable or query-timeout), none dropped', async () => {
@@ -399,7 +405,7 @@ describe('coalescing', () => {
               const i = byKey.get(toHex(key))!;
               calls.push(i);
               await clock.sleep(delays[i]!, signal);
-              return { values: i % 2 === 0 ? [values[i]!] : [], closest: [1] };
+              return { values: i % 2 === 0 ? [values[i]!] : [], closest: [new Uint8Array(20)] };
             },
           };
           const opts = { recipient: ME, dht, nowSeconds: 1, clock, verify, queryTimeoutMs: Infinity };

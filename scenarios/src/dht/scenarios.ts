@@ -15,6 +15,7 @@ import {
   type ScenarioResult,
 } from '../framework.js';
 import {
+  ABSENCE_QUORUM,
   K,
   buildDhtWorld,
   checkAgainstOracle,
@@ -378,12 +379,46 @@ export const dhtOrdering: Scenario = {
 
 // ---------------------------------------------------------------------------------------------
 
+/** One churn event during a retrieval: a node leaves, or a new node joins, `atMs` after the start. */
+export type ChurnEvent = { readonly atMs: number } & (
+  { readonly kind: 'leave'; readonly node: number } | { readonly kind: 'join' }
+);
+
+/**
+ * Run `events` on the world's clock while a retrieval is in flight (virtual time in sim, wall
+ * time in live): each leave stops a node (requests to it are dropped from then on), each join
+ * spawns a fresh node that bootstraps from node 0 (the reader). Resolves when every event ran
+ * and every join finished bootstrapping, with the indexes that left and joined.
+ */
+export async function driveChurn(
+  world: DhtWorld,
+  events: readonly ChurnEvent[],
+): Promise<{ left: number[]; joined: number[] }> {
+  const t0 = world.clock.now();
+  const left: number[] = [];
+  const joins: Promise<number>[] = [];
+  for (const e of [...events].sort((a, b) => a.atMs - b.atMs)) {
+    const wait = t0 + e.atMs - world.clock.now();
+    if (wait > 0) await world.clock.sleep(wait);
+    if (e.kind === 'leave') {
+      world.swarm.leave(e.node);
+      left.push(e.node);
+    } else joins.push(world.swarm.join().then((n) => world.swarm.indexOf(n)));
+  }
+  return { left, joined: await Promise.all(joins) };
+}
+
 export const dhtChurnPartition: Scenario = {
   name: 'dht.churn-partition',
   defaultRuns: { sim: 10, live: 2 },
   title:
-    'churn, partitions, crashes, corrupt holders: what can be retrieved is retrieved; the rest is reported per contact (timeout / not-found / malformed)',
-  guarantees: ['one-result-per-contact', 'unexpired-delivered-exactly-once', 'status-matches-oracle'],
+    'churn (nodes leaving before and leaving/joining during the retrieval), partitions, crashes, corrupt holders: what can be retrieved is retrieved; the rest is reported per contact (timeout / not-found / malformed)',
+  guarantees: [
+    'one-result-per-contact',
+    'unexpired-delivered-exactly-once',
+    'status-matches-oracle',
+    'holders-gone-not-reported-absent',
+  ],
   modes: ['sim', 'live'],
   defaults: {},
   async run(ctx) {
@@ -423,6 +458,17 @@ export const dhtChurnPartition: Scenario = {
     const others = pickNodes(rng, nodes, nodes).filter((x) => !corruptNodes.includes(x) && !cut.includes(x));
     const crashed = others.slice(0, 2);
     const leaving = others.slice(2, 2 + Math.floor(nodes * 0.05));
+    // Churn during the retrieval: 5 % of the nodes leave and 5 % new ones join at random
+    // instants within the first `churnMs` (while the lookups run).
+    const churnMs = num(ctx.options, 'churnMs', live ? 300 : 800);
+    const midLeavers = others.slice(2 + leaving.length, 2 + leaving.length + Math.ceil(nodes * 0.05));
+    const events: ChurnEvent[] = [
+      ...midLeavers.map((node) => ({ kind: 'leave' as const, node, atMs: rng.int(0, churnMs) })),
+      ...Array.from({ length: Math.ceil(nodes * 0.05) }, () => ({
+        kind: 'join' as const,
+        atMs: rng.int(0, churnMs),
+      })),
+    ];
     const rules: NonNullable<FaultPlanInput['rules']> = [
       ...(cut.length > 0 ? [{ fault: 'partition' as const, group: 'cut' }] : []),
       { fault: 'crash', targets: crashed.map(dhtTarget), atMs: 0 },
@@ -442,18 +488,81 @@ export const dhtChurnPartition: Scenario = {
       ...(ctx.plan !== undefined && { plan: ctx.plan }),
     };
     return withWorld(spec, async (world) => {
-      const report = await world.retrieve({ queryTimeoutMs: live ? 3000 : 5000 });
-      // A lookup that must get past more than 2 unreachable nodes near the key may run out of time.
+      // A lookup pays one RPC timeout (1 s sim / 400 ms live) per unreachable node it meets on
+      // its path, and there are up to ~20 here: in virtual time the query timeout leaves room for
+      // all of them, so every lookup completes and a timeout is only right where the oracle says.
+      const run = world.retrieve(
+        live ? { queryTimeoutMs: 3000 } : { queryTimeoutMs: 30_000, deadlineMs: 60_000 },
+      );
+      const [report, churn] = await Promise.all([run.result, driveChurn(world, events)]);
+      // The lookups saw the swarm somewhere between before and after the churn: a result must
+      // match the oracle with the mid-run leavers reachable or not, the joiners present or not.
+      const before = world.unreachable;
+      const after = new Set([...before, ...churn.left]);
+      const joined = new Set(churn.joined);
+      const views = [
+        { unreachable: before, exclude: joined },
+        { unreachable: after, exclude: joined },
+        { unreachable: before },
+        { unreachable: after },
+      ];
+      // A timeout is also right when fewer than ABSENCE_QUORUM of the K nodes closest to the key
+      // are reachable: the reachable holders left may be unknown to every node the lookup asks
+      // (k-buckets keep 8 contacts each), so the value may not be found, and absence cannot be
+      // concluded. Live: a lookup past more than 2 unreachable nodes may also run out of time.
+      const o = checkAgainstOracle(
+        world,
+        report,
+        (_i, t) => t.likelyHoldersAnswering < ABSENCE_QUORUM || (live && t.unreachableInFront > 2),
+        views,
+      );
+      // Contacts whose likely holders are all out of reach in every view (the cut-off contact,
+      // unless the reader itself holds its outbox): they queued messages, so they must come back
+      // as a timeout (retry later), never as not-found / empty (cached as empty for 10 minutes).
+      const holdersGone = report.contacts.filter((_r, i) =>
+        views.every((v) => world.truth(i, v).expected === 'timeout'),
+      );
+      const reportedAbsent = holdersGone.filter((r) => r.status !== 'timeout');
+      // Contacts whose oracle differs between the views: the mid-run churn touched their holders.
+      const churnTouched = report.contacts.filter((_r, i) => {
+        const ts = views.map((v) => world.truth(i, v));
+        return ts.some(
+          (t) => t.expected !== ts[0]!.expected || t.likelyHoldersAnswering !== ts[0]!.likelyHoldersAnswering,
+        );
+      }).length;
       return result(
         world,
         report,
-        oracleChecks(world, report, (_i, t) => t.unreachableInFront > 2),
+        [
+          check('one-result-per-contact', o.oneEach === undefined, o.oneEach),
+          check('unexpired-delivered-exactly-once', o.exactlyOnce === undefined, o.exactlyOnce),
+          check(
+            'status-matches-oracle',
+            o.status === undefined,
+            o.status ?? `counts ${JSON.stringify(report.counts)}`,
+          ),
+          // The contact whose holders are cut off queued messages: it must come back as a timeout
+          // (retry later) or malformed (a corrupt holder still in reach), never as not-found or
+          // empty (which would be cached as an empty outbox for 10 minutes).
+          check(
+            'holders-gone-not-reported-absent',
+            reportedAbsent.length === 0,
+            reportedAbsent.length > 0
+              ? reportedAbsent.map((r) => `contact ${r.index}: ${r.status}`).join('; ')
+              : `${holdersGone.length} contact(s) with every likely holder out of reach, all timeout`,
+          ),
+        ],
         {
           facts: {
             corrupt: corruptNodes.length,
             cut: cut.length,
             crashed: crashed.length,
             left: leaving.length,
+            leftDuring: churn.left.length,
+            joinedDuring: churn.joined.length,
+            rejectedValues: report.rejectedValues,
+            holdersGone: holdersGone.length,
+            churnTouched,
           },
         },
       );

@@ -6,7 +6,9 @@
  *
  * The oracle is computed from ground truth, independently of the client: what each contact
  * queued (every version of its outbox), which nodes hold which version (their storage), which
- * nodes are reachable (left, partitioned, crashed, slow), and the expiry rule (`expiry >= now`).
+ * nodes are reachable (left, partitioned, crashed, slow), the expiry rule (`expiry >= now`) and
+ * the absence rule (an outbox is 'not-found' only when at least ⌈K/2⌉ of the K nodes closest to
+ * its key answer; otherwise the client must say 'timeout', reason holders-unreachable).
  */
 import { realClock, VirtualClock, type Clock } from '@fanout/core';
 import {
@@ -14,6 +16,7 @@ import {
   memoizedVerifier,
   outboxInfoHash,
   queueMessage,
+  queueToOutbox,
   retrieveOfflineMessages,
   signValue,
   type ContactResult,
@@ -57,6 +60,8 @@ export const NOW0 = 1_700_000_000;
 export const PUT_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Replication factor of the swarm (OpenDHT: 8). */
 export const K = 8;
+/** Likely holders that must answer for an absent outbox to be 'not-found' (the client's default, ⌈K/2⌉). */
+export const ABSENCE_QUORUM = Math.ceil(K / 2);
 
 /** One message a contact queues, in queue order. */
 export interface QueuedSpec {
@@ -76,7 +81,7 @@ export interface ContactSpec {
 
 /** How outboxes reach the DHT. */
 export type PublishMode =
-  | 'network' // each queued message is a put from the contact's home node through the network
+  | 'network' // each queued message is a queueToOutbox (get → append → put, retried) from the contact's home node through the network
   | 'direct'; // every version is stored straight into the k closest live nodes (no traffic; faster)
 
 export interface DhtWorldSpec {
@@ -113,7 +118,10 @@ export interface WorldContact {
   readonly publicKey: Uint8Array;
   /** DHT key of its outbox to the recipient. */
   readonly key: Uint8Array;
-  /** Versions written, in order (versions[i].value.seq === i). */
+  /**
+   * Versions written, in order ('direct': versions[i].value.seq === i; 'network': every value a
+   * queueToOutbox put, refused rounds included, so seqs can repeat or skip).
+   */
   readonly versions: ReadonlyArray<{ readonly value: SignedValue; readonly texts: readonly string[] }>;
   /** Every message queued: text (the ciphertext, as UTF-8), seq, queue time, expiry. */
   readonly queued: ReadonlyArray<{
@@ -131,14 +139,25 @@ export interface ContactTruth {
   readonly holdersInReach: number;
   /** Highest outbox seq an honest reachable node holds (undefined: none). */
   readonly newestSeq: number | undefined;
-  /** Status the client must report when its lookup completes. */
-  readonly expected: 'delivered' | 'empty' | 'not-found' | 'malformed';
+  /**
+   * Status the client must report when its lookup completes: 'timeout' when no value is in
+   * reach and fewer than ABSENCE_QUORUM of the K nodes closest to the key answer.
+   */
+  readonly expected: 'delivered' | 'empty' | 'not-found' | 'malformed' | 'timeout';
+  /** How many of the K nodes closest to the key (the reader aside) are reachable. */
+  readonly likelyHoldersAnswering: number;
   /** Texts the client must deliver, in (seq, timestamp) order ([] unless 'delivered'). */
   readonly texts: readonly string[];
   /** Texts of messages that had expired at read time (must never be delivered). */
   readonly expiredTexts: readonly string[];
   /** Unreachable nodes (left, partitioned, slow, crashed) among those a lookup may have to ask. */
   readonly unreachableInFront: number;
+}
+
+/** Which nodes the oracle treats as unreachable or absent. */
+export interface OracleView {
+  readonly unreachable?: ReadonlySet<number>;
+  readonly exclude?: ReadonlySet<number>;
 }
 
 export interface DhtWorld {
@@ -157,8 +176,14 @@ export interface DhtWorld {
   readonly nowSeconds: number;
   /** Node indexes that are unreachable for the read (left, partitioned, crashed, slow > rpc timeout). */
   readonly unreachable: ReadonlySet<number>;
-  /** The ground truth for contact i (computed at call time from the nodes' storage). */
-  truth(i: number): ContactTruth;
+  /**
+   * The ground truth for contact i (computed at call time from the nodes' storage), under
+   * `view`: which node indexes are unreachable (default {@link unreachable}) and which nodes
+   * do not exist for the read (default none; e.g. nodes that joined during it).
+   */
+  truth(i: number, view?: OracleView): ContactTruth;
+  /** {@link unreachable} plus every node stopped since (left during the run). */
+  unreachableNow(): Set<number>;
   /** The reader as a DhtGetter that records each get's start/end (clock ms) by contact index. */
   readonly timedReader: DhtGetter & { readonly spans: Map<number, { start: number; end: number }> };
   /** Run a retrieval from the reader (options merged over the world's defaults). */
@@ -317,13 +342,14 @@ export async function buildDhtWorld(spec: DhtWorldSpec): Promise<DhtWorld> {
       for (const [m, q] of c.messages.entries()) {
         const text = `c${index}m${m}s${q.seq}`;
         const now = NOW0 + m;
+        queued.push({ text, seq: q.seq, timestamp: BigInt(now), expiry: BigInt(now + q.ttlSeconds) });
+        if (spec.publish === 'network') continue; // written through the DHT below
         const r = queueMessage(
           current,
           { ciphertext: utf8ToBytes(text), seq: q.seq, ttlSeconds: q.ttlSeconds },
           { sender: fingerprint, recipient, secretKey, nowSeconds: now },
         );
         current = r.value;
-        queued.push({ text, seq: q.seq, timestamp: BigInt(now), expiry: BigInt(now + q.ttlSeconds) });
         versions.push({ value: r.value, texts: r.messages.map((x) => textOf(x.ciphertext)) });
       }
     }
@@ -339,11 +365,35 @@ export async function buildDhtWorld(spec: DhtWorldSpec): Promise<DhtWorld> {
     });
   }
   const homes = contacts.map(() => swarm.node(1 + homeRng.int(0, spec.nodes - 2)));
-  // Contacts publish concurrently (each its own versions in order), as independent senders do.
+  // Contacts publish concurrently (each its messages in order, each a read-modify-write of its
+  // outbox through the DHT with queueToOutbox), as independent senders do.
   await Promise.all(
     contacts.map(async (c, i) => {
       if (spec.publish !== 'network') return;
-      for (const v of c.versions) await homes[i]!.put(c.key, v.value as DhtValue, { ttlMs: PUT_TTL_MS });
+      if (c.garbage) {
+        await homes[i]!.put(c.key, c.versions[0]!.value as DhtValue, { ttlMs: PUT_TTL_MS });
+        return;
+      }
+      const versions = c.versions as Array<{ value: SignedValue; texts: string[] }>;
+      for (const [m, q] of c.queued.entries())
+        await queueToOutbox(
+          homes[i]!,
+          {
+            ciphertext: utf8ToBytes(q.text),
+            seq: q.seq,
+            ttlSeconds: spec.contacts[i]!.messages[m]!.ttlSeconds,
+          },
+          {
+            sender: c.fingerprint,
+            recipient,
+            secretKey: c.secretKey,
+            nowSeconds: NOW0 + m,
+            verify,
+            putTtlMs: PUT_TTL_MS,
+            onPut: (value, messages) =>
+              versions.push({ value, texts: messages.map((x) => textOf(x.ciphertext)) }),
+          },
+        );
     }),
   );
   for (const c of contacts) {
@@ -370,43 +420,55 @@ export async function buildDhtWorld(spec: DhtWorldSpec): Promise<DhtWorld> {
   const readAfter = spec.readAfterSeconds ?? 600;
   const nowSeconds = NOW0 + readAfter;
 
-  const truth = (i: number): ContactTruth => {
+  const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+    a !== undefined && b !== undefined && a.length === b.length && a.every((x, j) => x === b[j]);
+  const truth = (i: number, view: OracleView = {}): ContactTruth => {
     const c = contacts[i]!;
     const now = clock.now();
-    const all = [...swarm.nodes].sort((a, b) => compareDistance(c.key, a.id, b.id));
-    const reachable = all.filter((n) => n !== reader && !unreachable.has(swarm.indexOf(n)));
+    const unr = view.unreachable ?? unreachable;
+    const all = swarm.nodes
+      .filter((n) => view.exclude?.has(swarm.indexOf(n)) !== true)
+      .sort((a, b) => compareDistance(c.key, a.id, b.id));
+    const others = all.filter((n) => n !== reader);
+    const reachable = others.filter((n) => !unr.has(swarm.indexOf(n)));
     const inReach = [reader, ...reachable.slice(0, K)];
     const farthest = reachable[Math.min(K, reachable.length) - 1];
     const front = farthest === undefined ? [] : all.slice(0, all.indexOf(farthest) + 1);
-    const unreachableInFront = front.filter((n) => unreachable.has(swarm.indexOf(n))).length;
-    let newestSeq: number | undefined;
+    const unreachableInFront = front.filter((n) => unr.has(swarm.indexOf(n))).length;
+    const likelyHoldersAnswering = others.slice(0, K).filter((n) => !unr.has(swarm.indexOf(n))).length;
+    let newest: DhtValue | undefined;
     let corruptHolder = false;
     for (const n of inReach) {
       const e = n.storage.entry(c.key, 1n);
       if (e === undefined || now >= e.expiresAt) continue;
       if (n.fault === 'corrupt') corruptHolder = true;
-      else if (newestSeq === undefined || e.value.seq > newestSeq) newestSeq = e.value.seq;
+      else if (newest === undefined || e.value.seq > newest.seq) newest = e.value;
     }
+    const newestSeq = newest?.seq;
     const expiredTexts = c.queued.filter((q) => q.expiry < BigInt(nowSeconds)).map((q) => q.text);
-    if (newestSeq === undefined)
+    const common = {
+      holdersInReach: inReach.length,
+      newestSeq,
+      expiredTexts,
+      unreachableInFront,
+      likelyHoldersAnswering,
+    };
+    if (newest === undefined)
       return {
-        holdersInReach: inReach.length,
-        newestSeq,
-        expected: corruptHolder ? 'malformed' : 'not-found',
+        ...common,
+        expected: corruptHolder
+          ? 'malformed'
+          : likelyHoldersAnswering < ABSENCE_QUORUM
+            ? 'timeout'
+            : 'not-found',
         texts: [],
-        expiredTexts,
-        unreachableInFront,
       };
-    if (c.garbage)
-      return {
-        holdersInReach: inReach.length,
-        newestSeq,
-        expected: 'malformed',
-        texts: [],
-        expiredTexts,
-        unreachableInFront,
-      };
-    const inVersion = new Set(c.versions[newestSeq]!.texts);
+    if (c.garbage) return { ...common, expected: 'malformed', texts: [] };
+    const held = newest;
+    const version = c.versions.find(
+      (v) => v.value.seq === held.seq && sameBytes(v.value.signature, held.signature),
+    );
+    const inVersion = new Set(version?.texts ?? []);
     const texts = c.queued
       .filter((q) => inVersion.has(q.text) && q.expiry >= BigInt(nowSeconds))
       .sort((a, b) =>
@@ -421,14 +483,14 @@ export async function buildDhtWorld(spec: DhtWorldSpec): Promise<DhtWorld> {
               : 0,
       )
       .map((q) => q.text);
-    return {
-      holdersInReach: inReach.length,
-      newestSeq,
-      expected: texts.length > 0 ? 'delivered' : 'empty',
-      texts,
-      expiredTexts,
-      unreachableInFront,
-    };
+    return { ...common, expected: texts.length > 0 ? 'delivered' : 'empty', texts };
+  };
+  const unreachableNow = (): Set<number> => {
+    const out = new Set(unreachable);
+    swarm.nodes.forEach((n, i) => {
+      if (n.stopped) out.add(i);
+    });
+    return out;
   };
 
   const byKey = new Map(contacts.map((c) => [toHex(c.key), c.index]));
@@ -461,6 +523,7 @@ export async function buildDhtWorld(spec: DhtWorldSpec): Promise<DhtWorld> {
     nowSeconds,
     unreachable,
     truth,
+    unreachableNow,
     timedReader,
     retrieve: (options = {}) =>
       retrieveOfflineMessages(
@@ -482,13 +545,17 @@ export function resultTexts(r: ContactResult): string[] {
  * - one result per contact, none dropped;
  * - delivered messages are exactly the unexpired ones of the newest reachable version, once
  *   each, in (seq, timestamp) order; nothing expired, nothing invented;
- * - when the lookup completed (no timeout), the status is the one the oracle predicts.
- * `mayTimeOut(i)` says which contacts may legitimately time out.
+ * - when the lookup completed (no timeout), the status is the one the oracle predicts; an
+ *   outbox whose likely holders did not answer must be a timeout (never 'not-found').
+ * `mayTimeOut(i)` says which contacts may legitimately time out besides those. With `views`
+ * (nodes that left or joined during the read), a result must match the oracle under at least
+ * one of them (the lookup saw the swarm somewhere between before and after).
  */
 export function checkAgainstOracle(
   world: DhtWorld,
   report: OfflineReport,
   mayTimeOut: (i: number, truth: ContactTruth) => boolean,
+  views: readonly OracleView[] = [{}],
 ): { oneEach: string | undefined; exactlyOnce: string | undefined; status: string | undefined } {
   let oneEach: string | undefined;
   if (report.contacts.length !== world.contacts.length)
@@ -500,7 +567,8 @@ export function checkAgainstOracle(
   let exactlyOnce: string | undefined;
   let status: string | undefined;
   for (const [i, r] of report.contacts.entries()) {
-    const t = world.truth(i);
+    const ts = views.map((v) => world.truth(i, v));
+    const t = ts[0]!;
     const got = resultTexts(r);
     const expired = got.filter((x) => t.expiredTexts.includes(x));
     if (exactlyOnce === undefined) {
@@ -508,16 +576,19 @@ export function checkAgainstOracle(
         exactlyOnce = `contact ${i}: expired message(s) delivered: ${expired.join(',')}`;
       else if (new Set(got).size !== got.length)
         exactlyOnce = `contact ${i}: duplicate message(s): ${got.join(',')}`;
-      else if (r.status === 'delivered' && got.join('|') !== t.texts.join('|'))
-        exactlyOnce = `contact ${i}: delivered [${got.join(',')}], expected [${t.texts.join(',')}] (newest reachable seq ${t.newestSeq})`;
+      else if (r.status === 'delivered' && !ts.some((x) => got.join('|') === x.texts.join('|')))
+        exactlyOnce = `contact ${i}: delivered [${got.join(',')}], expected [${ts.map((x) => x.texts.join(',')).join('] or [')}] (newest reachable seq ${t.newestSeq})`;
     }
     if (status === undefined) {
-      if (r.status === 'timeout') {
-        if (!mayTimeOut(i, t))
-          status = `contact ${i}: timeout (${r.reason}) but nothing in its way (${t.unreachableInFront} unreachable in front), expected ${t.expected}`;
-      } else if (r.status !== t.expected) {
-        status = `contact ${i}: ${r.status}${r.reason ? ` (${r.reason})` : ''}, expected ${t.expected}`;
-      }
+      const expected = [...new Set(ts.map((x) => x.expected))];
+      const ok =
+        expected.includes(r.status as ContactTruth['expected']) ||
+        (r.status === 'timeout' && ts.some((x) => mayTimeOut(i, x)));
+      if (!ok)
+        status =
+          r.status === 'timeout'
+            ? `contact ${i}: timeout (${r.reason}) but nothing in its way (${t.unreachableInFront} unreachable in front, ${t.likelyHoldersAnswering}/${K} likely holders reachable), expected ${expected.join(' or ')}`
+            : `contact ${i}: ${r.status}${r.reason ? ` (${r.reason})` : ''}, expected ${expected.join(' or ')} (${t.likelyHoldersAnswering}/${K} likely holders reachable)`;
     }
   }
   return { oneEach, exactlyOnce, status };

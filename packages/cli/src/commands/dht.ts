@@ -130,6 +130,7 @@ class ContactBoard {
     'not-found': pc.dim('○'),
     malformed: pc.red('✖'),
     timeout: pc.magenta('⌛'),
+    error: pc.red('!'),
   };
 
   result(r: ContactResult): void {
@@ -192,7 +193,7 @@ async function runDhtDemo(o: DhtDemoOptions, interactive: boolean): Promise<bool
     nodes: o.nodes,
     contacts: specs,
     // sim: outbox versions stored straight into the k closest nodes (no traffic, fast to set up);
-    // live: every version is a put through the UDP swarm.
+    // live: every message is a queueToOutbox (get → append → put) through the UDP swarm.
     publish: live ? 'network' : 'direct',
     latency: live ? { kind: 'uniform', minMs: 0, maxMs: 4 } : { kind: 'normal', meanMs: 40, sdMs: 10 },
   });
@@ -255,8 +256,12 @@ async function runDhtDemo(o: DhtDemoOptions, interactive: boolean): Promise<bool
     console.log(`\n${pc.bold('Totals')} (${live ? 'real UDP on 127.0.0.1, wall time' : 'virtual time'})`);
     console.log(
       `  contacts   ${c.delivered} delivered, ${c.empty} empty, ${c['not-found']} not found, ` +
-        `${c.malformed} malformed, ${c.timeout} timeout (of ${report.contacts.length})`,
+        `${c.malformed} malformed, ${c.timeout} timeout, ${c.error} error (of ${report.contacts.length})`,
     );
+    if (report.rejectedValues > 0)
+      console.log(
+        `  rejected   ${report.rejectedValues} value(s) failed verification (corrupt or forged copies)`,
+      );
     console.log(`  messages   ${report.messages.length} delivered, ${expired} expired dropped`);
     console.log(
       `  lookups    ${report.lookups} DHT get(s)${report.earlyCompleted ? ', completed early' : ''}`,
