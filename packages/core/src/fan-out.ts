@@ -117,7 +117,7 @@ const SETTLED = 2;
  *   blocking beyond the concurrency limit; with concurrency ≥ N nobody waits).
  * - An attempt that throws (synchronously or by rejecting) is classified by `classify`: 'rejected'
  *   ends the target at once; 'failed' or a per-attempt timeout ends it unless `retry` allows another
- *   round (after `backoffMs`) or a hedged duplicate is still running.
+ *   round (after `backoff`, alias `backoffMs`) or a hedged duplicate is still running.
  * - With `hedge`, if an attempt has not answered after `afterMs`, a duplicate starts (at most `max`
  *   per round); the first answer wins and the others are aborted.
  * - With `quorum` and exit 'early', the first settlement that satisfies it cancels every other
@@ -259,15 +259,23 @@ class Engine<T, R> implements FanOutRun<T, R> {
       if (r === null || typeof r !== 'object') throw new FanOutOptionError('retry', 'must be an object');
       if (!isWholeAtLeast(r.attempts, 1))
         throw new FanOutOptionError('retry.attempts', `must be an integer >= 1, got ${String(r.attempts)}`);
-      if (
-        r.backoffMs !== undefined &&
-        typeof r.backoffMs !== 'function' &&
-        !(typeof r.backoffMs === 'number' && r.backoffMs >= 0 && Number.isFinite(r.backoffMs))
-      )
+      if (r.backoff !== undefined && r.backoffMs !== undefined)
         throw new FanOutOptionError(
-          'retry.backoffMs',
-          `must be a finite number >= 0 or a function, got ${String(r.backoffMs)}`,
+          'retry.backoff',
+          'give either backoff or backoffMs (an alias of backoff), not both',
         );
+      for (const name of ['backoffMs', 'backoff'] as const) {
+        const b = r[name];
+        if (
+          b !== undefined &&
+          typeof b !== 'function' &&
+          !(typeof b === 'number' && b >= 0 && Number.isFinite(b))
+        )
+          throw new FanOutOptionError(
+            `retry.${name}`,
+            `must be a finite number >= 0 (ms) or a function of the retry number, got ${String(b)}`,
+          );
+      }
       if (r.timeoutFactor !== undefined && !(isPositive(r.timeoutFactor) && Number.isFinite(r.timeoutFactor)))
         throw new FanOutOptionError(
           'retry.timeoutFactor',
@@ -277,7 +285,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
         throw new FanOutOptionError('retry.when', 'must be a function');
     }
     this.#retryAttempts = r?.attempts ?? 1;
-    const backoff = r?.backoffMs;
+    const backoff = r?.backoff ?? r?.backoffMs;
     this.#backoff =
       typeof backoff === 'function'
         ? backoff

@@ -98,7 +98,13 @@ export interface RetryOptions {
    * idempotent (e.g. RAIDA pown): a lost reply would make the retry act twice.
    */
   attempts: number;
-  /** Delay before retry n (1-based), ms: a number, or a function of n. Default 0. */
+  /**
+   * Delay before retry n (n = 1 for the second attempt), ms: a finite number ≥ 0, or a function of n
+   * returning ms (a throw, NaN or negative result counts as 0). Default 0 (retry at once).
+   * Giving both `backoff` and `backoffMs` is a FanOutOptionError ('retry.backoff').
+   */
+  backoff?: number | ((retry: number) => number);
+  /** The same as {@link RetryOptions.backoff} (its earlier name); give one of the two. */
   backoffMs?: number | ((retry: number) => number);
   /** Multiply the per-attempt timeout by this on every retry (RAIDA clients use 1.5). Default 1. */
   timeoutFactor?: number;

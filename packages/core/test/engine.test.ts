@@ -27,6 +27,17 @@ describe('fanOut: option validation names the option', () => {
     ['hedge after 0', { hedge: { afterMs: 0 } }, 'hedge.afterMs'],
     ['hedge max 0', { hedge: { afterMs: 5, max: 0 } }, 'hedge.max'],
     ['duplicate keys', { key: () => 'same' }, 'key'],
+    ['concurrency -1', { concurrency: -1 }, 'concurrency'],
+    ['hedge afterMs -1', { hedge: { afterMs: -1 } }, 'hedge.afterMs'],
+    ['deadline 0', { deadlineMs: 0 }, 'deadlineMs'],
+    ['timeout -5', { timeoutMs: -5 }, 'timeoutMs'],
+    ['retry backoff alias negative', { retry: { attempts: 2, backoff: -1 } }, 'retry.backoff'],
+    ['retry backoff alias NaN', { retry: { attempts: 2, backoff: NaN } }, 'retry.backoff'],
+    [
+      'retry backoff and backoffMs both',
+      { retry: { attempts: 2, backoff: 5, backoffMs: 5 } },
+      'retry.backoff',
+    ],
   ];
   test.each(cases)('%s', (_name, options, option) => {
     try {
@@ -95,6 +106,87 @@ describe('fanOut: odd calls still give one outcome each', () => {
     );
     expect(r.outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     expect(calls).toBe(2);
+  });
+});
+
+describe('fanOut: retry backoff, retry and deadline events', () => {
+  const brief = (events: FanOutEvent<unknown, unknown>[]) =>
+    events.map((e) =>
+      e.type === 'retry'
+        ? `retry@${e.at}:${e.id}#${e.attempt}+${e.delayMs}`
+        : e.type === 'attempt'
+          ? `attempt@${e.at}:${e.id}#${e.attempt}`
+          : e.type === 'settled'
+            ? `settled@${e.at}:${e.id}=${e.outcome.status}`
+            : e.type === 'deadline'
+              ? `deadline@${e.at}:${e.pending}`
+              : `${e.type}@${e.at}`,
+    );
+
+  test('retry and deadline events: type@at sequence', async () => {
+    // 'a' fails at +10, is retried after a 5 ms backoff and answers 20 ms later; 'b' hangs until
+    // the 100 ms deadline; 'c' fails twice (attempts: 2) and ends failed.
+    const clock = new VirtualClock({ start: 1000 });
+    const events: FanOutEvent<string, string>[] = [];
+    const r = await fanOut(
+      ['a', 'b', 'c'],
+      (t, { attempt, signal }): Promise<string> => {
+        if (t === 'b') return new Promise(() => {});
+        if (t === 'a' && attempt === 2) return clock.sleep(20, signal).then(() => 'A');
+        return clock.sleep(t === 'a' ? 10 : 30, signal).then(() => {
+          throw new Error(`${t} down`);
+        });
+      },
+      { clock, deadlineMs: 100, retry: { attempts: 2, backoff: 5 }, onEvent: (e) => events.push(e) },
+    );
+    expect(brief(events as FanOutEvent<unknown, unknown>[])).toEqual([
+      'started@1000',
+      'attempt@1000:a#1',
+      'attempt@1000:b#1',
+      'attempt@1000:c#1',
+      'retry@1010:a#2+5',
+      'attempt@1015:a#2',
+      'retry@1030:c#2+5',
+      // Both due at 1035: a's answer timer was set (at 1015) before c's backoff timer (at 1030).
+      'settled@1035:a=fulfilled',
+      'attempt@1035:c#2',
+      'settled@1065:c=failed',
+      'deadline@1100:1',
+      'settled@1100:b=timedOut',
+      'done@1100',
+    ]);
+    const retry = events.find((e) => e.type === 'retry')!;
+    expect(retry.type === 'retry' && (retry.error as Error).message).toBe('a down');
+    expect(r.outcomes.map((o) => o.attempts)).toEqual([2, 1, 2]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  test('backoff as a function of the retry number (1-based); backoffMs is the same option', async () => {
+    for (const retry of [
+      { attempts: 4, backoff: (n: number) => n * 100 },
+      { attempts: 4, backoffMs: (n: number) => n * 100 },
+    ]) {
+      const clock = new VirtualClock();
+      const events: FanOutEvent<string, never>[] = [];
+      const r = await fanOut(['x'], () => Promise.reject(new Error('down')), {
+        clock,
+        retry,
+        onEvent: (e) => events.push(e),
+      });
+      expect(brief(events as FanOutEvent<unknown, unknown>[])).toEqual([
+        'started@0',
+        'attempt@0:x#1',
+        'retry@0:x#2+100',
+        'attempt@100:x#2',
+        'retry@100:x#3+200',
+        'attempt@300:x#3',
+        'retry@300:x#4+300',
+        'attempt@600:x#4',
+        'settled@600:x=failed',
+        'done@600',
+      ]);
+      expect(r.outcomes[0]!.attempts).toBe(4);
+    }
   });
 });
 
