@@ -48,6 +48,7 @@ import {
   groupFixture,
   type Act,
   type FrostWorld,
+  type FrostWorldSpec,
   type InboundType,
   type ParticipantSpec,
 } from '../src/index.js';
@@ -145,6 +146,135 @@ describe('FROST DKG properties (sim)', () => {
         },
       ),
       { numRuns: 4 },
+    );
+  });
+});
+
+describe('FROST DKG under Hubert faults (sim)', () => {
+  const who = fc.integer({ min: 0, max: 2 });
+  const faultsArb = fc.record({
+    /** Puts on p's ARIDs acknowledged but never stored (store `dropRequest`). */
+    lost: fc.option(fc.record({ who, probability: fc.constantFrom(0.2, 1) }), { freq: 3 }),
+    /** 503 on 20 % of the gets of p's ARIDs (retried by both sides). */
+    get5xx: fc.option(who, { freq: 2 }),
+    /** Every get of p's ARIDs takes this much longer. */
+    slowGet: fc.option(fc.record({ who, ms: fc.integer({ min: 1000, max: 20_000 }) }), { freq: 2 }),
+    /** p cut off from Hubert for up to a minute. */
+    partition: fc.option(
+      fc.record({
+        who,
+        fromMs: fc.integer({ min: 0, max: 200_000 }),
+        lenMs: fc.integer({ min: 1000, max: 60_000 }),
+      }),
+      { freq: 2 },
+    ),
+    /** Hubert crashes and restarts, keeping or losing its data. */
+    crash: fc.option(
+      fc.record({
+        atMs: fc.integer({ min: 0, max: 200_000 }),
+        restartAfterMs: fc.integer({ min: 5000, max: 60_000 }),
+        loseState: fc.boolean(),
+      }),
+      { freq: 2 },
+    ),
+    /** p answers the invitation just inside or just outside the 600 s timeout. */
+    near: fc.option(
+      fc.record({ who, outside: fc.boolean(), marginMs: fc.integer({ min: 1000, max: 20_000 }) }),
+      { freq: 2 },
+    ),
+  });
+
+  test('DKG under lost puts, 5xx and slow gets, partitions, crashes with or without data loss, and answers just inside/outside the timeout: succeeds iff no message was lost and every answer came in time; honest participants never blamed', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.array(fc.integer({ min: 1000, max: 10_000 }), { minLength: 3, maxLength: 3 }),
+        fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 3, maxLength: 3 }),
+        faultsArb,
+        async (seed, latencyMs, thinkMs, f) => {
+          // The near-timeout participant's timing must be exact: no other fault touches it.
+          const near = f.near;
+          const other = (i: number): number => (near !== null && i === near.who ? (i + 1) % 3 : i);
+          const crash = near === null ? f.crash : null;
+          const rules: NonNullable<FrostWorldSpec['extraRules']> = [];
+          if (f.lost !== null)
+            rules.push({
+              fault: 'dropRequest',
+              targets: [`store:p${other(f.lost.who) + 1}`],
+              probability: f.lost.probability,
+            });
+          if (f.get5xx !== null)
+            rules.push({
+              fault: 'forceStatus',
+              targets: [`store-get:p${other(f.get5xx) + 1}`],
+              status: 503,
+              message: 'Service Unavailable',
+              probability: 0.2,
+            });
+          if (f.slowGet !== null)
+            rules.push({
+              fault: 'delay',
+              targets: [`store-get:p${other(f.slowGet.who) + 1}`],
+              latency: { kind: 'constant', ms: f.slowGet.ms },
+            });
+          if (f.partition !== null)
+            rules.push({
+              fault: 'partition',
+              targets: [`p${other(f.partition.who) + 1}`],
+              window: { fromMs: f.partition.fromMs, toMs: f.partition.fromMs + f.partition.lenMs },
+            });
+          if (crash !== null) rules.push({ fault: 'crash', targets: ['hubert'], ...crash });
+          const behaviours: ParticipantSpec[] = thinkMs.map((t, i) => {
+            if (near === null || i !== near.who) return { thinkMs: t };
+            // Collect starts once every invitation is stored; p reads (1 latency), thinks, writes
+            // (1 latency), and the coordinator's next poll (1 latency + 1 s) sees it.
+            const L = latencyMs[i]!;
+            const think = near.outside
+              ? SIM_TIMEOUT_MS - 2 * L + near.marginMs
+              : SIM_TIMEOUT_MS - 3 * L - 1000 - near.marginMs;
+            return { thinkMsOn: { dkgInvite: think } };
+          });
+          const world = await buildFrostWorld({
+            seed,
+            mode: 'sim',
+            participants: 3,
+            minSigners: 2,
+            behaviours,
+            storeLatency: latencyMs.map((ms) => ({ kind: 'constant' as const, ms })),
+            coordinator: { timeoutMs: SIM_TIMEOUT_MS },
+            extraRules: rules,
+          });
+          try {
+            const dkg = await world.runDkg();
+            const lostMessage = world.lostPuts.length > 0 || world.wipes.some((w) => w.unread.length > 0);
+            const late = near?.outside === true;
+            const facts = `lost puts ${world.lostPuts.length}, wipes ${JSON.stringify(world.wipes.map((w) => w.unread.length))}, late ${late}`;
+            expect(dkg.ok, `${facts}; ${dkg.failure?.round}: ${dkg.failure?.reason}`).toBe(
+              !lostMessage && !late,
+            );
+            // Nobody here cheats: faults are never blamed on a participant.
+            expect(dkg.failure?.blamed ?? []).toEqual([]);
+            if (late && !lostMessage) {
+              expect(dkg.failure!.round).toBe('dkg round1');
+              expect(dkg.failure!.missing).toEqual([world.identities[near.who]!.xid]);
+            }
+            if (near !== null && !near.outside && !lostMessage) {
+              const took = dkg.round1!.collected.byParticipant.get(
+                world.identities[near.who]!.xid,
+              )!.durationMs;
+              expect(took).toBeGreaterThan(SIM_TIMEOUT_MS - 3 * latencyMs[near.who]! - 1000 - near.marginMs);
+              expect(took).toBeLessThan(SIM_TIMEOUT_MS);
+            }
+            const keys = completedKeys(world, dkg.group?.group ?? dkg.invite.session.group);
+            if (dkg.ok)
+              expect(new Set(keys.values())).toEqual(new Set([bytesToHex(dkg.group!.groupVerifyingKey)]));
+            else expect(new Set(keys.values()).size).toBeLessThanOrEqual(1);
+          } finally {
+            await world.close();
+          }
+        },
+      ),
+      { numRuns: 8 },
     );
   });
 });

@@ -73,6 +73,7 @@ import {
   createServerKvStore,
   type GetOptions,
   type HubertFaults,
+  type KvVolume,
   type KvStore,
   type PutOptions,
 } from '@fanout/sim-hubert';
@@ -189,6 +190,13 @@ export interface FrostWorld {
   readonly agents: readonly ParticipantAgent[];
   /** The Hubert backend in use. */
   readonly backend: FrostBackend;
+  /** Puts the store acknowledged but lost (plan `dropRequest` on `store:pN`), in order. */
+  readonly lostPuts: readonly { readonly arid: string; readonly party: string; readonly at: number }[];
+  /**
+   * Data wipes (a `hubert` crash with `loseState`), each with the stored ARIDs that nobody had
+   * read yet: a non-empty `unread` means a message was lost.
+   */
+  readonly wipes: readonly { readonly at: number; readonly unread: readonly string[] }[];
   /** The Hubert storage (the server's store, or the shared in-process backend). */
   readonly store: KvStore;
   /** Live only: the Hubert server URL. */
@@ -329,7 +337,10 @@ export function agentPlanFor(spec: ParticipantSpec | undefined, timeoutMs: numbe
 class PlanStoreFaults implements HubertFaults {
   /** Canonical ARID → participant target (p1…). */
   readonly owners = new Map<string, string>();
+  /** Puts acknowledged but never stored (`dropRequest` on `store:pN`), in order. */
+  readonly lostPuts: { arid: string; party: string; at: number }[] = [];
   readonly #pendingPut = new Map<string, { lose: boolean; status?: { status: number; body?: string } }>();
+  readonly #pendingGet = new Map<string, { status: number; body?: string }>();
   constructor(
     readonly injector: FaultInjector,
     readonly elapsed: () => number,
@@ -361,7 +372,19 @@ class PlanStoreFaults implements HubertFaults {
       });
     }
     const hold = Number.isFinite(d.holdMs) ? d.holdMs : 0;
-    return d.latencyMs + d.extraReplyMs + hold;
+    let extra = 0;
+    if (op === 'get') {
+      // Per-operation faults of gets only: `store-get:pN` (delay → slow get, forceStatus → 5xx).
+      const g = this.injector.decide(`store-get:${who}`, this.elapsed());
+      extra = g.latencyMs + g.extraReplyMs + (Number.isFinite(g.holdMs) ? g.holdMs : 0);
+      if (g.forceStatus !== undefined)
+        this.#pendingGet.set(arid, {
+          status: g.forceStatus.status,
+          ...(g.forceStatus.message === undefined ? {} : { body: g.forceStatus.message }),
+        });
+      else this.#pendingGet.delete(arid);
+    }
+    return d.latencyMs + d.extraReplyMs + hold + extra;
   }
 
   beforePut(arid: string): 'ok' | 'lose' | { status: number; body?: string } {
@@ -369,7 +392,35 @@ class PlanStoreFaults implements HubertFaults {
     this.#pendingPut.delete(arid);
     if (d === undefined) return 'ok';
     if (d.status !== undefined) return d.status;
+    if (d.lose) this.lostPuts.push({ arid, party: this.owners.get(arid) ?? 'unknown', at: this.elapsed() });
     return d.lose ? 'lose' : 'ok';
+  }
+
+  beforeGet(arid: string): 'ok' | { status: number; body?: string } {
+    const d = this.#pendingGet.get(arid);
+    this.#pendingGet.delete(arid);
+    return d ?? 'ok';
+  }
+}
+
+/**
+ * The store as the parties see it, recording which ARIDs' values have left the store (a get
+ * that returned them): the ground truth of "already read" when a crash wipes the data.
+ */
+class ReadRecordingKv implements KvStore {
+  /** Canonical ARIDs read at least once. */
+  readonly read = new Set<string>();
+  constructor(readonly inner: KvStore) {}
+  put(arid: string, envelope: string, ttlSeconds?: number, options?: PutOptions): Promise<string> {
+    return this.inner.put(arid, envelope, ttlSeconds, options);
+  }
+  async get(arid: string, options?: GetOptions | number): Promise<string | null> {
+    const v = await this.inner.get(arid, options);
+    if (v !== null) this.read.add(canonicalAridUr(arid));
+    return v;
+  }
+  exists(arid: string): Promise<boolean> {
+    return this.inner.exists(arid);
   }
 }
 
@@ -496,15 +547,12 @@ export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld>
     throw new RangeError(`backend must be one of ${FROST_BACKENDS.join(', ')}, got ${String(backend)}`);
   if (backend !== 'server' && spec.mode !== 'sim')
     throw new RangeError(`backend '${backend}' is an in-process model: sim mode only (live runs 'server')`);
-  let store: KvStore;
-  let wipe: () => void;
+  let backendStore: KvStore;
+  let volumes: KvVolume[];
   if (backend === 'hybrid') {
     const hybrid = new HybridKvStore({ clock, faults, rng: rngBytesFn(rng.fork('hybrid')) });
-    store = hybrid;
-    wipe = () => {
-      hybrid.dht.volume.wipe();
-      hybrid.ipfs.volume.wipe();
-    };
+    backendStore = hybrid;
+    volumes = [hybrid.dht.volume, hybrid.ipfs.volume];
   } else {
     const simStore =
       backend === 'server'
@@ -512,9 +560,18 @@ export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld>
         : backend === 'memory'
           ? createMemoryKvStore({ clock, faults })
           : new MainlineKvStore({ clock, faults });
-    store = simStore;
-    wipe = () => simStore.volume.wipe();
+    backendStore = simStore;
+    volumes = [simStore.volume];
   }
+  const recorded = new ReadRecordingKv(backendStore);
+  const store: KvStore = recorded;
+  const wipes: { at: number; unread: string[] }[] = [];
+  const wipe = (): void => {
+    // (hybrid: the IPFS parts are read through their DHT reference, which counts as the read)
+    const keys = volumes.flatMap((v) => v.keys());
+    wipes.push({ at: elapsed(), unread: keys.filter((k) => !recorded.read.has(k) && faults.owners.has(k)) });
+    for (const v of volumes) v.wipe();
+  };
   let kvOf: (party: string) => FrostKv;
   let closeHubert: () => Promise<void> = async () => {};
   let hubertUrl: string | undefined;
@@ -627,7 +684,9 @@ export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld>
     coordinator,
     agents,
     backend,
-    store,
+    store: backendStore,
+    lostPuts: faults.lostPuts,
+    wipes,
     ...(hubertUrl === undefined ? {} : { hubertUrl }),
     timeoutMs,
     pollIntervalMs,

@@ -28,6 +28,14 @@ export interface HubertFaults {
    */
   beforePut?(arid: string, now: number): PutFaultDecision;
   /**
+   * Consulted once per get call, after its latency and the down check, before its first check:
+   * `{ status, body? }` fails the get with {@link HubertServerError} (a 5xx on a get; over HTTP
+   * the server answers that status with `body`); `'ok'` or absent: a normal get.
+   * @param arid canonical `ur:arid/...` text.
+   * @param now store clock time, ms.
+   */
+  beforeGet?(arid: string, now: number): 'ok' | { status: number; body?: string };
+  /**
    * Extra latency (ms, ≥ 0) added once at the start of an operation on `arid` (for a polling
    * get: before its first check). Non-finite or negative values are treated as 0.
    */

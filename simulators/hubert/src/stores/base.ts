@@ -129,7 +129,8 @@ export abstract class SimKvStore implements KvStore {
    * deadline → null; else sleep one poll interval). With `timeoutSeconds: 0` it checks once.
    * @returns the lowercase `ur:envelope/...` text, or null at the deadline (`timeoutSeconds`, default 30 s).
    * @throws InvalidAridError, HubertArgumentError('timeoutSeconds'), HubertUnavailableError when
-   *   down at a poll, or `signal.reason` when aborted.
+   *   down at a poll, HubertServerError for an injected `beforeGet` fault, or `signal.reason`
+   *   when aborted.
    */
   async get(arid: string, timeoutOrOptions?: GetTimeoutOrOptions): Promise<string | null> {
     const key = canonicalAridUr(arid);
@@ -139,6 +140,9 @@ export abstract class SimKvStore implements KvStore {
     signal?.throwIfAborted();
     const start = this.clock.now();
     await this.enter('get', key, signal);
+    this.assertUp();
+    const fault = this.faults.beforeGet?.(key, this.clock.now()) ?? 'ok';
+    if (typeof fault === 'object') throw new HubertServerError(fault.status, fault.body ?? 'Injected fault');
     for (;;) {
       signal?.throwIfAborted();
       this.assertUp();
