@@ -127,6 +127,16 @@ const SETTLED = 2;
  * - Late answers from cancelled, timed-out or losing attempts are ignored; every timer the engine
  *   set is cleared and the external signal's listener removed by the time the result resolves.
  *
+ * Ties (several things due at the same instant) follow the clock's timer order. On `VirtualClock`
+ * timers due together fire in the order they were set, and promise work drains between two timers
+ * (with realClock, ties are up to the host's timers and not guaranteed). The deadline timer is
+ * set when the run starts, before any call, so a deadline wins every tie: an answer or a timeout
+ * due exactly at deadlineMs yields timedOut (reason 'deadline'). An attempt's timeout timer is set
+ * right after its call returns, so an answer whose timer the call set synchronously (e.g.
+ * `clock.sleep(ms)` inside the call) wins a tie with timeoutMs; an answer scheduled later loses it.
+ * A caller's abort at the same instant wins over all of these if its timer was set before fanOut.
+ * Property-tested in `test/properties.test.ts` ("timer ties").
+ *
  * A call that never settles is still reported once: as timedOut when `timeoutMs` or `deadlineMs` is
  * set, as cancelled on quorum or abort. Without any of those the run waits for it (as Promise.all does).
  *
