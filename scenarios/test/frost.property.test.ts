@@ -646,7 +646,8 @@ describe('FROST round timing (sim, virtual time)', () => {
       fc.asyncProperty(fc.integer({ min: 0, max: 0xffff }), async (seed) => {
         const r = await frostRoundTime.run({ seed, mode: 'sim', options: {} });
         for (const g of r.guarantees) expect(g, g.detail).toMatchObject({ held: true });
-        expect(r.sequentialMs! / r.latencyMs).toBeGreaterThan(1.5);
+        // No fixed seq/par ratio is claimed: with one participant far slower than the others
+        // (e.g. 30 s, 1 s, 1 s) the sequential sum is close to the parallel max (seed 65494: 1.46).
       }),
       { numRuns: 2 },
     );
