@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '@fanout/core';
+import { setMaxListeners } from 'node:events';
 import KBucket from 'k-bucket';
 import {
   DhtBadRequestError,
@@ -585,6 +586,9 @@ export class DhtNode {
     const failed: NodeId[] = [];
     let rpcs = 0;
     const ctl = new AbortController();
+    // Every RPC of the lookup listens on this signal; slow nodes (stalled RPCs) can keep more
+    // than Node's default 10 in flight, which is expected, not a leak.
+    setMaxListeners(0, ctl.signal);
     const addCandidate = (id: NodeId): void => {
       if (bytesEqual(this.id, id)) return;
       const hex = toHex(id);
