@@ -18,10 +18,16 @@
  *       ciphertext_len u32
  *       ciphertext     ciphertext_len bytes
  *
- * NOTE: each length is followed directly by its bytes. The comments in upstream's header
- * (and the lab's reference notes) list the three lengths together before the three strings;
- * the C code that actually writes and reads the value interleaves them as above, and that code
- * is what we match. Upstream's reader accepts versions 1 and 2 (v1 has no seq field; it gets
+ * NOTE: each length is followed directly by its bytes. The doc comment above upstream's
+ * `dht_serialize_messages` (and the lab's reference notes, shared/reference/dht.md) list the three
+ * lengths together before the three strings; the C code that actually writes and reads the
+ * value interleaves them as above, and that code is what we match. Source read:
+ * nocdem/dna-messenger, dht/shared/dht_offline_queue.c at commit
+ * 30ab3ca65f21525487365a63667bdd8413b2cf02 — in `dht_serialize_messages` the writer does
+ * "Sender length and string" (htons(sender_len), then memcpy of the sender), then "Recipient
+ * length and string", then "Ciphertext length and data" (htonl(ciphertext_len), then the bytes);
+ * `dht_deserialize_messages` reads them back in the same order. The deviation from the
+ * reference notes is documented in docs/dht.md ("Deviations"). Upstream's reader accepts versions 1 and 2 (v1 has no seq field; it gets
  * seq 0 "legacy compat") and its writer always writes version 2 (DHT_OFFLINE_QUEUE_VERSION 2).
  * Upstream rejects count > 1000 (DHT_OFFLINE_MAX_MESSAGES_PER_OUTBOX, "M6: DoS prevention")
  * and ciphertext_len > 10 MiB (DNA_MESSAGE_MAX_CIPHERTEXT_SIZE, messenger/messages.h).
