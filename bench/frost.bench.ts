@@ -2,6 +2,8 @@
  * FROST-over-Hubert benchmark: parallel vs sequential coordinator rounds, side by side in one run.
  *
  *   pnpm bench:frost            (add --quick for one repetition per live size; default: 2 for 3 and 10)
+ *   pnpm bench:frost -- --poll 100         (faster Hubert polling than the server's 1000 ms; printed)
+ *   pnpm bench:frost -- --only dkg|sign    (one section)
  *
  * The measured work is one coordinator round trip of the DKG: `dkg invite` (put one invitation
  * per participant), `dkg round1` collect (every participant reads its invitation, computes its
@@ -15,13 +17,26 @@
  * 1. sim: 3, 10, 50 participants, 1-30 s, virtual time (VirtualClock; deterministic).
  * 2. live: 3, 10, 50 participants, 20-200 ms, a real Hubert HTTP server on 127.0.0.1 (hono on
  *    node:http, ephemeral port), real HTTP clients, wall time (median of the repetitions).
+ * 3. signing round 1 (sim): `sign invite` + `sign round1` (the signer set fixed) with and without
+ *    quorum exit, 5 and 10 participants over a DKG fixture, 1-30 s, and the same with one
+ *    participant 600 s away.
+ * Every party polls Hubert every `--poll` ms (default 1000, the Hubert server's interval).
  */
 import { setMaxListeners } from 'node:events';
 import { publicIdentity, type RoundEvent } from '@fanout/frost';
 import { createRng } from '@fanout/sim';
-import { buildFrostWorld } from '@fanout/scenarios';
+import { buildFrostWorld, groupFixture } from '@fanout/scenarios';
 
 const quick = process.argv.includes('--quick');
+const argOf = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? undefined : process.argv[i + 1];
+};
+const pollIntervalMs = Number(argOf('--poll') ?? 1000);
+if (!(pollIntervalMs > 0)) throw new RangeError(`--poll must be > 0 ms, got ${argOf('--poll')}`);
+const only = argOf('--only');
+if (only !== undefined && only !== 'dkg' && only !== 'sign')
+  throw new RangeError(`--only must be dkg or sign, got ${only}`);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface RoundTime {
@@ -48,6 +63,7 @@ async function roundTime(
     participants: latenciesMs.length,
     minSigners: 2,
     storeLatency: latenciesMs.map((ms) => ({ kind: 'constant', ms })),
+    pollIntervalMs,
     coordinator: { mode: coordinatorMode, timeoutMs: mode === 'sim' ? 3_600_000 : 120_000 },
     onRoundEvent: (e: RoundEvent) => {
       if (e.type === 'phase-start' && e.round === 'dkg round1' && e.phase === 'send') agentsStop.abort();
@@ -158,22 +174,106 @@ function table(rows: readonly Row[]): void {
   }
 }
 
-const rows: Row[] = [];
-console.log('FROST over Hubert: one DKG coordinator round (invite + round-1 collect + round-1 send)');
-console.log('per-participant Hubert latency (constant per participant, uniform in the range)\n');
-for (const n of [3, 10, 50]) {
-  rows.push(await measure('sim', n, [1000, 30_000], 1));
-  console.error(`  sim n=${n} done`);
+/** Sign invite + round 1 (until the signer set is fixed) in virtual time, ms. */
+async function signRound1Time(
+  n: number,
+  t: number,
+  latenciesMs: readonly number[],
+  quorumExit: boolean,
+): Promise<{ totalMs: number; inviteMs: number; collectMs: number; signers: number }> {
+  const fixture = await groupFixture(n, t);
+  const world = await buildFrostWorld({
+    seed: 70 + n,
+    mode: 'sim',
+    participants: n,
+    minSigners: t,
+    fixture,
+    storeLatency: latenciesMs.map((ms) => ({ kind: 'constant', ms })),
+    pollIntervalMs,
+    coordinator: { timeoutMs: 3_600_000 },
+  });
+  try {
+    const clock = world.clock;
+    const t0 = clock.now();
+    const invite = await world.coordinator.signInvite(
+      { group: fixture.group, target: new Uint8Array([n]) },
+      { quorumExit },
+    );
+    if (!invite.ok) throw new Error(`sign invite failed: ${invite.reason}`);
+    const inviteMs = clock.now() - t0;
+    world.follow(invite.session.inviteArids);
+    const r1 = await world.coordinator.signRound1(invite.session, { quorumExit });
+    if (!r1.ok) throw new Error(`sign round 1 failed: ${r1.reason}`);
+    return {
+      totalMs: clock.now() - t0,
+      inviteMs,
+      collectMs: r1.collected.elapsedMs,
+      signers: r1.session.signers?.length ?? 0,
+    };
+  } finally {
+    await world.close();
+  }
 }
-for (const n of [3, 10, 50]) {
-  rows.push(await measure('live', n, [20, 200], quick || n === 50 ? 1 : 2));
-  console.error(`  live n=${n} done`);
+
+async function signTable(): Promise<void> {
+  console.log(
+    '\nsigning round 1 (sim, virtual time): sign invite + round-1 collect + signRound2 puts, until the signer set is fixed',
+  );
+  const head = ['n', 't', 'latencies', 'max lat', 'without quorum exit', 'with quorum exit', 'ratio'];
+  const body: string[][] = [];
+  for (const [n, t] of [
+    [5, 3],
+    [10, 6],
+  ] as const) {
+    const rng = createRng(2000 + n);
+    const base = Array.from({ length: n }, () => rng.int(1000, 30_000));
+    for (const slow of [false, true]) {
+      const lat = slow ? [600_000, ...base.slice(1)] : base;
+      const all = await signRound1Time(n, t, lat, false);
+      const qe = await signRound1Time(n, t, lat, true);
+      body.push([
+        String(n),
+        String(t),
+        slow ? '1-30 s, p1 600 s' : '1-30 s',
+        fmt(Math.max(...lat), true),
+        `${fmt(all.totalMs, true)} (invite ${fmt(all.inviteMs, true)})`,
+        `${fmt(qe.totalMs, true)} (invite ${fmt(qe.inviteMs, true)})`,
+        `${(all.totalMs / qe.totalMs).toFixed(1)}×`,
+      ]);
+      console.error(`  sign n=${n}${slow ? ' slow' : ''} done`);
+    }
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(line(b));
 }
-table(rows);
+
 console.log(
-  '\nround = invite put + round-1 collect (participant reads, computes, writes; coordinator polls:' +
-    ' 1 s in sim, 100 ms live) + round-1 put. par/max: parallel round time per slowest participant' +
-    ' latency (one round trip costs ~3-5 latencies + a poll); seq/sum: sequential time per sum of latencies.',
+  `Hubert poll interval: ${pollIntervalMs} ms${pollIntervalMs === 1000 ? " (the server backend's)" : " (faster than the server backend's 1000 ms, asked for with --poll)"}`,
 );
-console.log('sim: virtual time (deterministic); live: wall time on this machine, median of the repetitions.');
+if (only !== 'sign') {
+  const rows: Row[] = [];
+  console.log('FROST over Hubert: one DKG coordinator round (invite + round-1 collect + round-1 send)');
+  console.log('per-participant Hubert latency (constant per participant, uniform in the range)\n');
+  for (const n of [3, 10, 50]) {
+    rows.push(await measure('sim', n, [1000, 30_000], 1));
+    console.error(`  sim n=${n} done`);
+  }
+  for (const n of [3, 10, 50]) {
+    rows.push(await measure('live', n, [20, 200], quick || n === 50 ? 1 : 2));
+    console.error(`  live n=${n} done`);
+  }
+  table(rows);
+  console.log(
+    '\nround = invite put + round-1 collect (participant reads, computes, writes; coordinator polls' +
+      ` every ${pollIntervalMs} ms) + round-1 put. par/max: parallel round time per slowest participant` +
+      ' latency (one round trip costs ~3-5 latencies + a poll); seq/sum: sequential time per sum of latencies.',
+  );
+  console.log(
+    'sim: virtual time (deterministic); live: wall time on this machine, median of the repetitions.',
+  );
+}
+if (only !== 'dkg') await signTable();
 process.exit(0);
