@@ -112,11 +112,13 @@ export class VirtualClock implements Clock {
   #driving = false;
   #fired = 0;
 
+  /** @param options start time (ms, default 0) and whether the clock drives itself (default true). */
   constructor(options: VirtualClockOptions = {}) {
     this.#now = options.start ?? 0;
     this.#auto = options.autoAdvance ?? true;
   }
 
+  /** Current virtual time in ms: moves only when a timer fires or through advance/runUntilIdle/run. */
   now(): number {
     return this.#now;
   }
@@ -131,10 +133,22 @@ export class VirtualClock implements Clock {
     return this.#fired;
   }
 
+  /**
+   * Resolve when virtual time reaches now() + `ms` (negative or NaN treated as 0).
+   * @throws (rejects with) `signal.reason` when `signal` aborts first (or already has); the timer is cleared.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepWith(this, ms, signal);
   }
 
+  /**
+   * Run `fn` once at virtual time now() + `ms` (negative or NaN treated as 0). Timers due at the same
+   * time fire in the order they were set; promise work drains between two timers. With autoAdvance
+   * this also starts the clock driving itself. A throw from `fn` is not caught by the clock: it
+   * rejects advance/runUntilIdle/run when they fire it, and is an uncaught exception when the clock
+   * drives itself.
+   * @returns a handle for {@link VirtualClock.clearTimer}.
+   */
   setTimer(fn: () => void, ms: number): TimerHandle {
     const delay = ms > 0 ? ms : 0;
     const timer: VirtualTimer = { __timer: true, at: this.#now + delay, seq: this.#seq++, fn };
@@ -144,6 +158,7 @@ export class VirtualClock implements Clock {
     return timer;
   }
 
+  /** Cancel a timer set by this clock; a no-op for one that already fired or was cleared. */
   clearTimer(handle: TimerHandle): void {
     const timer = handle as VirtualTimer;
     if (timer.fn !== undefined) {

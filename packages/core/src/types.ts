@@ -10,11 +10,13 @@ export type EndReason =
   | 'deadline' // the whole fan-out's deadlineMs passed
   | 'timeout'; // the last attempt's timeoutMs passed
 
+/** Fields every {@link Outcome} has, whatever its status. Times are the clock's, in ms. */
 interface OutcomeBase<T> {
   /** The target's id (from `key`). */
   readonly id: string;
   /** Position of the target in the input array. */
   readonly index: number;
+  /** The target itself, as given to fanOut. */
   readonly target: T;
   /** Clock time the first attempt started, ms; `undefined` when it never started. */
   readonly startedAt: number | undefined;
@@ -26,28 +28,44 @@ interface OutcomeBase<T> {
   readonly attempts: number;
 }
 
+/** The target answered: an attempt (first, retry or hedge) resolved with `value`. */
 export interface Fulfilled<T, R> extends OutcomeBase<T> {
   readonly status: 'fulfilled';
+  /** What the winning attempt resolved with (or returned synchronously). */
   readonly value: R;
 }
+/** The target explicitly refused (classified 'rejected'); ends the target at once, never retried. */
 export interface Rejected<T> extends OutcomeBase<T> {
   readonly status: 'rejected';
   /** What the target said no with (classified 'rejected' by `classify`). */
   readonly error: unknown;
 }
+/** Every attempt failed (classified 'failed': transport or protocol error), retries included. */
 export interface Failed<T> extends OutcomeBase<T> {
   readonly status: 'failed';
   /** Transport or protocol error of the last attempt. */
   readonly error: unknown;
 }
+/**
+ * No answer in time: the last attempt passed `timeoutMs` (reason 'timeout', error an
+ * AttemptTimeoutError), or the run's `deadlineMs` passed first (reason 'deadline', error a
+ * DeadlineExceededError; also for targets that never started).
+ */
 export interface TimedOut<T> extends OutcomeBase<T> {
   readonly status: 'timedOut';
   readonly reason: 'timeout' | 'deadline';
+  /** AttemptTimeoutError or DeadlineExceededError (see `reason`). */
   readonly error: unknown;
 }
+/**
+ * No longer wanted: the quorum was met with exit 'early' (reason 'quorum') or the caller aborted
+ * (reason 'aborted': `signal` fired or `run.abort()`). In-flight attempts had their AbortSignal fired;
+ * targets that never started have `attempts` 0 and `startedAt` undefined.
+ */
 export interface Cancelled<T> extends OutcomeBase<T> {
   readonly status: 'cancelled';
   readonly reason: 'quorum' | 'aborted';
+  /** A CancelledError; its `cause` is the abort reason when the caller aborted. */
   readonly error: unknown;
 }
 
@@ -80,10 +98,17 @@ export interface QuorumView<T, R> {
   readonly last: Outcome<T, R>;
 }
 
+/**
+ * When the fan-out has gathered enough: `count` fulfilled outcomes, or a `predicate` over the running
+ * counts (give exactly one). Checked after every settlement until met; `result.quorumMet` says if it was.
+ */
 export interface QuorumOptions<T, R> {
-  /** Fulfilled outcomes needed. Must be ≤ the number of targets. */
+  /** Fulfilled outcomes needed: an integer in 1..N (N = number of targets). */
   count?: number;
-  /** Alternative to `count`: return true once the decision is made (sees counts after every settlement). */
+  /**
+   * Alternative to `count`: return true once the decision is made. Called after every settlement
+   * with the counts so far; a throw counts as false.
+   */
   predicate?: (view: QuorumView<T, R>) => boolean;
   /**
    * 'early' (default): once met, abort the in-flight calls (their AbortSignal fires) and report
@@ -92,6 +117,11 @@ export interface QuorumOptions<T, R> {
   exit?: 'early' | 'all';
 }
 
+/**
+ * Retries of a target whose attempt failed or timed out (never of a rejection). Off unless given.
+ * Each retry starts a new round: a fresh attempt with its own timeout and, with `hedge`, its own
+ * hedges. UNSAFE for calls that are not idempotent.
+ */
 export interface RetryOptions {
   /**
    * Attempts per target in total, the first included (≥ 1). UNSAFE for calls that are not
@@ -106,31 +136,54 @@ export interface RetryOptions {
   backoff?: number | ((retry: number) => number);
   /** The same as {@link RetryOptions.backoff} (its earlier name); give one of the two. */
   backoffMs?: number | ((retry: number) => number);
-  /** Multiply the per-attempt timeout by this on every retry (RAIDA clients use 1.5). Default 1. */
+  /**
+   * Multiply the per-attempt timeout by this on every retry (round r gets timeoutMs · factor^(r-1);
+   * RAIDA clients use 1.5). A finite number > 0. Default 1.
+   */
   timeoutFactor?: number;
-  /** Decide whether an error deserves a retry. Default: every 'failed' or timed-out attempt, never a rejection. */
+  /**
+   * Decide whether an error deserves a retry (`attempt`: the round that just ended, 1-based; a throw
+   * counts as false). Default: every 'failed' or timed-out round, never a rejection.
+   */
   when?: (error: unknown, info: { attempt: number; kind: 'failed' | 'timedOut' }) => boolean;
 }
 
+/**
+ * Hedged requests: when an attempt is slow, start a duplicate of it; the first answer wins and the
+ * others are aborted (their AbortSignal fires with CancelledError 'hedge-lost'). A hedge shares its
+ * target's concurrency slot. A failed attempt does not end the round while a duplicate still runs.
+ */
 export interface HedgeOptions {
-  /** Start a duplicate attempt when the current one has not answered after this many ms (> 0). */
+  /**
+   * Start a duplicate when an attempt of the current round has not answered after this many ms
+   * (finite, > 0), measured from that attempt's start; each hedge may in turn be hedged afterMs later.
+   */
   afterMs: number;
-  /** Extra duplicates per attempt at most (≥ 1, default 1). */
+  /**
+   * Extra duplicates per retry round at most (integer ≥ 1, default 1): the count starts at 0 again
+   * with every retry, so a target makes at most retry.attempts · (1 + max) calls in all.
+   */
   max?: number;
 }
 
+/** Options of `fanOut`; every one is validated up front (FanOutOptionError naming it). */
 export interface FanOutOptions<T, R> {
   /** Target → id. Ids must be unique. Default: the target itself if it is a string, else its index. */
   key?: (target: T, index: number) => string;
   /** Calls in flight at most (integer ≥ 1). Default: all targets at once. */
   concurrency?: number;
-  /** Per-attempt timeout, ms (> 0). Default: none. */
+  /** Per-attempt timeout, ms (> 0; Infinity = none): the attempt's signal aborts and the round ends. Default: none. */
   timeoutMs?: number;
-  /** Whole fan-out deadline, ms (> 0): unsettled targets become timedOut (reason 'deadline'). Default: none. */
+  /**
+   * Whole fan-out deadline, ms from the start (> 0; Infinity = none): unsettled targets, running or
+   * queued, become timedOut (reason 'deadline') and nothing settles after it. Default: none.
+   */
   deadlineMs?: number;
+  /** Stop condition; see {@link QuorumOptions}. Default: none (wait for every target). */
   quorum?: QuorumOptions<T, R>;
   /** Off unless given. See {@link RetryOptions} for the idempotency warning. */
   retry?: RetryOptions;
+  /** Off unless given. See {@link HedgeOptions}. */
   hedge?: HedgeOptions;
   /** Error → 'rejected' (the target explicitly refused) or 'failed'. Default: {@link TargetRejectedError} → 'rejected', else 'failed'. */
   classify?: (error: unknown) => 'rejected' | 'failed';
@@ -138,7 +191,7 @@ export interface FanOutOptions<T, R> {
   signal?: AbortSignal;
   /** Time source. Default {@link realClock}. */
   clock?: Clock;
-  /** Progress events, synchronous, with the clock's timestamp. Must not throw. */
+  /** Progress events, called synchronously, `at` = the clock's time in ms. A throw is caught and dropped. */
   onEvent?: (event: FanOutEvent<T, R>) => void;
 }
 
