@@ -14,20 +14,14 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { assertProperty } from '@fanout/testkit';
 import { VirtualClock } from '@fanout/core';
 import {
-  checkSignRound1Response,
-  checkSignRound2Response,
-  collectResponses,
+  FrostCoordinator,
   createIdentity,
-  finishSigning,
   groupVerifyingKey,
   participantStep,
-  signRound2Requests,
-  startSigning,
-  type Outbound,
+  sealedFromEnvelopeUr,
+  sealedToEnvelopeUr,
+  type FrostKv,
   type ParticipantState,
-  type ResponseInput,
-  type SignRound1Accepted,
-  type SignRound2Accepted,
   type Xid,
 } from '@fanout/frost';
 import { checkDeterminism, createRng, rngBytesFn } from '@fanout/sim';
@@ -506,10 +500,10 @@ describe('FROST signing properties (sim)', () => {
     );
   });
 
-  test('ordering: commitments and shares are matched to their senders whatever the arrival order (fc.scheduler); a reply under another slot is rejected', async () => {
+  test('ordering: the real coordinator (fanOut) matches commitments and shares to their senders whatever the arrival order (fc.scheduler resolves every get); a reply served under another slot is rejected', async () => {
     const fixture = await groupFixture(4, 3);
     // The fixture's coordinator identity (same derivation as the world's).
-    const coordinator = createIdentity(
+    const coordinatorId = createIdentity(
       rngBytesFn(createRng(fixture.identitySeed).fork('identity/coordinator')),
       'Alice',
     );
@@ -518,73 +512,126 @@ describe('FROST signing properties (sim)', () => {
         fc.scheduler(),
         fc.integer({ min: 0, max: 0xffff }),
         fc.subarray([0, 1, 2, 3], { minLength: 3, maxLength: 4 }),
-        async (s, seed, invitedIdx) => {
+        fc.boolean(),
+        fc.option(fc.tuple(fc.nat(3), fc.nat(3)), { freq: 3 }),
+        async (s, seed, invitedIdx, quorumExit, swapPick) => {
           const rng = rngBytesFn(createRng(seed));
-          const now = 10_000;
-          const ctx = { coordinator, now, rng };
+          const clock = new VirtualClock({ start: 10_000, autoAdvance: false });
           const states = new Map<Xid, ParticipantState>(fixture.states.map((st) => [st.identity.xid, st]));
-          const kv = new Map<string, Uint8Array>();
-          const deliver = (requests: readonly Outbound[]): void => {
-            for (const r of requests) {
-              const res = participantStep(states.get(r.to)!, r.sealed, { now, rng });
-              expect(res.kind).toBe('reply');
-              if (res.kind !== 'reply') return;
-              states.set(r.to, res.state);
-              kv.set(res.outbound.arid, res.outbound.sealed);
+          const xidOfArid = new Map<string, Xid>(); // reply ARID → its writer
+          const values = new Map<string, string>();
+          const waiting = new Map<string, (v: string) => void>();
+          const invitees = invitedIdx.map((i) => fixture.states[i]!.identity.xid);
+          // Serve participant a's reply under participant b's collect ARID (and vice versa).
+          const swap =
+            swapPick === null || swapPick[0] === swapPick[1]
+              ? null
+              : ([
+                  fixture.states[swapPick[0]]!.identity.xid,
+                  fixture.states[swapPick[1]]!.identity.xid,
+                ] as const);
+          let collectArids: Readonly<Record<Xid, string>> = {};
+          const store = (arid: string, v: string): void => {
+            values.set(arid, v);
+            waiting.get(arid)?.(v);
+            waiting.delete(arid);
+          };
+          /** Each participant answers a request as soon as it is stored (the reply is stored at once). */
+          const deliver = (envelope: string): void => {
+            const sealed = sealedFromEnvelopeUr(envelope);
+            for (const [xid, st] of states) {
+              const res = participantStep(st, sealed, { now: clock.now(), rng });
+              if (res.kind === 'error') continue;
+              states.set(xid, res.state);
+              if (res.kind === 'reply' || res.kind === 'rejected') {
+                xidOfArid.set(res.outbound.arid, xid);
+                store(res.outbound.arid, sealedToEnvelopeUr(res.outbound.sealed));
+              }
+              return;
             }
           };
-          /** Release each participant's reply through the scheduler; collect in arrival order. */
-          const arrive = async (xids: readonly Xid[]): Promise<Xid[]> => {
-            const order: Xid[] = [];
-            const all = xids.map((x) =>
-              s.schedule(Promise.resolve(x), `reply of ${x.slice(0, 8)}`).then((v) => order.push(v)),
-            );
-            await s.waitFor(Promise.all(all));
-            return order;
+          const resolvedOrder: Xid[] = [];
+          const kv: FrostKv = {
+            put: (arid, envelope) => {
+              if (values.has(arid)) return Promise.reject(new AlreadyExistsError(arid));
+              values.set(arid, envelope);
+              deliver(envelope);
+              return Promise.resolve('Stored successfully');
+            },
+            get: (arid, options = {}) => {
+              // The slot's reader gets the value stored under the (possibly swapped) ARID.
+              let source = arid;
+              if (swap !== null) {
+                const slot = Object.entries(collectArids).find(([, a]) => a === arid)?.[0];
+                const other = slot === swap[0] ? swap[1] : slot === swap[1] ? swap[0] : undefined;
+                if (other !== undefined && collectArids[other] !== undefined) source = collectArids[other];
+              }
+              const ready =
+                values.get(source) ??
+                new Promise<string>((resolve, reject) => {
+                  waiting.set(source, resolve);
+                  options.signal?.addEventListener('abort', () => reject(options.signal!.reason), {
+                    once: true,
+                  });
+                });
+              return s.schedule(Promise.resolve(ready), `get ${arid.slice(9, 17)}`).then((v) => {
+                const who = Object.entries(collectArids).find(([, a]) => a === arid)?.[0];
+                if (who !== undefined) resolvedOrder.push(who as Xid);
+                return v;
+              });
+            },
           };
-          const invitees = invitedIdx.map((i) => fixture.states[i]!.identity.xid);
-          const started = startSigning({ group: fixture.group, target: rng(32), invitees }, ctx);
-          deliver(started.invites);
-          const session = started.session;
-          const order1 = await arrive(invitees);
-          const inputs1: ResponseInput<SignRound1Accepted>[] = order1.map((x) => ({
-            xid: x,
-            check: checkSignRound1Response(session, x, kv.get(session.collectArids[x]!)!, ctx),
-          }));
-          const c1 = collectResponses(inputs1);
-          expect(c1.successes.map((v) => v.xid)).toEqual(order1);
-          // Another participant's commitment under this slot is not accepted.
-          const [a, b] = order1;
-          expect(checkSignRound1Response(session, a!, kv.get(session.collectArids[b!]!)!, ctx).kind).toBe(
-            'error',
+          const coordinator = new FrostCoordinator({
+            identity: coordinatorId,
+            rng,
+            kv,
+            clock,
+            timeoutMs: SIM_TIMEOUT_MS,
+          });
+          const target = rng(32);
+          const invite = await s.waitFor(
+            coordinator.signInvite({ group: fixture.group, target, invitees }, { quorumExit }),
           );
-          const r2 = signRound2Requests(session, c1, ctx);
-          expect(r2.ok).toBe(true);
-          if (!r2.ok) return;
-          expect(r2.session.signers!.map((m) => m.identity.xid)).toEqual(order1.slice(0, 3));
-          deliver(r2.requests);
-          const signers = r2.session.signers!.map((m) => m.identity.xid);
-          const order2 = await arrive(signers);
-          const c2 = collectResponses<SignRound2Accepted>(
-            order2.map((x) => ({
-              xid: x,
-              check: checkSignRound2Response(r2.session, x, kv.get(r2.session.collectArids[x]!)!, ctx),
-            })),
+          expect(invite.ok).toBe(true);
+          if (!invite.ok) return;
+          collectArids = invite.session.collectArids;
+          const r1 = await s.waitFor(coordinator.signRound1(invite.session, { quorumExit }));
+          const swapped = swap !== null && swap.every((x) => invitees.includes(x)) ? swap : null;
+          // A reply read under another participant's slot is that slot's error, never a success.
+          for (const x of swapped ?? []) {
+            const o = r1.collected.byParticipant.get(x)!;
+            expect(['error', 'cancelled']).toContain(o.status);
+          }
+          // Arrival order = the order the scheduler resolved the gets (successes only).
+          expect(r1.collected.arrivalOrder).toEqual(
+            resolvedOrder.filter((x) => r1.collected.successes.some((v) => v.xid === x)),
           );
-          expect(c2.successes.map((v) => v.xid)).toEqual(order2);
-          const [p, q] = order2;
-          expect(
-            checkSignRound2Response(r2.session, p!, kv.get(r2.session.collectArids[q!]!)!, ctx).kind,
-          ).toBe('error');
-          const done = finishSigning(r2.session, c2, ctx);
-          expect(done.ok).toBe(true);
-          if (done.ok)
-            expect(ed25519.verify(done.signature, r2.session.digest, fixture.group.groupVerifyingKey)).toBe(
-              true,
-            );
+          const honest = invitees.filter((x) => !(swapped ?? []).includes(x));
+          if (honest.length < 3) {
+            expect(r1.ok).toBe(false);
+            return;
+          }
+          expect(r1.ok).toBe(true);
+          if (!r1.ok) return;
+          const signers = r1.session.signers!.map((m) => m.identity.xid);
+          expect(signers).toEqual(r1.collected.arrivalOrder.slice(0, 3));
+          collectArids = r1.session.collectArids;
+          resolvedOrder.length = 0;
+          const r2 = await s.waitFor(coordinator.signRound2(r1.session));
+          const swapped2 = swap !== null && swap.every((x) => signers.includes(x)) ? swap : null;
+          if (swapped2 !== null) {
+            // Swapped shares: never aggregated into a signature; attributed to the slots.
+            expect(r2.ok).toBe(false);
+            for (const x of swapped2) expect(r2.collected.byParticipant.get(x)!.status).toBe('error');
+            return;
+          }
+          expect(r2.ok, r2.ok ? '' : r2.reason).toBe(true);
+          expect(r2.collected.arrivalOrder).toEqual(resolvedOrder.filter((x) => signers.includes(x)));
+          if (r2.ok)
+            expect(ed25519.verify(r2.signature, sha256(target), fixture.group.groupVerifyingKey)).toBe(true);
         },
       ),
-      { numRuns: 6 },
+      { numRuns: 8 },
     );
   });
 });
