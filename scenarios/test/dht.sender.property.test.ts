@@ -7,8 +7,14 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { assertProperty } from '@fanout/testkit';
-import { queueMessage, queueToOutbox, type QueueToOutboxOptions } from '@fanout/dht';
-import type { DhtNode, DhtValue } from '@fanout/sim-dht';
+import {
+  outboxInfoHash,
+  queueMessage,
+  queueToOutbox,
+  type QueueToOutboxOptions,
+  type SignedValue,
+} from '@fanout/dht';
+import type { DhtNode } from '@fanout/sim-dht';
 import { NOW0, PUT_TTL_MS, buildDhtWorld, resultTexts, type DhtWorld } from '../src/index.js';
 
 /** Device `name` queues `n` messages one after the other, starting `startMs` in; returns the texts acknowledged. */
@@ -47,16 +53,14 @@ async function device(
   return { acked, rounds };
 }
 
-/** What a sender without the retry loop does: one get, append, one put, refusals ignored. */
+/** What a sender without the retry loop does: one get, append to the newest copy, one put, refusals ignored. */
 const naiveWrite: typeof queueToOutbox = async (dht, message, options) => {
-  const found = await dht.get(options.recipient === '' ? new Uint8Array(20) : world0Key(options), {});
-  const newest = [...found.values].sort((a, b) => b.seq - a.seq)[0] as Parameters<typeof queueMessage>[0];
+  const found = await dht.get(outboxInfoHash(options.sender, options.recipient), {});
+  const newest = [...found.values].sort((a, b) => b.seq - a.seq)[0] as SignedValue | undefined;
   const r = queueMessage(newest, message, options);
   await dht.put(r.key, r.value, { ttlMs: PUT_TTL_MS });
   return { ...r, attempts: 1, stored: 0, alreadyQueued: false };
 };
-const world0Key = (o: QueueToOutboxOptions): Uint8Array =>
-  queueMessage(undefined, { ciphertext: Uint8Array.of(1), seq: 0n }, o).key;
 
 async function concurrentSenders(
   seed: number,
@@ -127,5 +131,3 @@ describe('sender side: concurrent read-modify-writes of one outbox', () => {
     expect(lost).toBeGreaterThan(0);
   });
 });
-
-export type { DhtValue };
