@@ -353,7 +353,7 @@ export const frostNoHol: Scenario = {
     const n = num(ctx.options, 'participants', 4);
     const t = num(ctx.options, 'minSigners', 3);
     const fixture = await groupFixture(n, t);
-    const slowMs = live ? 3000 : 600_000;
+    const slowMs = live ? 10_000 : 600_000;
     const slowCount = rng.int(1, n - t);
     const slow = new Set(rng.shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, slowCount));
     const latencies = Array.from({ length: n }, (_, i) =>
@@ -366,7 +366,7 @@ export const frostNoHol: Scenario = {
       minSigners: t,
       fixture,
       storeLatency: latencies,
-      coordinator: { timeoutMs: live ? 20_000 : 3_600_000 },
+      coordinator: { timeoutMs: live ? 60_000 : 3_600_000 },
       ...(ctx.plan === undefined ? {} : { plan: ctx.plan }),
       ...phases(ctx),
     });
@@ -388,11 +388,16 @@ export const frostNoHol: Scenario = {
         sign.signature !== undefined &&
         ed25519.verify(sign.signature, sha256(target), fixture.group.groupVerifyingKey);
       const phasesMs = sign.timings.map((x) => `${x.round} ${x.elapsedMs.toFixed(0)}`).join(', ');
+      // Live: no wall-clock bound; "not waited for" is structural: the session signed while the
+      // slow participants' invitations were still being stored and their round 1 was cancelled.
+      const notWaited =
+        slowXids.every((x) => sign.invite.sent.pending?.includes(x) === true) &&
+        slowXids.every((x) => collected?.cancelled.includes(x) === true);
       const guarantees = [
         check(
           'quorum-exit-not-delayed',
-          sign.ok && verified && sign.elapsedMs < slowMs && (live || sign.elapsedMs <= bound),
-          `signing session (invite → aggregate) ${sign.ok ? 'signed' : `failed at ${sign.failure?.round} (${sign.failure?.reason})`} in ${sign.elapsedMs.toFixed(0)} ms [${phasesMs}] with ${slowCount} participant(s) at ${slowMs} ms; fast bound ${bound} ms; round 1 decided in ${collected?.elapsedMs.toFixed(0) ?? '-'} ms`,
+          sign.ok && verified && (live ? notWaited : sign.elapsedMs < slowMs && sign.elapsedMs <= bound),
+          `signing session (invite → aggregate) ${sign.ok ? 'signed' : `failed at ${sign.failure?.round} (${sign.failure?.reason})`} in ${sign.elapsedMs.toFixed(0)} ms [${phasesMs}] with ${slowCount} participant(s) at ${slowMs} ms; fast bound ${bound} ms${live ? ' (sim only)' : ''}; round 1 decided in ${collected?.elapsedMs.toFixed(0) ?? '-'} ms; slow invitations pending at the invite: ${slowXids.every((x) => sign.invite.sent.pending?.includes(x) === true)}, cancelled in round 1: ${slowXids.every((x) => collected?.cancelled.includes(x) === true)}`,
         ),
         check(
           'signer-set-excludes-slow',
