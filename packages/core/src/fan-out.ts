@@ -195,7 +195,8 @@ class Engine<T, R> implements FanOutRun<T, R> {
   readonly #onEvent: ((event: FanOutEvent<T, R>) => void) | undefined;
 
   readonly #outcomes: Outcome<T, R>[];
-  readonly #order: number[] = [];
+  /** Target indexes in settlement order (the first #settledCount entries are set). */
+  readonly #order: Int32Array;
   readonly #counts: Record<OutcomeStatus, number> = {
     fulfilled: 0,
     rejected: 0,
@@ -360,6 +361,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
     this.#live = new Uint16Array(n);
     this.#current = new Array<Attempt | undefined>(n);
     this.#outcomes = new Array<Outcome<T, R>>(n);
+    this.#order = new Int32Array(n);
     this.result = new Promise((resolve) => (this.#resolve = resolve));
   }
 
@@ -404,7 +406,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
     let pos = 0;
     let stopped = false;
     const step = (): Promise<IteratorResult<Outcome<T, R>>> => {
-      if (!stopped && pos < this.#order.length) {
+      if (!stopped && pos < this.#settledCount) {
         return Promise.resolve({ done: false, value: this.#outcomes[this.#order[pos++]!]! });
       }
       if (stopped || this.#finished) return Promise.resolve({ done: true, value: undefined });
@@ -685,9 +687,8 @@ class Engine<T, R> implements FanOutRun<T, R> {
       reason,
     ) as unknown as Outcome<T, R>;
     this.#outcomes[index] = outcome;
-    this.#order.push(index);
+    this.#order[this.#settledCount++] = index;
     this.#counts[status]++;
-    this.#settledCount++;
     if (this.#onEvent !== undefined) {
       this.#emit({ type: 'settled', at: settledAt, id, index, outcome });
     }
@@ -820,7 +821,7 @@ class ResultImpl<T, R> implements FanOutResult<T, R> {
     readonly quorumMet: boolean,
     readonly elapsedMs: number,
     readonly counts: Readonly<Record<OutcomeStatus, number>>,
-    readonly order: readonly number[],
+    readonly order: Int32Array,
     indexOf: IdIndex | undefined,
   ) {
     this.#indexOf = indexOf;
@@ -860,7 +861,7 @@ class ResultImpl<T, R> implements FanOutResult<T, R> {
     return (this.#byId ??= new ById(this.outcomes, this.#indexOf));
   }
   get completionOrder(): readonly string[] {
-    return (this.#completion ??= this.order.map((i) => this.outcomes[i]!.id));
+    return (this.#completion ??= Array.from(this.order, (i) => this.outcomes[i]!.id));
   }
   canProceed(min: number): boolean {
     return this.counts.fulfilled >= min;
