@@ -606,7 +606,8 @@ describe('FROST signing properties (sim)', () => {
           expect(r1.collected.arrivalOrder).toEqual(
             resolvedOrder.filter((x) => r1.collected.successes.some((v) => v.xid === x)),
           );
-          const honest = invitees.filter((x) => !(swapped ?? []).includes(x));
+          const swappedList: readonly Xid[] = swapped ?? [];
+          const honest = invitees.filter((x) => !swappedList.includes(x));
           if (honest.length < 3) {
             expect(r1.ok).toBe(false);
             return;
