@@ -10,10 +10,12 @@ import {
   RoundOptionError,
   SEQUENTIAL_TIMEOUT_MS,
   collectResponsesOver,
+  isPermanentPutError,
   resolveRoundOptions,
   sealedFromEnvelopeUr,
   sealedToEnvelopeUr,
   sendRequests,
+  sendRequestsProceeding,
   type FrostKv,
   type FrostKvGetOptions,
   type Outbound,
@@ -243,6 +245,52 @@ describe('send phase (parallel puts)', () => {
     const r = await sendRequests(resolveRoundOptions({ kv, clock, putAttempts: 2 }), 'sign invite', requests);
     expect(r.errors.map((e) => [e.xid, e.error.message])).toEqual([['a', '503']]);
     expect(r.successes).toHaveLength(2);
+  });
+
+  it('a permanent put error (Mainline 1000-byte limit) is not retried: one attempt, the exact text', async () => {
+    const clock = new VirtualClock();
+    const kv = new ScriptedKv(clock, {});
+    const tooBig = Object.assign(new Error('Value size 1456 exceeds DHT limit of 1000 bytes'), {
+      name: 'ValueTooLargeError',
+    });
+    kv.putFailures.set('req-a', [tooBig, tooBig]);
+    const r = await sendRequests(resolveRoundOptions({ kv, clock }), 'dkg invite', requests);
+    expect(r.errors.map((e) => [e.xid, e.error.message])).toEqual([
+      ['a', 'Value size 1456 exceeds DHT limit of 1000 bytes'],
+    ]);
+    expect(kv.putFailures.get('req-a')).toHaveLength(1); // tried once
+    expect(clock.now()).toBe(0);
+    expect(isPermanentPutError(tooBig)).toBe(true);
+    expect(isPermanentPutError(new Error('Network error: reset'))).toBe(false);
+  });
+
+  it('proceeding send: returns once `need` are stored, the rest go on in the background (pending), events stop', async () => {
+    const clock = new VirtualClock();
+    const kv = new ScriptedKv(clock, {});
+    const slowKv: FrostKv = {
+      put: async (arid, envelope) => {
+        await clock.sleep(arid === 'req-c' ? 600_000 : arid === 'req-b' ? 2000 : 1000);
+        return kv.put(arid, envelope);
+      },
+      get: (arid, o) => kv.get(arid, o),
+    };
+    const events: RoundEvent[] = [];
+    const o = resolveRoundOptions({ kv: slowKv, clock, onEvent: (e) => events.push(e) });
+    const { sent, delivery } = await sendRequestsProceeding(o, 'sign invite', requests, 2);
+    expect(clock.now()).toBe(2000);
+    expect(sent.successes.map((x) => x.xid)).toEqual(['a', 'b']);
+    expect(sent.pending).toEqual(['c']);
+    expect(sent.byParticipant.has('c')).toBe(false);
+    expect(events.at(-1)!.type).toBe('phase-end');
+    const seen = events.length;
+    const full = await delivery;
+    expect(clock.now()).toBe(600_000);
+    expect(full.successes.map((x) => x.xid)).toEqual(['a', 'b', 'c']);
+    expect(full.pending).toBeUndefined();
+    expect(events).toHaveLength(seen); // the background part is silent
+    await expect(sendRequestsProceeding(o, 'sign invite', requests, 0)).rejects.toBeInstanceOf(
+      RoundOptionError,
+    );
   });
 
   it('envelope round trip of a sealed message', () => {

@@ -137,6 +137,16 @@ export function kvStoreVirtualContract(make: () => Promise<ContractSubject> | Co
     expect(clock.now() - start).toBe(Math.ceil(2400 / pollMs) * pollMs);
   });
 
+  it("get(arid, seconds): upstream's numeric timeout form equals { timeoutSeconds }", async () => {
+    const { store, rng, virtual } = await make();
+    const start = virtual!.now();
+    expect(await store.get(aridUr(rng), 3)).toBeNull();
+    expect(virtual!.now() - start).toBe(3000);
+    const arid = aridUr(rng);
+    await store.put(arid, envOf('n'));
+    expect(await store.get(arid, 0)).toBe(envOf('n'));
+  });
+
   it('get with the default timeout returns null after exactly 30 s', async () => {
     const { store, rng, virtual } = await make();
     const start = virtual!.now();
