@@ -355,8 +355,10 @@ describe('@fanout/core guarantees (virtual time)', () => {
       abortAt: fc.option(positive, { nil: undefined }),
     });
     let ties = 0;
+    let runs = 0;
     await assertProperty(
       fc.asyncProperty(fc.array(tieBehaviour, { minLength: 1, maxLength: 10 }), options, async (bs, o) => {
+        runs++;
         const thresholds = [o.timeoutMs, o.deadlineMs, o.abortAt].filter((x) => x !== undefined);
         const ends = bs.map((b) => natural(b).at);
         if (thresholds.some((t) => ends.includes(t) || thresholds.filter((u) => u === t).length > 1)) ties++;
@@ -365,7 +367,8 @@ describe('@fanout/core guarantees (virtual time)', () => {
       { numRuns: 300 },
     );
     // Sanity: the variant really produces ties (a generator drift would make it vacuous).
-    if (process.env.FC_PATH === undefined) expect(ties).toBeGreaterThan(30);
+    // (About two thirds of the runs have one; FC_NUM_RUNS may change the number of runs.)
+    if (process.env.FC_PATH === undefined) expect(ties).toBeGreaterThan(runs / 10);
   });
 
   test('no head-of-line blocking, concurrency >= N: each completion time equals its own latency', async () => {
