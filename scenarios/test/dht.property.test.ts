@@ -27,6 +27,7 @@ import {
   dhtNoHol,
   fingerprintOf,
   holBound,
+  lossMayHideHolders,
   resultTexts,
   type ContactSpec,
   type DhtWorld,
@@ -65,7 +66,8 @@ describe('no message lost or duplicated', () => {
           });
           try {
             const report = await world.retrieve();
-            const o = checkAgainstOracle(world, report, () => false);
+            // With loss, an absent outbox whose likely holders' replies were lost is a timeout.
+            const o = checkAgainstOracle(world, report, loss > 0 ? lossMayHideHolders(report) : () => false);
             expect(o).toEqual({ oneEach: undefined, exactlyOnce: undefined, status: undefined });
             const delivered = report.messages.length;
             const expected = world.contacts.reduce((n, c) => n + world.truth(c.index).texts.length, 0);
@@ -334,7 +336,7 @@ describe('churn and partitions', () => {
         holdersGoneRuns += Number(r.facts!['holdersGone']) > 0 ? 1 : 0;
         expect([r.facts!['leftDuring'], r.facts!['joinedDuring']]).toEqual([5, 5]);
       }),
-      { numRuns: 12 },
+      { numRuns: 20 },
     );
     // The cut-off contact (all its holders partitioned) was exercised, not skipped every time.
     expect(holdersGoneRuns).toBeGreaterThan(0);

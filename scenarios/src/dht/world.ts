@@ -535,6 +535,16 @@ export async function buildDhtWorld(spec: DhtWorldSpec): Promise<DhtWorld> {
   };
 }
 
+/**
+ * A `mayTimeOut` for worlds with packet loss: an absent outbox (oracle 'not-found') may come back
+ * as a timeout with reason 'holders-unreachable' when the lookup lost its RPCs to enough of the
+ * likely holders (≥ 5 of 8): the client then rightly refuses to conclude absence, and the oracle,
+ * which knows reachability but not which packets were dropped, cannot predict it.
+ */
+export function lossMayHideHolders(report: OfflineReport): (i: number, truth: ContactTruth) => boolean {
+  return (i, t) => t.expected === 'not-found' && report.contacts[i]?.reason === 'holders-unreachable';
+}
+
 /** Texts of a contact result's messages, in the order delivered. */
 export function resultTexts(r: ContactResult): string[] {
   return r.messages.map((m) => textOf(m.ciphertext));
