@@ -146,7 +146,9 @@ const SETTLED = 2;
  * @returns a {@link FanOutRun}: awaitable (never rejects) and async-iterable.
  * @throws FanOutOptionError naming the option: concurrency not an integer ≥ 1, a timeout/deadline/afterMs
  *   that is not > 0, quorum.count not in 1..N or neither/both of count and predicate, retry.attempts < 1,
- *   hedge.max < 1, a key function that yields a non-string or a duplicate id, a non-array `targets`.
+ *   retry.backoff / retry.backoffMs not a finite number ≥ 0 or a function, both of them given
+ *   ('retry.backoff'), hedge.max < 1, a key function that yields a non-string or a duplicate id,
+ *   a non-array `targets`.
  */
 export function fanOut<T, R>(
   targets: readonly T[],
