@@ -12,8 +12,9 @@
  *   is the per-ARID latency of every operation (a DHT lookup, one per poll); a `delay` rule slows
  *   them further; `dropRequest` on a put is a lost write (acknowledged, never stored);
  *   `forceStatus` on a put fails it with that status (5xx).
- * - `hubert`: the server process: `crash` (+ `restartAfterMs`) makes it refuse connections;
- *   `loseState: true` wipes its data at the crash (by default acknowledged puts survive).
+ * - `hubert`: the server process: `crash` (+ `restartAfterMs`) makes it refuse connections (sim)
+ *   or answer 503 to every request (live); `loseState: true` wipes its data at the crash (by
+ *   default acknowledged puts survive).
  *
  * Participant behaviours (what the agent does per inbound message) are not network faults and
  * live in the spec: think time, busy (reject "Busy right now"), vanish, late (answer after the
@@ -460,6 +461,32 @@ function hubertCrashes(injector: FaultInjector, elapsed: () => number, wipe: () 
 }
 
 /**
+ * A store that fails every operation with {@link HubertUnavailableError} while `down()` says so
+ * (live: the Hubert server process is "crashed"; its HTTP front answers 503).
+ */
+class CrashableKv implements KvStore {
+  constructor(
+    readonly inner: KvStore,
+    readonly down: () => boolean,
+  ) {}
+  #check(): void {
+    if (this.down()) throw new HubertUnavailableError('the Hubert server is down (crash rule)');
+  }
+  async put(arid: string, envelope: string, ttlSeconds?: number, options?: PutOptions): Promise<string> {
+    this.#check();
+    return this.inner.put(arid, envelope, ttlSeconds, options);
+  }
+  async get(arid: string, options?: GetOptions | number): Promise<string | null> {
+    this.#check();
+    return this.inner.get(arid, options);
+  }
+  async exists(arid: string): Promise<boolean> {
+    this.#check();
+    return this.inner.exists(arid);
+  }
+}
+
+/**
  * One party's access to an in-process backend (memory, mainline, hybrid), with that party's link
  * faults from the plan applied per exchange (sim only): half the sampled latency each way, a
  * partition / crashed party / dropped request → no answer, seen as a
@@ -593,7 +620,15 @@ export async function buildFrostWorld(spec: FrostWorldSpec): Promise<FrostWorld>
       });
   } else {
     const parties = ['coordinator', ...identities.map((_, i) => participantTarget(i))];
-    const live = await startLiveHubert({ store, plan, rng: rng.fork('network'), parties });
+    // The `hubert` crash rules live: while down, every store operation fails (the server answers
+    // 503 `Service Unavailable`); a crash with `loseState` wipes the data.
+    const down = hubertCrashes(inj, elapsed, wipe);
+    const live = await startLiveHubert({
+      store: new CrashableKv(store, down),
+      plan,
+      rng: rng.fork('network'),
+      parties,
+    });
     hubertUrl = live.url;
     closeHubert = live.close;
     kvOf = (p) =>

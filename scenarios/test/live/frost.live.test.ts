@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { frostNoHol, runFrostDemo } from '../../src/index.js';
+import { buildFrostWorld, frostNoHol, runFrostDemo } from '../../src/index.js';
 
 describe('FROST over a live Hubert HTTP server on 127.0.0.1', () => {
   test('demo: DKG 3-of-4 and a quorum-exit signing session end with a signature ed25519.verify accepts', async () => {
@@ -38,4 +38,35 @@ describe('FROST over a live Hubert HTTP server on 127.0.0.1', () => {
     for (const g of r.guarantees) expect(g, `${g.name}: ${g.detail ?? ''}`).toMatchObject({ held: true });
     expect(r.traceHash).toBeUndefined();
   });
+
+  test('a Hubert crash + restart (data kept) during the DKG is ridden out: the DKG succeeds', async () => {
+    const retries: string[] = [];
+    const world = await buildFrostWorld({
+      seed: 31,
+      mode: 'live',
+      participants: 3,
+      minSigners: 2,
+      storeLatency: [50, 80, 120].map((ms) => ({ kind: 'constant' as const, ms })),
+      coordinator: { timeoutMs: 30_000 },
+      // Down from 300 ms to 2300 ms of the run: the invitations and round 1 are in flight.
+      extraRules: [{ fault: 'crash', targets: ['hubert'], atMs: 300, restartAfterMs: 2000 }],
+      onRoundEvent: (e) => {
+        if (e.type === 'participant-retry') retries.push(`coordinator: ${e.error}`);
+      },
+      onAgentEvent: (who, e) => {
+        if (e.type === 'put-retry') retries.push(`${who}: ${e.error}`);
+      },
+    });
+    try {
+      const dkg = await world.runDkg();
+      expect(dkg.ok, dkg.failure?.reason).toBe(true);
+      // The coordinator's polls (every 1 s) or an agent's reply met the crashed server and retried.
+      expect(
+        retries.some((r) => r.includes('Service Unavailable')),
+        retries.join('; '),
+      ).toBe(true);
+    } finally {
+      await world.close();
+    }
+  }, 60_000);
 });
