@@ -106,6 +106,30 @@ describe('queueToOutbox: read-modify-write of an outbox on the DHT', () => {
     await s.close();
   });
 
+  test("after the put, another writer's copy at the same seq without the message makes it run another round that merges both", async () => {
+    // An in-memory DHT whose get shows every copy (through verify) and whose first put is
+    // followed by another device's conflicting copy landing on a node ours did not reach.
+    const key = outboxInfoHash(ALICE, ME);
+    const copies: DhtValue[] = [];
+    let puts = 0;
+    const other = queueMessage(undefined, { ciphertext: enc('x'), seq: 9n }, opts({ nowSeconds: NOW - 5 }));
+    const dht: OutboxDht = {
+      get: (k, o) => {
+        for (const c of copies) o.verify?.(k, c);
+        return Promise.resolve({ values: copies.slice(0, 1) });
+      },
+      put: (_k, value) => {
+        copies.unshift(value as DhtValue);
+        if (++puts === 1) copies.push(other.value as DhtValue);
+        return Promise.resolve({ stored: [1] });
+      },
+    };
+    const r = await queueToOutbox(dht, { ciphertext: enc('m'), seq: 1n }, opts());
+    expect([r.attempts, r.value.seq, r.alreadyQueued]).toEqual([2, 1, true]);
+    expect(r.messages.map((m) => new TextDecoder().decode(m.ciphertext)).sort()).toEqual(['m', 'x']);
+    expect(key).toEqual(r.key);
+  });
+
   test('bounded: a writer that keeps losing gives up with OutboxQueueError(contended); other refusals are OutboxQueueError(refused)', async () => {
     const s = await swarm();
     await queueToOutbox(s.node(5), { ciphertext: enc('m1'), seq: 1n }, opts());
