@@ -38,6 +38,15 @@ import { registrations } from './commands/index.js';
 
 const interactive = process.stdout.isTTY === true && process.env.CI === undefined;
 
+// `fanout run … | head`: the reader went away. Stop quietly, as Unix tools do, instead of dying on
+// an unhandled EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 /** Without --events/--no-events, per-event lines are printed (non-TTY) for scenarios run at most this often. */
 export const EVENTS_AUTO_MAX_RUNS = 3;
 
