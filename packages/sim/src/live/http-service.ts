@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { realClock, type Clock, type FetchHandler } from '@fanout/core';
 import { FaultInjector, NO_FAULTS, type FaultPlan } from '../fault-plan.js';
-import { serveHttpWithFaults, type NetworkStats, type TraceSink } from '../network.js';
+import { serveHttpWithFaults, wipeOnCrash, type NetworkStats, type TraceSink } from '../network.js';
 import { createRng, type Rng } from '../rng.js';
 
 export interface HttpServiceOptions {
@@ -21,6 +21,16 @@ export interface HttpServiceOptions {
   rng?: Rng;
   trace?: TraceSink;
   clock?: Clock;
+  /**
+   * Time origin of the plan's windows and crash times, in `clock` ms (default: this server's listen
+   * time). Give all services of one run the same value so "crash at 500 ms" means one instant.
+   */
+  startedAt?: number;
+  /**
+   * Called when a crash rule with `loseState` has struck since the last request (the server's
+   * volatile state is gone, as in SimNetwork.bindHttp).
+   */
+  onCrashLoseState?: () => void;
 }
 
 export interface HttpServiceHandle {
@@ -32,12 +42,13 @@ export interface HttpServiceHandle {
 }
 
 /**
- * Start serving `handler` over real HTTP until `close()`.
+ * Start serving `handler` over real HTTP until `close()`. The plan is applied at the edge on `clock`
+ * time since `startedAt`, crash with `loseState` included (`onCrashLoseState`).
  * @throws the listen error (EADDRINUSE).
  */
 export async function startHttpService(o: HttpServiceOptions): Promise<HttpServiceHandle> {
   const clock = o.clock ?? realClock;
-  const t0 = clock.now();
+  const t0 = o.startedAt ?? clock.now();
   const injector = new FaultInjector(o.plan ?? NO_FAULTS, o.rng ?? createRng(0));
   const stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, replies: 0 };
   const faulty =
@@ -45,6 +56,9 @@ export async function startHttpService(o: HttpServiceOptions): Promise<HttpServi
     (o.plan.rules.length > 0 ||
       o.plan.latency.default !== undefined ||
       Object.keys(o.plan.latency.perTarget).length > 0);
+  const seen = { lastSeenT: -1 };
+  const record = (kind: string, fields: Record<string, unknown>): void =>
+    o.trace?.record({ t: clock.now() - t0, kind, ...fields });
   const fetch = async (request: Request, env: { incoming: IncomingMessage }): Promise<Response> => {
     stats.sent++;
     if (!faulty) {
@@ -60,8 +74,10 @@ export async function startHttpService(o: HttpServiceOptions): Promise<HttpServi
       signal: request.signal,
       t: clock.now() - t0,
       elapsed: () => clock.now() - t0,
-      record: (kind, fields) => o.trace?.record({ t: clock.now() - t0, kind, ...fields }),
+      record,
       stats,
+      // Crash with loseState: wipe the service's volatile state when it is next reached (as SimNetwork does).
+      beforeHandle: (t) => wipeOnCrash(injector, o.target, seen, t, o.onCrashLoseState, record),
     });
     if (out instanceof Response) return out;
     if (out.kind === 'blackhole') {

@@ -79,6 +79,34 @@ describe('live edges on 127.0.0.1', () => {
       await svc.close();
     }
   });
+  test('HTTP service: crash with loseState wipes the state once, at the shared start time', async () => {
+    // As the UDP test above: crash at plan time 0, restart after 5 s, state lost; the shared origin
+    // is 10 s in the past, so the first request reaches a restarted, wiped server.
+    let state = 7;
+    let wipes = 0;
+    const plan = parseFaultPlan({
+      rules: [{ fault: 'crash', targets: ['h'], atMs: 0, restartAfterMs: 5000, loseState: true }],
+    });
+    const svc = await startHttpService({
+      target: 'h',
+      handler: () => new Response(String(state++)),
+      onCrashLoseState: () => {
+        wipes++;
+        state = 0;
+      },
+      plan,
+      rng: createRng(1),
+      startedAt: realClock.now() - 10_000,
+    });
+    try {
+      const got: string[] = [];
+      for (let i = 0; i < 2; i++) got.push(await (await fetch(`${svc.url}/x`)).text());
+      expect(got).toEqual(['0', '1']); // wiped before the first request, not again
+      expect(wipes).toBe(1);
+    } finally {
+      await svc.close();
+    }
+  });
   test('HTTP service over real fetch: plain, and forced 503 from the plan', async () => {
     const handler = (req: Request) => new Response(`ok ${new URL(req.url).pathname}`);
     const plain = await startHttpService({ target: 'h', handler });
