@@ -46,6 +46,17 @@ const determinism = {
       selector: "NewExpression[callee.name='Date'][arguments.length=0]",
       message: 'new Date() reads the wall clock: use the injected Clock.',
     },
+    {
+      selector: 'ImportExpression[source.value=/^(node:)?timers(\\u002Fpromises)?$/]',
+      message:
+        'Timers imported from node:timers bypass the Clock: use the injected Clock (determinism rule).',
+    },
+    {
+      selector:
+        "CallExpression[callee.name='require'][arguments.0.value=/^(node:)?timers(\\u002Fpromises)?$/]",
+      message:
+        'Timers required from node:timers bypass the Clock: use the injected Clock (determinism rule).',
+    },
   ],
 };
 
