@@ -247,7 +247,9 @@ export function plainLines(e: RoundEvent, names?: ReadonlyMap<Xid, string> | Nam
       const r = e.report;
       return [
         `${r.successes.length} ok, ${r.rejections.length} rejected, ${r.errors.length} errors, ${r.timeouts.length} timeouts` +
-          `${r.cancelled.length > 0 ? `, ${r.cancelled.length} cancelled` : ''} in ${formatSeconds(r.elapsedMs)}`,
+          `${r.cancelled.length > 0 ? `, ${r.cancelled.length} cancelled` : ''}` +
+          `${r.pending !== undefined && r.pending.length > 0 ? `, ${r.pending.length} still being stored in the background` : ''}` +
+          ` in ${formatSeconds(r.elapsedMs)}`,
       ];
     }
     default:
