@@ -76,6 +76,8 @@ class DemoDisplay {
     }
     if (e.type === 'phase-start') {
       this.#live = true;
+      // The countdown footer ticks on wall time (a TTY display only, never under the virtual clock).
+      // eslint-disable-next-line no-restricted-globals
       this.#ticker ??= setInterval(() => this.draw(), 200);
     }
     // Redraw at most every 50 ms of wall time, and always at the start and end of a phase.
@@ -96,6 +98,7 @@ class DemoDisplay {
 
   /** Stop redrawing, leaving the last frame. */
   stop(): void {
+    // eslint-disable-next-line no-restricted-globals -- the display ticker above
     if (this.#ticker !== undefined) clearInterval(this.#ticker);
     this.#ticker = undefined;
     if (this.interactive && this.#live) {
