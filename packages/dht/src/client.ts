@@ -8,7 +8,7 @@ import {
 } from '@fanout/core';
 import { decodeOutbox, type OutboxLimits, type OutboxMessage } from './codec.js';
 import { assertFingerprint, outboxInfoHash } from './keys.js';
-import { OutboxOwnerError } from './outbox.js';
+import { OutboxOwnerError, sameMessage } from './outbox.js';
 import { OUTBOX_VALUE_ID, verifySignedValue, type SignedValue, type ValueVerifier } from './signed.js';
 
 /**
@@ -396,18 +396,6 @@ export function resolveAbsenceQuorum(
 function bytesEqual(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function sameMessage(a: OutboxMessage, b: OutboxMessage): boolean {
-  return (
-    a.version === b.version &&
-    a.seq === b.seq &&
-    a.timestamp === b.timestamp &&
-    a.expiry === b.expiry &&
-    a.sender === b.sender &&
-    a.recipient === b.recipient &&
-    bytesEqual(a.ciphertext, b.ciphertext)
-  );
 }
 
 /**

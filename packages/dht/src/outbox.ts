@@ -291,9 +291,14 @@ function refusalReason(error: unknown): string | undefined {
   return typeof r === 'string' ? r : undefined;
 }
 
-/** Same message (the identity a reader's duplicate check uses, minus the queue time). */
-function sameMessage(a: OutboxMessage, b: OutboxMessage): boolean {
+/**
+ * Same message: every field of the DNA Messenger v2 record (version, seq, timestamp, expiry,
+ * sender, recipient, ciphertext). The identity the reader's duplicate check and the sender's
+ * read-modify-write both use.
+ */
+export function sameMessage(a: OutboxMessage, b: OutboxMessage): boolean {
   return (
+    a.version === b.version &&
     a.seq === b.seq &&
     a.timestamp === b.timestamp &&
     a.expiry === b.expiry &&

@@ -19,6 +19,7 @@ import {
   K,
   buildDhtWorld,
   checkAgainstOracle,
+  type ContactTruth,
   closestIndexes,
   lossMayHideHolders,
   plannedContactKey,
@@ -57,8 +58,9 @@ function oracleChecks(
   world: DhtWorld,
   report: OfflineReport,
   mayTimeOut: Parameters<typeof checkAgainstOracle>[2],
+  views?: Parameters<typeof checkAgainstOracle>[3],
 ): GuaranteeCheck[] {
-  const o = checkAgainstOracle(world, report, mayTimeOut);
+  const o = checkAgainstOracle(world, report, mayTimeOut, views);
   return [
     check('one-result-per-contact', o.oneEach === undefined, o.oneEach),
     check('unexpired-delivered-exactly-once', o.exactlyOnce === undefined, o.exactlyOnce),
@@ -506,12 +508,8 @@ export const dhtChurnPartition: Scenario = {
       // are reachable: the reachable holders left may be unknown to every node the lookup asks
       // (k-buckets keep 8 contacts each), so the value may not be found, and absence cannot be
       // concluded. Live: a lookup past more than 2 unreachable nodes may also run out of time.
-      const o = checkAgainstOracle(
-        world,
-        report,
-        (_i, t) => t.likelyHoldersAnswering < ABSENCE_QUORUM || (live && t.unreachableInFront > 2),
-        views,
-      );
+      const mayTimeOut = (_i: number, t: ContactTruth): boolean =>
+        t.likelyHoldersAnswering < ABSENCE_QUORUM || (live && t.unreachableInFront > 2);
       // Contacts whose likely holders are all out of reach in every view (the cut-off contact,
       // unless the reader itself holds its outbox): they queued messages, so they must come back
       // as a timeout (retry later), never as not-found / empty (cached as empty for 10 minutes).
@@ -530,13 +528,7 @@ export const dhtChurnPartition: Scenario = {
         world,
         report,
         [
-          check('one-result-per-contact', o.oneEach === undefined, o.oneEach),
-          check('unexpired-delivered-exactly-once', o.exactlyOnce === undefined, o.exactlyOnce),
-          check(
-            'status-matches-oracle',
-            o.status === undefined,
-            o.status ?? `counts ${JSON.stringify(report.counts)}`,
-          ),
+          ...oracleChecks(world, report, mayTimeOut, views),
           // The contact whose holders are cut off queued messages: it must come back as a timeout
           // (retry later) or malformed (a corrupt holder still in reach), never as not-found or
           // empty (which would be cached as an empty outbox for 10 minutes).
