@@ -33,8 +33,13 @@ import { ListMethodRewriter } from './list-front.js';
 
 /** Options of {@link startBaoServer}: the app's options plus the port and an optional edge fault plan. */
 export interface BaoServerOptions extends BaoAppOptions {
-  /** TCP port on 127.0.0.1; 0 (default) picks a free ephemeral port. */
+  /** TCP port; 0 (default) picks a free ephemeral port. */
   port?: number;
+  /**
+   * Address to listen on. Default '127.0.0.1'. A container image listens on '0.0.0.0' inside its
+   * own network namespace and is reached through a port published on the host's loopback.
+   */
+  host?: string;
   /** Sim-kit fault plan applied at the socket edge (rules name target {@link target}). Default: none. */
   plan?: FaultPlan;
   /** Root stream for the plan's draws (forks "faults:<target>"). Default `createRng(0)`. */
@@ -109,12 +114,12 @@ function planActive(plan: FaultPlan | undefined): plan is FaultPlan {
 }
 
 /**
- * Start the simulator on 127.0.0.1.
+ * Start the simulator on `host` (default 127.0.0.1).
  * @returns once listening: `{url, port, sim, stats, close()}`.
  * @throws (rejects with) the listen error, e.g. EADDRINUSE for a taken fixed port.
  */
 export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServerHandle> {
-  const { port = 0, plan, planRng, target = BAO_TARGET, trace, ...appOptions } = options;
+  const { port = 0, host = '127.0.0.1', plan, planRng, target = BAO_TARGET, trace, ...appOptions } = options;
   const clock = appOptions.clock ?? realClock;
   const sim = createBaoApp({
     ...appOptions,
@@ -180,11 +185,11 @@ export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServe
     server.once('listening', () => {
       server.off('error', fail);
       front.once('error', fail);
-      front.listen(port, '127.0.0.1', () => {
+      front.listen(port, host, () => {
         front.off('error', fail);
         const actual = (front.address() as AddressInfo).port;
         resolve({
-          url: `http://127.0.0.1:${actual}`,
+          url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actual}`,
           port: actual,
           sim,
           stats,
