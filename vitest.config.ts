@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 // One vitest process runs every workspace project (cheaper than one process per package on a
 // 2-core CI machine). Each project may add its own vitest.config.ts.
 // The summary reporter closes the run with a plain `tests: N passed, N failed, N skipped` line.
+// Each project spreads vitest.shared.ts (workspace packages resolve to their sources).
 export default defineConfig({
   test: {
     projects: ['packages/*', 'simulators/*', 'scenarios'],

@@ -6,7 +6,8 @@
  * every message is answered with {type:'ok', ...}. First message out: {type:'ready', url}.
  */
 import { parentPort } from 'node:worker_threads';
-import { ruleFaults, startBaoServer } from '@fanout/sim-bao';
+import { ruleFaults } from '@fanout/sim-bao';
+import { startBaoServer } from '@fanout/sim-bao/live';
 
 type Command =
   | { type: 'latency'; ms: number; slowKey?: string; slowMs?: number }

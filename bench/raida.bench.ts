@@ -13,7 +13,8 @@
  *
  *   pnpm bench:raida [--quick] [--sim-only]
  */
-import { openUdpTransport, realClock } from '@fanout/core';
+import { realClock } from '@fanout/core';
+import { openUdpTransport } from '@fanout/core/live';
 import { RaidaClient } from '@fanout/raida';
 import { createCluster, installTokens, mintTokens } from '@fanout/sim-raida';
 import { startLiveRaidaCluster } from '@fanout/sim-raida/live';

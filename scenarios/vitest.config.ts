@@ -1,3 +1,4 @@
 import { defineProject } from 'vitest/config';
+import { workspaceResolve } from '../vitest.shared.js';
 
-export default defineProject({ test: { name: 'scenarios', testTimeout: 120_000 } });
+export default defineProject({ ...workspaceResolve, test: { name: 'scenarios', testTimeout: 120_000 } });

@@ -2,7 +2,8 @@
  * Running scenarios many times: seeds, summaries, replay files, determinism checks.
  */
 import { existsSync } from 'node:fs';
-import { currentCommit, writeReplayFile, type Trace } from '@fanout/sim';
+import type { Trace } from '@fanout/sim';
+import { currentCommit, writeReplayFile, writeTraceFile } from '@fanout/sim/replay';
 import {
   percentile,
   type Mode,
@@ -123,7 +124,8 @@ export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<Ru
         traceHash: result.traceHash,
         violation: bad.map((g) => `${g.name}: ${g.detail ?? ''}`).join('\n'),
       });
-      traceOf(result)?.writeJSONL(traceFileFor(replayFile));
+      const trace = traceOf(result);
+      if (trace !== undefined) writeTraceFile(traceFileFor(replayFile), trace);
       for (const g of bad) failures.push({ seed, guarantee: g.name, detail: g.detail ?? '', replayFile });
     }
     o.onRun?.({ scenario: scenario.name, seed, index: k, result, wallMs: o.wallNow() - t0 });

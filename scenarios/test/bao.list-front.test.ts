@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { assertProperty } from '@fanout/testkit';
-import { ListMethodRewriter, withListQuery } from '@fanout/sim-bao';
+import { ListMethodRewriter, withListQuery } from '@fanout/sim-bao/live';
 
 interface Req {
   method: 'GET' | 'POST' | 'DELETE' | 'LIST' | 'PUT';

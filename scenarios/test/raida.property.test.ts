@@ -8,7 +8,8 @@ import { assertProperty } from '@fanout/testkit';
 import { VirtualClock, type DatagramAddress, type DatagramTransport } from '@fanout/core';
 import { RAIDA_COUNT, RaidaClient } from '@fanout/raida';
 import { createCluster, installTokens, mintTokens } from '@fanout/sim-raida';
-import { checkDeterminism, createRng, readReplayFile, rngBytesFn } from '@fanout/sim';
+import { checkDeterminism, createRng, rngBytesFn } from '@fanout/sim';
+import { readReplayFile } from '@fanout/sim/replay';
 import {
   buildWorld,
   noCoinLost,

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { gradeVotes, QUORUM, RaidaClient, type Coin, type GradeReport } from '@fanout/raida';
-import { Trace, readReplayFile } from '@fanout/sim';
+import { Trace } from '@fanout/sim';
+import { readReplayFile } from '@fanout/sim/replay';
 import {
   createRaidaScenarios,
   quorumBoundary,

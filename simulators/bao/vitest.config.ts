@@ -1,3 +1,4 @@
 import { defineProject } from 'vitest/config';
+import { workspaceResolve } from '../../vitest.shared.js';
 
-export default defineProject({ test: { name: 'sim-bao' } });
+export default defineProject({ ...workspaceResolve, test: { name: 'sim-bao' } });

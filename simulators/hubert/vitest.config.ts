@@ -1,3 +1,7 @@
 import { defineProject } from 'vitest/config';
+import { workspaceResolve } from '../../vitest.shared.js';
 
-export default defineProject({ test: { name: 'sim-hubert', testTimeout: 60_000, hookTimeout: 60_000 } });
+export default defineProject({
+  ...workspaceResolve,
+  test: { name: 'sim-hubert', testTimeout: 60_000, hookTimeout: 60_000 },
+});

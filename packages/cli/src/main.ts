@@ -22,7 +22,8 @@ import pc from 'picocolors';
 import junitModule from 'junit-report-builder';
 import { realClock } from '@fanout/core';
 import { RAIDA_COUNT } from '@fanout/raida';
-import { parseSeed, readReplayFile, ReplayFileError, checkDeterminism } from '@fanout/sim';
+import { parseSeed, checkDeterminism } from '@fanout/sim';
+import { readReplayFile, ReplayFileError, writeTraceFile } from '@fanout/sim/replay';
 import {
   existingTraceFile,
   runMany,
@@ -302,7 +303,7 @@ async function replay(file: string, o: { trace?: string } = {}): Promise<number>
       console.log(pc.yellow(`no trace to write: ${mode} runs of ${r.scenario} keep none`));
     else {
       mkdirSync(dirname(o.trace), { recursive: true });
-      trace.writeJSONL(o.trace);
+      writeTraceFile(o.trace, trace);
       console.log(`replayed trace (JSON Lines, ${trace.total} events) written to ${o.trace}`);
     }
   }

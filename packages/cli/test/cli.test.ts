@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { Trace, writeReplayFile } from '@fanout/sim';
+import { Trace } from '@fanout/sim';
+import { writeReplayFile, writeTraceFile } from '@fanout/sim/replay';
 import { noHeadOfLineBlocking, traceFileFor, traceOf } from '@fanout/scenarios';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -16,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the CLI with a piped stdout; returns its output (throws on a non-zero exit). */
 const fanout = (...args: string[]): string =>
-  execFileSync(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
+  execFileSync(process.execPath, ['--conditions=@fanout/source', '--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, CI: '1', NO_COLOR: '1' },
     encoding: 'utf8',
@@ -62,7 +63,7 @@ describe('fanout replay', () => {
       commit: 'test',
       traceHash: result.traceHash,
     });
-    traceOf(result)!.writeJSONL(traceFileFor(file));
+    writeTraceFile(traceFileFor(file), traceOf(result)!);
     const out = join(dir, 'replayed.trace.jsonl');
     const text = fanout('replay', file, '--trace', out);
     expect(text).toContain(`recorded trace (JSON Lines): ${traceFileFor(file)}`);

@@ -8,4 +8,3 @@ export * from './errors.js';
 export * from './types.js';
 export { fanOut, type FanOutCall } from './fan-out.js';
 export * from './transport.js';
-export * from './live/udp.js';

@@ -1,5 +1,12 @@
 import type { Clock } from './clock.js';
 
+/**
+ * The one source of random bytes every package takes by injection: returns `n` fresh random bytes
+ * (n an integer ≥ 0). In simulation it is a seeded stream (`rngBytesFn(rng.fork(label))` from
+ * @fanout/sim); outside it must be a CSPRNG (e.g. `randomBytes` from @noble/hashes/utils).
+ */
+export type RandomBytes = (n: number) => Uint8Array;
+
 /** Terminal state of one target. */
 export type OutcomeStatus = 'fulfilled' | 'rejected' | 'failed' | 'timedOut' | 'cancelled';
 

@@ -82,6 +82,24 @@ const rule = z.discriminatedUnion('fault', [
   z.object({ fault: z.literal('pause'), targets: scope.targets, group: scope.group, window }).strict(),
   z
     .object({
+      /**
+       * A behaviour of the target itself, not of the network: what a simulator's node does wrong
+       * (e.g. RAIDA 'wrongAn', a DHT node 'stale', a FROST participant 'forged', a Byzantine trainer
+       * 'sign-flip'). Each simulator documents the behaviour names it knows; an oracle reads them
+       * from the plan, so a hand-edited plan changes both what happens and what is expected.
+       */
+      fault: z.literal('behave'),
+      targets: scope.targets,
+      group: scope.group,
+      window: window.optional(),
+      /** Simulator-defined behaviour name. */
+      behaviour: z.string().min(1),
+      /** Simulator-defined parameters of the behaviour (JSON). */
+      params: z.record(z.string(), z.unknown()).default({}),
+    })
+    .strict(),
+  z
+    .object({
       fault: z.literal('partition'),
       targets: scope.targets,
       group: scope.group,
@@ -171,13 +189,43 @@ export interface ExchangeDecision {
  * draws. Time is passed in (virtual or wall ms since the run started); the injector never reads a clock.
  */
 export class FaultInjector {
-  readonly plan: FaultPlan;
+  #plan: FaultPlan;
   readonly #rng: Rng;
   readonly #streams = new Map<string, Rng>();
 
   constructor(plan: FaultPlan, rng: Rng) {
-    this.plan = plan;
+    this.#plan = plan;
     this.#rng = rng;
+  }
+
+  /** The plan in force (replaced at run time by {@link setPlan}, e.g. by a fault-control API). */
+  get plan(): FaultPlan {
+    return this.#plan;
+  }
+
+  /**
+   * Replace the plan in force from the next exchange on (live fault control). The per-target
+   * random streams continue; time windows keep their time base.
+   */
+  setPlan(plan: FaultPlan): void {
+    this.#plan = plan;
+  }
+
+  /**
+   * The `behave` rules that apply to `target` at `t` (ms since the run started; undefined: any
+   * time), in plan order: `[{ behaviour, params }]`. Simulators ask this to decide what a node
+   * does wrong; it draws nothing.
+   */
+  behaviours(target: string, t?: number): { behaviour: string; params: Record<string, unknown> }[] {
+    const out: { behaviour: string; params: Record<string, unknown> }[] = [];
+    for (const r of this.plan.rules) {
+      if (r.fault !== 'behave' || !this.applies(r, target)) continue;
+      const w = r.window;
+      if (t !== undefined && w !== undefined && (t < w.fromMs || (w.toMs !== undefined && t >= w.toMs)))
+        continue;
+      out.push({ behaviour: r.behaviour, params: r.params });
+    }
+    return out;
   }
 
   #stream(target: string): Rng {
@@ -263,6 +311,8 @@ export class FaultInjector {
             d.fired.push(name);
           }
           return;
+        case 'behave':
+          return; // a node behaviour, not a network fault: simulators ask behaviours()
         case 'pause':
           if (inWindow(r.window) && r.window.toMs !== undefined) {
             d.holdMs = Math.max(d.holdMs, r.window.toMs - t);

@@ -1,13 +1,10 @@
 /**
  * @fanout/sim — the simulation kit every simulator uses: seeded RNG streams, latency models,
- * fault plans, the simulated network (virtual time), live edges (real UDP/HTTP on 127.0.0.1 with
- * the same plan), traces with a stable hash, and replay files.
+ * fault plans, the simulated network (virtual time) and traces with a stable hash. The live
+ * edges (real sockets) are in `@fanout/sim/live`, replay and trace files in `@fanout/sim/replay`.
  */
 export * from './rng.js';
 export * from './latency.js';
 export * from './trace.js';
 export * from './fault-plan.js';
 export * from './network.js';
-export * from './replay.js';
-export * from './live/udp-service.js';
-export * from './live/http-service.js';

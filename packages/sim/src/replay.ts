@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { faultPlanSchema } from './fault-plan.js';
+import type { Trace } from './trace.js';
 import { formatSchemaIssues } from './latency.js';
 
 export const replayFileSchema = z
@@ -88,4 +89,14 @@ export function currentCommit(cwd = process.cwd()): string {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * Write `trace.toJSONL()` to `path` (UTF-8, overwriting), creating its folder.
+ * @throws TraceError('enabled') on a disabled trace; the fs error (EACCES…) as is.
+ */
+export function writeTraceFile(path: string, trace: Trace): void {
+  const text = trace.toJSONL();
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text, 'utf8');
 }

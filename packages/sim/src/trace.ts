@@ -14,7 +14,6 @@
  *   objects with toJSON() (Date...) through toJSON().
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { validateSeed } from './rng.js';
 
@@ -202,14 +201,6 @@ export class Trace {
     if (this.pending === '') return;
     this.hasher.update(this.pending, 'utf8');
     this.pending = '';
-  }
-
-  /**
-   * Writes `toJSONL()` to `path` (UTF-8, overwriting), synchronously with node:fs.
-   * @throws TraceError('enabled') on a disabled trace; the fs error (ENOENT...) as is.
-   */
-  writeJSONL(path: string): void {
-    writeFileSync(path, this.toJSONL(), 'utf8');
   }
 
   /**

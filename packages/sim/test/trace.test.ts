@@ -6,6 +6,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { InvalidSeedError, createRng } from '../src/rng.js';
+import { writeTraceFile } from '../src/replay.js';
 import {
   DeterminismError,
   Trace,
@@ -202,12 +203,12 @@ describe('Trace', () => {
     expect(t.total).toBe(0);
   });
 
-  test('writeJSONL writes the JSONL to disk', () => {
+  test('writeTraceFile writes the JSONL to disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fanout-trace-'));
     try {
       const path = join(dir, 'run.jsonl');
       const t = traceOf(events);
-      t.writeJSONL(path);
+      writeTraceFile(path, t);
       const text = readFileSync(path, 'utf8');
       expect(text).toBe(t.toJSONL());
       expect(Trace.fromJSONL(text).hash()).toBe(t.hash());

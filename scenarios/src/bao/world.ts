@@ -16,13 +16,13 @@ import {
   classifyBaoRoute,
   hashInput,
   ruleFaults,
-  startBaoServer,
   verifyCosmosSignature,
   type BaoFaultRule,
   type BaoPublicKeyInfo,
   type BaoRoute,
   type BaoSimulator,
 } from '@fanout/sim-bao';
+import { startBaoServer } from '@fanout/sim-bao/live';
 import {
   SimNetwork,
   Trace,

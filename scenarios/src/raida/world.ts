@@ -5,8 +5,8 @@
  * Behaviours are deterministic per RAIDA (probability 1), so the votes the client must see are
  * known in advance: that is the oracle the scenarios check grades against.
  */
+import { openUdpTransport } from '@fanout/core/live';
 import {
-  openUdpTransport,
   realClock,
   VirtualClock,
   type Clock,

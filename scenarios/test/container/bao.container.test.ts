@@ -5,7 +5,7 @@
  *
  * The image is built here, offline: FROM scratch with this machine's `node` binary and the shared
  * libraries `ldd` lists (no registry to pull from); the repository is bind-mounted read-only at
- * /repo and the container runs `node --import tsx simulators/bao/src/live/main.ts`. On machines
+ * /repo and the container runs `node --conditions=@fanout/source --import tsx simulators/bao/src/live/main.ts`. On machines
  * without Docker, podman's Docker-compatible API serves (../shared/notes/containers-without-docker.md;
  * `.ci/run` installs and starts it and sets FANOUT_CONTAINERS=1, which makes a missing runtime a
  * failure instead of a skip).
@@ -79,7 +79,7 @@ describe.runIf(available || required)('Bao simulator in a container (testcontain
   beforeAll(async () => {
     const image = await buildRuntimeImage();
     container = await new GenericContainer(image)
-      .withCommand(['--import', 'tsx', 'simulators/bao/src/live/main.ts'])
+      .withCommand(['--conditions=@fanout/source', '--import', 'tsx', 'simulators/bao/src/live/main.ts'])
       .withEnvironment({ BAO_PORT: '8200', BAO_TOKEN: 'container-token', BAO_SEED: 'container' })
       .withBindMounts([{ source: ROOT, target: '/repo', mode: 'ro' }])
       .withTmpFs({ '/tmp': 'rw' })

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { openUdpTransport } from '@fanout/core';
+import { openUdpTransport } from '@fanout/core/live';
 import { RAIDA_COUNT, RaidaClient, type Coin } from '@fanout/raida';
 import { createRng, rngBytesFn } from '@fanout/sim';
 
@@ -37,6 +37,7 @@ async function startSim(coins: number): Promise<SimProcess> {
     const child = spawn(
       process.execPath,
       [
+        '--conditions=@fanout/source',
         '--import',
         'tsx',
         'packages/cli/src/main.ts',

@@ -6,7 +6,8 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { ruleFaults, startBaoServer, type BaoServerHandle } from '@fanout/sim-bao';
+import { ruleFaults } from '@fanout/sim-bao';
+import { startBaoServer, type BaoServerHandle } from '@fanout/sim-bao/live';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BaoAuthError,

@@ -1,7 +1,9 @@
 /** Live tier: real sockets on 127.0.0.1 with the fault plan applied at the server edge. */
 import { describe, expect, test } from 'vitest';
-import { openUdpTransport, realClock } from '@fanout/core';
-import { createRng, parseFaultPlan, startHttpService, startUdpService } from '../../src/index.js';
+import { realClock } from '@fanout/core';
+import { openUdpTransport } from '@fanout/core/live';
+import { createRng, parseFaultPlan } from '../../src/index.js';
+import { startHttpService, startUdpService } from '../../src/live/index.js';
 
 describe('live edges on 127.0.0.1', () => {
   test('UDP service answers over a real socket and applies dropRequest by target', async () => {

@@ -4,14 +4,10 @@
  * fault-injecting proxy in front of it (`startHttpService` with that party as the plan target),
  * so latency, partition, drops and forced statuses apply to that party's link only.
  */
-import {
-  FaultInjector,
-  startHttpService,
-  type FaultPlan,
-  type HttpServiceHandle,
-  type Rng,
-} from '@fanout/sim';
-import { startHubertServer, type KvStore, type RunningHubertServer } from '@fanout/sim-hubert';
+import { FaultInjector, type FaultPlan, type Rng } from '@fanout/sim';
+import { startHttpService, type HttpServiceHandle } from '@fanout/sim/live';
+import type { KvStore } from '@fanout/sim-hubert';
+import { startHubertServer, type RunningHubertServer } from '@fanout/sim-hubert/live';
 
 /** A running live Hubert with per-party edges. */
 export interface LiveHubert {

@@ -1,7 +1,7 @@
 /**
  * The Bao simulator as a stand-alone server process (what a container image runs):
  *
- *   node --import tsx simulators/bao/src/live/main.ts
+ *   node --conditions=@fanout/source --import tsx simulators/bao/src/live/main.ts
  *
  * Environment: BAO_HOST (default 0.0.0.0), BAO_PORT (default 8200, OpenBao's), BAO_TOKEN (default
  * "root"), BAO_SEED (key-material seed, default "container"). Prints
@@ -9,7 +9,7 @@
  * for) and stops cleanly on SIGTERM or SIGINT, printing its request count.
  * Exit codes: 0 after a signal, 1 when the port cannot be bound, 2 for a bad BAO_PORT.
  */
-import { startBaoServer } from '../index.js';
+import { startBaoServer } from './server.js';
 
 const host = process.env.BAO_HOST ?? '0.0.0.0';
 const port = Number(process.env.BAO_PORT ?? '8200');

@@ -4,7 +4,8 @@
  */
 import { parseFaultPlan } from '@fanout/sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import { baoPlanRules, ruleFaults, startBaoServer, type BaoServerHandle } from '../../src/index.js';
+import { baoPlanRules, ruleFaults } from '../../src/index.js';
+import { startBaoServer, type BaoServerHandle } from '../../src/live/index.js';
 
 const handles: BaoServerHandle[] = [];
 afterEach(async () => {

@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ruleFaults, startBaoServer, type BaoServerHandle } from '../../src/index.js';
+import { ruleFaults } from '../../src/index.js';
+import { startBaoServer, type BaoServerHandle } from '../../src/live/index.js';
 
 const handles: BaoServerHandle[] = [];
 afterEach(async () => {

@@ -4,7 +4,8 @@
  */
 import { realClock } from '@fanout/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubertHttpClient, startHubertServer, type RunningHubertServer } from '../../src/index.js';
+import { HubertHttpClient } from '../../src/index.js';
+import { startHubertServer, type RunningHubertServer } from '../../src/live/server.js';
 import { kvStoreContract } from '../contract.js';
 import { aridUr, envOf, seededRng } from '../helpers.js';
 

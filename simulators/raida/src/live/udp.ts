@@ -4,15 +4,8 @@
  */
 import { realClock, type Clock, type DatagramAddress } from '@fanout/core';
 import { DEFAULT_PORT_BASE } from '@fanout/raida';
-import {
-  createRng,
-  startUdpService,
-  type FaultPlan,
-  type NetworkStats,
-  type Rng,
-  type TraceSink,
-  type UdpServiceHandle,
-} from '@fanout/sim';
+import { createRng, type FaultPlan, type NetworkStats, type Rng, type TraceSink } from '@fanout/sim';
+import { startUdpService, type UdpServiceHandle } from '@fanout/sim/live';
 import type { RaidaServer } from '../server.js';
 import { raidaService, raidaTarget } from '../service.js';
 
