@@ -17,11 +17,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the CLI with a piped stdout; returns its output (throws on a non-zero exit). */
 const fanout = (...args: string[]): string =>
-  execFileSync(process.execPath, ['--conditions=@fanout/source', '--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, CI: '1', NO_COLOR: '1' },
-    encoding: 'utf8',
-  });
+  execFileSync(
+    process.execPath,
+    ['--conditions=@fanout/source', '--import', 'tsx', 'packages/cli/src/main.ts', ...args],
+    {
+      cwd: root,
+      env: { ...process.env, CI: '1', NO_COLOR: '1' },
+      encoding: 'utf8',
+    },
+  );
 
 const runLines = (out: string) => out.split('\n').filter((l) => /^raida\.no-hol seed=\d+ held/.test(l));
 const eventLines = (out: string) =>

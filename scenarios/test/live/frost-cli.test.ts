@@ -29,7 +29,16 @@ function runDemo(args: readonly string[], via: 'pnpm' | 'node' = 'pnpm'): Run {
   const command =
     via === 'pnpm'
       ? ['pnpm', '-s', 'fanout', 'frost', 'demo', ...args]
-      : [process.execPath, '--conditions=@fanout/source', '--import', 'tsx', 'packages/cli/src/main.ts', 'frost', 'demo', ...args];
+      : [
+          process.execPath,
+          '--conditions=@fanout/source',
+          '--import',
+          'tsx',
+          'packages/cli/src/main.ts',
+          'frost',
+          'demo',
+          ...args,
+        ];
   const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     // Own process group, so a SIGINT reaches pnpm and node as a terminal's Ctrl-C would.
