@@ -60,6 +60,28 @@ const determinism = {
   ],
 };
 
+// I/O (sockets, files, processes) lives in live/ and io/ folders, the CLI, benchmarks and tests:
+// everything else is sans-I/O (DESIGN.md principle 1) and can run under the simulated clock.
+const IO_MODULES = ['dgram', 'net', 'fs', 'fs/promises', 'child_process', 'http', 'https'].flatMap((m) => [
+  m,
+  `node:${m}`,
+]);
+const sansIo = {
+  ...determinism,
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: [
+        ...determinism['no-restricted-imports'][1].paths,
+        ...IO_MODULES.map((name) => ({
+          name,
+          message: 'I/O belongs in a live/ or io/ folder (sans-I/O cores, DESIGN.md principle 1).',
+        })),
+      ],
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/.turbo/**', 'reports/**', '.fanout/**'] },
   js.configs.recommended,
@@ -93,15 +115,19 @@ export default tseslint.config(
     },
   },
   {
-    // Everything that can run under the simulated clock.
+    // Tests that can run under the simulated clock, and the CLI (which passes the real clock in).
     files: [
-      'packages/*/src/**/*.ts',
-      'simulators/*/src/**/*.ts',
-      'scenarios/**/*.ts',
       'packages/*/test/**/*.ts',
       'simulators/*/test/**/*.ts',
+      'scenarios/test/**/*.ts',
+      'apps/*/src/**/*.ts',
     ],
     rules: determinism,
+  },
+  {
+    // Library code: under the simulated clock, and sans-I/O.
+    files: ['packages/*/src/**/*.ts', 'simulators/*/src/**/*.ts', 'scenarios/src/**/*.ts'],
+    rules: sansIo,
   },
   {
     // Exceptions, each on purpose: the real clock / the virtual clock's driver, the live
@@ -113,7 +139,8 @@ export default tseslint.config(
       'simulators/*/src/live/**/*.ts',
       'packages/*/test/live/**/*.ts',
       'simulators/*/test/live/**/*.ts',
-      'scenarios/live/**/*.ts',
+      'scenarios/src/**/live/**/*.ts',
+      'scenarios/test/live/**/*.ts',
     ],
     rules: {
       'no-restricted-globals': 'off',
@@ -121,5 +148,10 @@ export default tseslint.config(
       'no-restricted-syntax': 'off',
       'no-restricted-imports': 'off',
     },
+  },
+  {
+    // File I/O folders (replay and trace files, configs): sans-socket, but they read and write files.
+    files: ['packages/*/src/io/**/*.ts', 'scenarios/src/**/io/**/*.ts'],
+    rules: { 'no-restricted-imports': determinism['no-restricted-imports'] },
   },
 );

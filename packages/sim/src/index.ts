@@ -8,3 +8,4 @@ export * from './latency.js';
 export * from './trace.js';
 export * from './fault-plan.js';
 export * from './network.js';
+export * from './fault-control.js';

@@ -6,7 +6,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { InvalidSeedError, createRng } from '../src/rng.js';
-import { writeTraceFile } from '../src/replay.js';
+import { writeTraceFile } from '../src/io/replay.js';
 import {
   DeterminismError,
   Trace,

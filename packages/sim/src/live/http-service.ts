@@ -19,6 +19,11 @@ export interface HttpServiceOptions {
   port?: number;
   plan?: FaultPlan;
   rng?: Rng;
+  /**
+   * The injector to apply (shared by every service of a run, and swappable at run time through
+   * `injector.setPlan`); when given, `plan` and `rng` are ignored.
+   */
+  injector?: FaultInjector;
   trace?: TraceSink;
   clock?: Clock;
   /**
@@ -49,19 +54,21 @@ export interface HttpServiceHandle {
 export async function startHttpService(o: HttpServiceOptions): Promise<HttpServiceHandle> {
   const clock = o.clock ?? realClock;
   const t0 = o.startedAt ?? clock.now();
-  const injector = new FaultInjector(o.plan ?? NO_FAULTS, o.rng ?? createRng(0));
+  const injector = o.injector ?? new FaultInjector(o.plan ?? NO_FAULTS, o.rng ?? createRng(0));
   const stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, replies: 0 };
-  const faulty =
-    o.plan !== undefined &&
-    (o.plan.rules.length > 0 ||
-      o.plan.latency.default !== undefined ||
-      Object.keys(o.plan.latency.perTarget).length > 0);
+  // An empty plan passes requests straight through (read per request: the plan can change).
+  const faulty = (): boolean => {
+    const p = injector.plan;
+    return (
+      p.rules.length > 0 || p.latency.default !== undefined || Object.keys(p.latency.perTarget).length > 0
+    );
+  };
   const seen = { lastSeenT: -1 };
   const record = (kind: string, fields: Record<string, unknown>): void =>
     o.trace?.record({ t: clock.now() - t0, kind, ...fields });
   const fetch = async (request: Request, env: { incoming: IncomingMessage }): Promise<Response> => {
     stats.sent++;
-    if (!faulty) {
+    if (!faulty()) {
       stats.delivered++;
       return o.handler(request);
     }

@@ -5,3 +5,4 @@
  */
 export * from './udp-service.js';
 export * from './http-service.js';
+export * from './fault-control-server.js';

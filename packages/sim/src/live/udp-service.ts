@@ -22,6 +22,11 @@ export interface UdpServiceOptions {
   port?: number;
   plan?: FaultPlan;
   rng?: Rng;
+  /**
+   * The injector to apply (shared by every service of a run, and swappable at run time through
+   * `injector.setPlan`); when given, `plan` and `rng` are ignored.
+   */
+  injector?: FaultInjector;
   trace?: TraceSink;
   clock?: Clock;
   /**
@@ -47,7 +52,7 @@ export interface UdpServiceHandle {
 export async function startUdpService(o: UdpServiceOptions): Promise<UdpServiceHandle> {
   const clock = o.clock ?? realClock;
   const t0 = o.startedAt ?? clock.now();
-  const injector = new FaultInjector(o.plan ?? NO_FAULTS, o.rng ?? createRng(0));
+  const injector = o.injector ?? new FaultInjector(o.plan ?? NO_FAULTS, o.rng ?? createRng(0));
   const stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, replies: 0 };
   const socket = dgram.createSocket({ type: 'udp4' });
   await new Promise<void>((resolve, reject) => {

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { faultPlanSchema } from './fault-plan.js';
-import type { Trace } from './trace.js';
-import { formatSchemaIssues } from './latency.js';
+import { faultPlanSchema } from '../fault-plan.js';
+import type { Trace } from '../trace.js';
+import { formatSchemaIssues } from '../latency.js';
 
 export const replayFileSchema = z
   .object({
@@ -17,7 +17,9 @@ export const replayFileSchema = z
     /** uint32 seed of the run. */
     seed: z.number().int().min(0).max(0xffff_ffff),
     plan: faultPlanSchema,
-    /** Scenario options (mode, sizes, …) as given on the command line. */
+    /** Tier of the run; older files keep it in `options.mode` instead. */
+    mode: z.enum(['sim', 'live']).optional(),
+    /** Scenario options (sizes, …) as resolved for the run. */
     options: z.record(z.string(), z.unknown()).default({}),
     /** git commit of the code that produced it ('unknown' outside a checkout). */
     commit: z.string(),

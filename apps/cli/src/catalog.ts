@@ -1,0 +1,78 @@
+/**
+ * The scenarios and systems a command can reach: the built-in systems (loaded lazily, only the
+ * ones a command names) and the user's config.
+ */
+import { BUILTIN_SYSTEMS, type SystemEntry } from '@fanout/scenarios/systems';
+import type { Scenario, SystemModule } from '@fanout/scenarios/kernel';
+import type { LoadedConfig } from './config.js';
+
+/** An unknown scenario or system name; the message lists what exists. */
+export class UnknownNameError extends Error {
+  override readonly name = 'UnknownNameError';
+}
+
+/** Scenario catalogue of one CLI invocation. */
+export class Catalog {
+  readonly #config: LoadedConfig | undefined;
+  readonly #loaded = new Map<string, SystemModule>();
+
+  constructor(config: LoadedConfig | undefined) {
+    this.#config = config;
+  }
+
+  /** The built-in systems' entries. */
+  get builtins(): readonly SystemEntry[] {
+    return BUILTIN_SYSTEMS;
+  }
+
+  /** The user's system modules (from the config). */
+  get userSystems(): readonly SystemModule[] {
+    return this.#config?.systems ?? [];
+  }
+
+  /** Load a built-in or user system by name. */
+  async system(name: string): Promise<SystemModule | undefined> {
+    const user = this.userSystems.find((s) => s.name === name);
+    if (user !== undefined) return user;
+    const entry = BUILTIN_SYSTEMS.find((e) => e.name === name);
+    if (entry === undefined) return undefined;
+    let m = this.#loaded.get(name);
+    if (m === undefined) this.#loaded.set(name, (m = await entry.load()));
+    return m;
+  }
+
+  /** Every scenario: built-in systems in order, then the config's. Loads every built-in system. */
+  async all(): Promise<Scenario[]> {
+    const out: Scenario[] = [];
+    for (const e of BUILTIN_SYSTEMS) out.push(...(await this.system(e.name))!.scenarios);
+    for (const s of this.#config?.scenarios ?? []) if (!out.some((x) => x.name === s.name)) out.push(s);
+    return out;
+  }
+
+  /**
+   * The scenarios `names` select (exact names or system prefixes), loading only the systems they
+   * name; all when `names` is empty.
+   * @throws UnknownNameError naming what matched nothing and what exists.
+   */
+  async pick(names: readonly string[]): Promise<Scenario[]> {
+    if (names.length === 0) return this.all();
+    const out: Scenario[] = [];
+    for (const n of names) {
+      const prefix = n.split('.')[0]!;
+      const fromSystem = (await this.system(prefix))?.scenarios ?? [];
+      const pool = [...fromSystem, ...(this.#config?.scenarios ?? [])];
+      const matches = pool.filter((s) => s.name === n || s.name.startsWith(`${n}.`));
+      if (matches.length === 0) {
+        const known = [
+          ...BUILTIN_SYSTEMS.map((e) => e.name),
+          ...(this.#config?.scenarios ?? []).map((s) => s.name),
+        ];
+        throw new UnknownNameError(
+          `unknown scenario "${n}" (systems and scenarios: ${known.join(', ')}; see fanout list)`,
+        );
+      }
+      for (const m of matches) if (!out.includes(m)) out.push(m);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * `fanout run [scenario…]`: run scenarios for consecutive seeds, print one line per run (or a live
+ * board on a TTY), a summary table, and for every violation the command that replays it exactly.
+ * Exit 0 when every guarantee held, 1 on any violation, 2 on a usage error.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import pc from 'picocolors';
+import {
+  checkDeterminism,
+  runMany,
+  type BaselinePolicy,
+  type Mode,
+  type Scenario,
+  type Shard,
+  type Summary,
+} from '@fanout/scenarios/kernel';
+import type { FaultPlan } from '@fanout/sim';
+import { parseSeed } from '@fanout/sim';
+import { Board } from '../board.js';
+import { readPlanFile, wallNow, type Env } from '../env.js';
+import { intArg, setArg } from '../flags.js';
+import { summaryTable, writeJson, writeJunit, type RunRecord } from '../reports.js';
+
+/** Without --events/--no-events, per-event lines are printed (no TTY) for scenarios run at most this often. */
+export const EVENTS_AUTO_MAX_RUNS = 3;
+
+/** Seeds per scenario compared by --check-determinism. */
+export const DETERMINISM_SEEDS = 20;
+
+interface RunFlags {
+  mode: Mode;
+  seed: number;
+  runs?: number;
+  set?: Record<string, unknown>;
+  plan?: FaultPlan;
+  baseline?: BaselinePolicy;
+  shard?: Shard;
+  junit?: string;
+  json?: string;
+  replayDir: string;
+  checkDeterminism?: boolean;
+  quiet?: boolean;
+  events?: boolean;
+}
+
+function shardArg(v: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (m === null || count < 1 || index < 1 || index > count)
+    throw new InvalidArgumentError(`--shard must be i/n with 1 <= i <= n, got "${v}"`);
+  return { index, count };
+}
+
+/** The options of `scenario` the user set with --set, keeping only the keys it declares. */
+function optionsFor(scenario: Scenario, set: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (set === undefined) return {};
+  const keys = Object.keys(scenario.options.shape);
+  return Object.fromEntries(Object.entries(set).filter(([k]) => keys.includes(k)));
+}
+
+async function runOne(
+  env: Env,
+  scenario: Scenario,
+  flags: RunFlags,
+  board: Board,
+  records: RunRecord[],
+): Promise<Summary> {
+  const runs = flags.runs ?? scenario.defaultRuns[flags.mode];
+  const perEventLines = !env.interactive && !flags.quiet && (flags.events ?? runs <= EVENTS_AUTO_MAX_RUNS);
+  const wantEvents = (env.interactive && !flags.quiet) || perEventLines;
+  let done = 0;
+  const summary = await runMany(scenario, {
+    mode: flags.mode,
+    seed: flags.seed,
+    runs,
+    options: optionsFor(scenario, flags.set),
+    ...(flags.plan !== undefined && { plan: flags.plan }),
+    ...(flags.baseline !== undefined && { baseline: flags.baseline }),
+    ...(flags.shard !== undefined && { shard: flags.shard }),
+    replayDir: flags.replayDir,
+    signal: env.signal,
+    wallNow,
+    ...(wantEvents && {
+      onEvent: (e) => {
+        if (e.type === 'fanout' && e.event.type === 'started')
+          board.title(`${scenario.name} run ${done + 1}/${runs}`);
+        board.event(e);
+      },
+    }),
+    onRun: ({ result, failures }) => {
+      done++;
+      records.push({
+        scenario: scenario.name,
+        mode: flags.mode,
+        seed: result.seed,
+        held: result.held,
+        latencyMs: result.latencyMs,
+        wallMs: result.wallMs,
+        failures,
+      });
+      const status = result.held
+        ? pc.green('held')
+        : pc.red(
+            `VIOLATED ${result.guarantees
+              .filter((g) => !g.held)
+              .map((g) => g.name)
+              .join(', ')}`,
+          );
+      if (!env.interactive && !flags.quiet)
+        env.log(
+          `${scenario.name} seed=${result.seed} ${status} decision ${result.latencyMs.toFixed(1)} ms ` +
+            `(${flags.mode === 'sim' ? 'virtual' : 'wall'}), run ${result.wallMs.toFixed(1)} ms wall`,
+        );
+      else if (!result.held) env.log(`${scenario.name} seed=${result.seed} ${status}`);
+    },
+  });
+  board.done();
+  return summary;
+}
+
+async function determinism(env: Env, list: readonly Scenario[], flags: RunFlags): Promise<number> {
+  let mismatched = 0;
+  let compared = 0;
+  for (const s of list) {
+    const seeds = Array.from(
+      { length: Math.min(flags.runs ?? DETERMINISM_SEEDS, DETERMINISM_SEEDS) },
+      (_, k) => (flags.seed + k) >>> 0,
+    );
+    const r = await checkDeterminism(s, {
+      seeds,
+      options: optionsFor(s, flags.set),
+      ...(flags.plan !== undefined && { plan: flags.plan }),
+    });
+    compared += r.seeds.length;
+    for (const m of r.mismatches) {
+      mismatched++;
+      env.log(pc.red(`NOT DETERMINISTIC ${s.name} seed ${m.seed}: trace hash ${m.first} then ${m.second}`));
+    }
+  }
+  const line = `determinism: ${compared} seed(s) over ${list.length} scenario(s) each run twice, trace hashes compared: `;
+  env.log(mismatched === 0 ? pc.green(`${line}all identical`) : pc.red(`${line}${mismatched} differ`));
+  return mismatched;
+}
+
+function printViolations(env: Env, summaries: readonly Summary[]): void {
+  const total = summaries.reduce((a, s) => a + s.runsViolated, 0);
+  env.log(
+    pc.red(
+      pc.bold(`\n${total} run(s) violated a guarantee. Reproduce a run exactly with its replay command:`),
+    ),
+  );
+  for (const s of summaries) {
+    for (const f of s.failures.slice(0, 5)) {
+      env.log(`  ${s.scenario} seed ${f.seed} ${pc.red(f.guarantee)}: ${f.detail.split('\n')[0]}`);
+      if (f.replayFile !== undefined) {
+        env.log(`    ${pc.cyan(`pnpm fanout replay ${f.replayFile}`)}`);
+        if (f.traceFile !== undefined) env.log(`    trace (JSON Lines): ${f.traceFile}`);
+      } else
+        env.log(`    ${pc.cyan(`pnpm fanout run ${s.scenario} --mode ${s.mode} --seed ${f.seed} --runs 1`)}`);
+    }
+    if (s.failureCount > 5) env.log(`  … and ${s.failureCount - 5} more for ${s.scenario}`);
+  }
+}
+
+async function run(env: Env, names: string[], flags: RunFlags): Promise<number> {
+  const catalog = await env.catalog();
+  const list = (await catalog.pick(names)).filter((s) => s.tiers.includes(flags.mode));
+  const counts = [...new Set(list.map((s) => flags.runs ?? s.defaultRuns[flags.mode]))].sort((a, b) => b - a);
+  env.log(
+    `${pc.bold('fanout run')}: ${list.length} scenario(s), mode ${flags.mode}, seeds from ${flags.seed}, ${counts.join('/')} run(s) each` +
+      (flags.shard ? `, shard ${flags.shard.index}/${flags.shard.count}` : '') +
+      (flags.plan ? ', plan from file' : '') +
+      (flags.mode === 'sim'
+        ? ' (virtual time, deterministic)'
+        : ' (real UDP and HTTP sockets on 127.0.0.1, wall time)'),
+  );
+  const board = new Board({
+    interactive: env.interactive && !flags.quiet,
+    now: wallNow,
+    write: (l) => env.log(l),
+  });
+  const summaries: Summary[] = [];
+  const records: RunRecord[] = [];
+  for (const scenario of list) {
+    summaries.push(await runOne(env, scenario, flags, board, records));
+    if (env.signal.aborted) break;
+  }
+  let mismatched = 0;
+  if (flags.checkDeterminism && flags.mode === 'sim' && !env.signal.aborted)
+    mismatched = await determinism(env, list, flags);
+  for (const line of summaryTable(summaries, env.interactive)) env.log(line);
+  if (flags.json !== undefined) {
+    writeJson(flags.json, summaries);
+    env.log(`JSON summary written to ${flags.json}`);
+  }
+  if (flags.junit !== undefined) {
+    writeJunit(flags.junit, summaries, records);
+    env.log(`JUnit report written to ${flags.junit}`);
+  }
+  if (env.signal.aborted) {
+    env.log(pc.yellow('\nInterrupted: the summary covers the runs that finished.'));
+    return 130;
+  }
+  if (summaries.some((s) => s.runsViolated > 0)) {
+    printViolations(env, summaries);
+    return 1;
+  }
+  if (mismatched > 0) return 1;
+  env.log(pc.green(`\nAll guarantees held (${summaries.reduce((a, s) => a + s.checksHeld, 0)} checks).`));
+  return 0;
+}
+
+/** Register `run` (the default command). */
+export function registerRun(program: Command, env: Env): void {
+  program
+    .command('run', { isDefault: true })
+    .description('run scenarios (default: all, sim mode) and print a summary; exit 1 on any violation')
+    .argument('[scenario...]', 'scenario names or system prefixes (see fanout list)')
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'sim: in-process, virtual time; live: real UDP and HTTP sockets on 127.0.0.1',
+      )
+        .choices(['sim', 'live'])
+        .default('sim'),
+    )
+    .option(
+      '--seed <n>',
+      'seed of the first run (uint32; run k uses seed + k)',
+      (v) => {
+        try {
+          return parseSeed(v);
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message);
+        }
+      },
+      1,
+    )
+    .option(
+      '--runs <n>',
+      'runs per scenario (default: each scenario its own, see fanout list)',
+      intArg('--runs', 1, 10_000_000),
+    )
+    .option('--set <key=value>', 'a scenario option (repeatable), e.g. --set slowMs=2000', setArg)
+    .option(
+      '--plan <file>',
+      'run every seed with this fault plan (JSON) instead of the one it draws',
+      readPlanFile,
+    )
+    .addOption(
+      new Option(
+        '--baseline <policy>',
+        'sequential baseline twins: none, sample (every 10th run, sim), all',
+      ).choices(['none', 'sample', 'all']),
+    )
+    .option('--shard <i/n>', 'run only shard i of n of the seeds (split across machines)', shardArg)
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--json <file>', 'write a JSON summary')
+    .option('--replay-dir <dir>', 'where replay and trace files of violating runs go', '.fanout/replays')
+    .option(
+      '--check-determinism',
+      `also run the first ${DETERMINISM_SEEDS} seeds of each scenario twice and compare trace hashes (sim)`,
+    )
+    .option(
+      '--events',
+      `without a TTY, one line per event too; default: when a scenario runs <= ${EVENTS_AUTO_MAX_RUNS} times`,
+    )
+    .option('--no-events', 'without a TTY, one line per run only')
+    .option('--quiet', 'only the summary and violations')
+    .action(async (names: string[], flags: RunFlags) => env.exit(await run(env, names, flags)));
+}

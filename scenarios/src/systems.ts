@@ -1,0 +1,26 @@
+/**
+ * The built-in systems, loaded lazily: a command that runs only RAIDA scenarios never loads the
+ * DHT, FROST or Bao code. Each entry names what it offers, so the CLI can build its command tree
+ * before loading anything.
+ */
+import type { SystemModule } from './kernel/system.js';
+
+/** A built-in system: its name, what it offers, and how to load it. */
+export interface SystemEntry {
+  readonly name: string;
+  readonly title: string;
+  readonly hasDemo: boolean;
+  readonly hasSim: boolean;
+  load(): Promise<SystemModule>;
+}
+
+/** The built-in systems, in documentation order. */
+export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
+  {
+    name: 'raida',
+    title: 'RAIDA: 25 UDP servers, 13 must agree',
+    hasDemo: false,
+    hasSim: true,
+    load: async () => (await import('./raida-next/index.js')).default,
+  },
+];
