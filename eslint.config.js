@@ -141,6 +141,7 @@ export default tseslint.config(
       'simulators/*/test/live/**/*.ts',
       'scenarios/src/**/live/**/*.ts',
       'scenarios/test/live/**/*.ts',
+      'scenarios/test-next/**/live/**/*.ts',
     ],
     rules: {
       'no-restricted-globals': 'off',

@@ -23,4 +23,25 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     hasSim: true,
     load: async () => (await import('./raida-next/index.js')).default,
   },
+  {
+    name: 'frost',
+    title: 'FROST threshold signing over a Hubert KV store',
+    hasDemo: true,
+    hasSim: false,
+    load: async () => (await import('./frost-next/index.js')).default,
+  },
+  {
+    name: 'hubert',
+    title: 'Hubert: the write-once KV store FROST parties talk through',
+    hasDemo: false,
+    hasSim: true,
+    load: async () => (await import('./frost-next/hubert-system.js')).default,
+  },
+  {
+    name: 'dht',
+    title: 'DHT offline messages: a recipient fetching 100 contacts’ outboxes',
+    hasDemo: true,
+    hasSim: true,
+    load: async () => (await import('./dht-next/index.js')).default,
+  },
 ];

@@ -89,10 +89,11 @@ async function program(argv: readonly string[], env: Env): Promise<Command> {
   registerList(p, env);
   registerSim(p, env, systems);
   registerDemos(p, env, systems);
-  if (['bao', 'frost', 'dht'].includes(words[0] ?? '')) {
+  const legacy = ['bao', 'frost', 'dht'].filter((n) => !BUILTIN_SYSTEMS.some((e) => e.name === n));
+  if (legacy.includes(words[0] ?? '')) {
     // Systems not yet on the kernel.
     const { registrations } = await import('./legacy/index.js');
-    for (const register of registrations) register(p, env.exit);
+    registrations[words[0]!]!(p, env.exit);
   }
   for (const c of p.commands) c.exitOverride().configureOutput({ outputError: () => {} });
   return p;

@@ -335,10 +335,10 @@ const noCoinLostOf = (seams: RaidaScenarioSeams): Scenario =>
         ),
       );
       const pownsPerRaida = servers.map((s, r) => (s.stats.byCommand['pown'] ?? 0) - before[r]!);
-      // Wait until the plan is quiet (every windowed fault over), then resolve limbo and heal.
+      // Wait until every fault that ends has ended, then resolve limbo and heal.
       const quietAt = quietFrom(ctx);
-      if (Number.isFinite(quietAt)) await ctx.world.sleepUntil(quietAt, ctx.signal);
-      const after = Number.isFinite(quietAt) ? quietAt : ctx.world.elapsed();
+      await ctx.world.sleepUntil(quietAt, ctx.signal);
+      const after = Math.max(quietAt, ctx.world.elapsed());
       const resolved = await client.resolveLimbo(pown, pans);
       const afterLimbo = resolved.votes.map((v) => oracleGrade(v, 13));
       ctx.outcome('find', outcomeFields(afterLimbo, resolved.votes));
@@ -383,13 +383,22 @@ const noCoinLostOf = (seams: RaidaScenarioSeams): Scenario =>
     },
   });
 
-/** The plan time after which no windowed fault is active any more (Infinity if one never ends). */
+/**
+ * The plan time after which every fault that ends has ended (the latest finite window end or
+ * crash restart; 0 when none). Faults without an end are left to the caller (they never end).
+ */
 function quietFrom(ctx: Ctx): number {
   let quiet = 0;
   for (const r of ctx.world.plan.rules) {
-    if (r.fault === 'crash')
-      quiet = Math.max(quiet, r.restartAfterMs === undefined ? Infinity : r.atMs + r.restartAfterMs);
-    else if ('window' in r && r.window !== undefined) quiet = Math.max(quiet, r.window.toMs ?? Infinity);
+    const end =
+      r.fault === 'crash'
+        ? r.restartAfterMs === undefined
+          ? undefined
+          : r.atMs + r.restartAfterMs
+        : 'window' in r
+          ? r.window?.toMs
+          : undefined;
+    if (end !== undefined) quiet = Math.max(quiet, end);
   }
   return quiet;
 }

@@ -9,7 +9,8 @@ import { registerDht } from './dht.js';
 
 export type Register = (program: Command, exit: (code: number) => void) => void;
 
-export const registrations: Register[] = [];
-registrations.push(registerBao);
-registrations.push(registerFrost);
-registrations.push(registerDht);
+export const registrations: Record<string, Register> = {
+  bao: registerBao,
+  frost: registerFrost,
+  dht: registerDht,
+};
