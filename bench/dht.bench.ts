@@ -20,7 +20,7 @@
  */
 import { realClock, type Clock } from '@fanout/core';
 import { retrieveOfflineMessages, type DhtGetter, type OfflineReport } from '@fanout/dht';
-import { buildDhtWorld, type ContactSpec, type DhtWorld, type Mode } from '@fanout/scenarios';
+import { buildDhtWorld, type ContactSpec, type DhtWorld, type Mode } from '@fanout/scenarios/legacy';
 import type { LatencySpec } from '@fanout/sim';
 
 const quick = process.argv.includes('--quick');

@@ -25,7 +25,7 @@
 import { setMaxListeners } from 'node:events';
 import { publicIdentity, type RoundEvent } from '@fanout/frost';
 import { createRng } from '@fanout/sim';
-import { buildFrostWorld, groupFixture } from '@fanout/scenarios';
+import { buildFrostWorld, groupFixture } from '@fanout/scenarios/legacy';
 
 const quick = process.argv.includes('--quick');
 const argOf = (name: string): string | undefined => {

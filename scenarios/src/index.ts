@@ -1,25 +1,17 @@
 /**
- * @fanout/scenarios — scenario definitions run by `fanout run` and by the property suites.
+ * @fanout/scenarios — the scenario kernel: define a scenario (workload, fault plan, guarantees),
+ * run it once or many times in virtual time or live, check determinism, replay a saved run. The
+ * built-in systems are in subpaths (`@fanout/scenarios/raida`, `/dht`, `/frost`, `/bao`,
+ * `/prime`), listed lazily by `@fanout/scenarios/systems`.
  */
-export * from './framework.js';
-export * from './runner.js';
-export * from './raida/world.js';
-export * from './raida/scenarios.js';
-export * from './bao/world.js';
-export * from './bao/scenarios.js';
-export * from './bao/demo.js';
-export * from './dht/world.js';
-export * from './dht/scenarios.js';
-export * from './frost/world.js';
-export * from './frost/scenarios.js';
-export * from './frost/demo.js';
-import type { Scenario } from './framework.js';
-import { raidaScenarios } from './raida/scenarios.js';
-import { baoScenarios } from './bao/scenarios.js';
-import { dhtScenarios } from './dht/scenarios.js';
-import { frostScenarios } from './frost/scenarios.js';
-
-/** Every scenario, by name: one spread per system. */
-export const scenarios: ReadonlyMap<string, Scenario> = new Map(
-  [...raidaScenarios, ...baoScenarios, ...dhtScenarios, ...frostScenarios].map((s) => [s.name, s]),
-);
+export * from './kernel/types.js';
+export * from './kernel/options.js';
+export * from './kernel/plan-view.js';
+export * from './kernel/world.js';
+export * from './kernel/define.js';
+export * from './kernel/run.js';
+export * from './kernel/many.js';
+export * from './kernel/determinism.js';
+export * from './kernel/system.js';
+export * from './kernel/services.js';
+export * from './kernel/io/replay-files.js';

@@ -21,7 +21,7 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     title: 'RAIDA: 25 UDP servers, 13 must agree',
     hasDemo: false,
     hasSim: true,
-    load: async () => (await import('./raida-next/index.js')).default,
+    load: async () => (await import('./raida/index.js')).default,
   },
   {
     name: 'frost',

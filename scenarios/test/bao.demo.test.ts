@@ -1,6 +1,6 @@
 /** The `fanout bao demo` engine in sim mode: virtual time, deterministic per seed. */
 import { describe, expect, test } from 'vitest';
-import { BaoDemoOptionError, describeDemoKeys, runBaoDemo, type BaoDemoEvent } from '../src/index.js';
+import { BaoDemoOptionError, describeDemoKeys, runBaoDemo, type BaoDemoEvent } from '../src/legacy.js';
 
 describe('runBaoDemo (sim)', () => {
   test('worker 0 is the default account, workers 1..N-1 come from one createBatch; signs run in parallel', async () => {

@@ -24,7 +24,7 @@ import {
   runSignatureCheck,
   scenarios,
   type CreateFault,
-} from '../src/index.js';
+} from '../src/legacy.js';
 
 const heldAll = (gs: readonly { name: string; held: boolean; detail?: string }[]) => {
   for (const g of gs) expect(g, `${g.name}: ${g.detail ?? ''}`).toMatchObject({ held: true });

@@ -31,7 +31,7 @@ import {
   resultTexts,
   type ContactSpec,
   type DhtWorld,
-} from '../src/index.js';
+} from '../src/legacy.js';
 
 const ttl = fc.constantFrom(60, 3600, 604_800);
 const contactArb: fc.Arbitrary<ContactSpec> = fc

@@ -15,7 +15,7 @@ import {
   type SignedValue,
 } from '@fanout/dht';
 import type { DhtNode } from '@fanout/sim-dht';
-import { NOW0, PUT_TTL_MS, buildDhtWorld, resultTexts, type DhtWorld } from '../src/index.js';
+import { NOW0, PUT_TTL_MS, buildDhtWorld, resultTexts, type DhtWorld } from '../src/legacy.js';
 
 /** Device `name` queues `n` messages one after the other, starting `startMs` in; returns the texts acknowledged. */
 async function device(

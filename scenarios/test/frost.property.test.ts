@@ -45,7 +45,7 @@ import {
   type FrostWorldSpec,
   type InboundType,
   type ParticipantSpec,
-} from '../src/index.js';
+} from '../src/legacy.js';
 
 const DKG_STEPS = ['dkgInvite', 'dkgRound2', 'dkgFinalize'] as const;
 const DKG_ROUND: Record<(typeof DKG_STEPS)[number], string> = {

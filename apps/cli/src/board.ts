@@ -7,7 +7,7 @@
 import logUpdate from 'log-update';
 import pc from 'picocolors';
 import type { FanOutEvent } from '@fanout/core';
-import type { ScenarioEvent } from '@fanout/scenarios/kernel';
+import type { ScenarioEvent } from '@fanout/scenarios';
 
 /** Per-target state shown on the board. */
 type Cell = 'idle' | 'waiting' | 'fulfilled' | 'rejected' | 'failed' | 'timedOut' | 'cancelled';

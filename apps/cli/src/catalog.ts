@@ -3,7 +3,7 @@
  * ones a command names) and the user's config.
  */
 import { BUILTIN_SYSTEMS, type SystemEntry } from '@fanout/scenarios/systems';
-import type { Scenario, SystemModule } from '@fanout/scenarios/kernel';
+import type { Scenario, SystemModule } from '@fanout/scenarios';
 import type { LoadedConfig } from './config.js';
 
 /** An unknown scenario or system name; the message lists what exists. */

@@ -12,7 +12,7 @@ import {
   type FanoutConfig,
   type Scenario,
   type SystemModule,
-} from '@fanout/scenarios/kernel';
+} from '@fanout/scenarios';
 
 /** Config file names looked for in the current folder, in order. */
 export const CONFIG_NAMES = [

@@ -6,7 +6,7 @@
  * CLI, a replay file and a user's own test.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { describeOptions, type OptionInfo, type OptionsSchema } from '@fanout/scenarios/kernel';
+import { describeOptions, type OptionInfo, type OptionsSchema } from '@fanout/scenarios';
 import { parseSeed } from '@fanout/sim';
 
 /** `slowMs` → `slow-ms`. */

@@ -12,7 +12,7 @@
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { FaultPlanError } from '@fanout/sim';
-import { OptionsError } from '@fanout/scenarios/kernel';
+import { OptionsError } from '@fanout/scenarios';
 import { BUILTIN_SYSTEMS } from '@fanout/scenarios/systems';
 import { Catalog, UnknownNameError } from './catalog.js';
 import { ConfigError, loadConfig } from './config.js';

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import junitModule from 'junit-report-builder';
-import type { Failure, Mode, Summary } from '@fanout/scenarios/kernel';
+import type { Failure, Mode, Summary } from '@fanout/scenarios';
 
 /** One run as the reports keep it (a few numbers; never the trace). */
 export interface RunRecord {

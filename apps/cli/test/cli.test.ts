@@ -1,80 +1,206 @@
 /**
- * The `fanout` command as CI sees it: a child process with stdout on a pipe (no TTY).
- * Progress lines per run/event, and `fanout replay --trace`.
+ * The `fanout` command as CI sees it: a child process with stdout on a pipe (no TTY). Run lines
+ * and event lines, replay with traces, usage errors (exit 2, one line and a hint), plans from
+ * files, list, determinism, reports, and a user's own scenario through fanout.config.ts.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Trace } from '@fanout/sim';
 import { writeReplayFile, writeTraceFile } from '@fanout/sim/replay';
-import { noHeadOfLineBlocking, traceFileFor, traceOf } from '@fanout/scenarios';
+import { runScenario, traceFileFor } from '@fanout/scenarios';
+import raida from '@fanout/scenarios/raida';
 
 const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'fanout-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI with a piped stdout; returns its output (throws on a non-zero exit). */
-const fanout = (...args: string[]): string =>
-  execFileSync(
+/** Runs the CLI with a piped stdout; returns its exit code and output. */
+function fanout(args: readonly string[], cwd = root): { code: number | null; out: string; err: string } {
+  const r = spawnSync(
     process.execPath,
-    ['--conditions=@fanout/source', '--import', 'tsx', 'packages/cli/src/main.ts', ...args],
-    {
-      cwd: root,
-      env: { ...process.env, CI: '1', NO_COLOR: '1' },
-      encoding: 'utf8',
-    },
+    ['--conditions=@fanout/source', '--import', 'tsx', join(root, 'apps/cli/src/main.ts'), ...args],
+    { cwd, env: { ...process.env, CI: '1', NO_COLOR: '1' }, encoding: 'utf8' },
   );
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
 
 const runLines = (out: string) => out.split('\n').filter((l) => /^raida\.no-hol seed=\d+ held/.test(l));
 const eventLines = (out: string) =>
-  out.split('\n').filter((l) => /^ {2}\d+ (fulfilled|cancelled) at /.test(l));
+  out.split('\n').filter((l) => /^ {2}\S+ \d+ (fulfilled|cancelled) at /.test(l));
+const noHol = raida.scenarios.find((s) => s.name === 'raida.no-hol')!;
 
 describe('fanout run without a TTY', () => {
   test('one line per run by default; per-event lines with --events or when runs are few; none with --quiet', () => {
-    const many = fanout('run', 'raida.no-hol', '--runs', '4', '--seed', '7');
-    expect(runLines(many)).toHaveLength(4);
-    expect(eventLines(many)).toHaveLength(0);
+    const many = fanout(['run', 'raida.no-hol', '--runs', '4', '--seed', '7']);
+    expect(many.code, many.err).toBe(0);
+    expect(runLines(many.out)).toHaveLength(4);
+    expect(eventLines(many.out)).toHaveLength(0);
 
-    const forced = fanout('run', 'raida.no-hol', '--runs', '4', '--seed', '7', '--events');
-    expect(runLines(forced)).toHaveLength(4);
-    expect(eventLines(forced)).toHaveLength(4 * 25); // every RAIDA settles once per run
-    expect(forced).toContain('quorum met at');
+    const forced = fanout(['run', 'raida.no-hol', '--runs', '4', '--seed', '7', '--events']);
+    expect(runLines(forced.out)).toHaveLength(4);
+    expect(eventLines(forced.out)).toHaveLength(4 * 25); // every RAIDA settles once per run
+    expect(forced.out).toContain('quorum met at');
+    expect(forced.out).toContain('detect: Waiting for 25 responses...');
 
-    const few = fanout('run', 'raida.no-hol', '--runs', '1', '--seed', '7');
-    expect(eventLines(few)).toHaveLength(25);
-    expect(eventLines(fanout('run', 'raida.no-hol', '--runs', '1', '--no-events'))).toHaveLength(0);
+    expect(eventLines(fanout(['run', 'raida.no-hol', '--runs', '1', '--seed', '7']).out)).toHaveLength(25);
+    expect(eventLines(fanout(['run', 'raida.no-hol', '--runs', '1', '--no-events']).out)).toHaveLength(0);
 
-    const quiet = fanout('run', 'raida.no-hol', '--runs', '2', '--events', '--quiet');
-    expect(runLines(quiet)).toHaveLength(0);
-    expect(eventLines(quiet)).toHaveLength(0);
-    expect(quiet).toContain('All guarantees held');
+    const quiet = fanout(['run', 'raida.no-hol', '--runs', '2', '--events', '--quiet']);
+    expect(runLines(quiet.out)).toHaveLength(0);
+    expect(eventLines(quiet.out)).toHaveLength(0);
+    expect(quiet.out).toContain('All guarantees held');
+    expect(quiet.out).toContain('runs: seeds run; checks: guarantee checks that held / made');
   }, 120_000);
+
+  test('--check-determinism says what it compared', () => {
+    const r = fanout(['run', 'raida.no-hol', '--runs', '3', '--check-determinism', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      'determinism: 3 seed(s) over 1 scenario(s) each run twice, trace hashes compared: all identical',
+    );
+  }, 60_000);
+
+  test('--plan FILE runs every seed with that plan; JSON and JUnit reports', () => {
+    const plan = join(dir, 'plan.json');
+    writeFileSync(plan, JSON.stringify({ latency: { default: { kind: 'constant', ms: 40 } } }));
+    const json = join(dir, 'summary.json');
+    const junit = join(dir, 'junit.xml');
+    const r = fanout([
+      'run',
+      'raida.no-hol',
+      '--runs',
+      '2',
+      '--plan',
+      plan,
+      '--json',
+      json,
+      '--junit',
+      junit,
+      '--quiet',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const summary = JSON.parse(readFileSync(json, 'utf8')) as {
+      scenario: string;
+      p50Ms: number;
+      runs: number;
+    }[];
+    expect(summary[0]).toMatchObject({ scenario: 'raida.no-hol', runs: 2, p50Ms: 40 });
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain('tests="2"');
+    expect(xml).toContain('name="decisionMs" value="40.000"');
+  }, 60_000);
+});
+
+describe('usage errors: exit 2, one line and a hint', () => {
+  test.each([
+    [['run', '--runs', '-1']],
+    [['run', '--runs', '0']],
+    [['run', '--runs', '1.5']],
+    [['run', '--mode', 'banana']],
+    [['runn']],
+    [['run', 'nosuch.scenario']],
+    [['run', 'raida.no-hol', '--set', 'slowMs=-5']],
+    [['run', '--plan', '/nonexistent/plan.json']],
+  ])('%j', (args) => {
+    const r = fanout(args);
+    expect(r.code, r.out + r.err).toBe(2);
+    const lines = r.err.trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(lines[0]).toMatch(/^error: /);
+  });
 });
 
 describe('fanout replay', () => {
   test('names the recorded trace next to the replay file and writes the replayed one with --trace', async () => {
     const seed = 11;
-    const result = await noHeadOfLineBlocking.run({ seed, mode: 'sim', options: {} });
+    const result = await runScenario(noHol, { seed });
     const file = join(dir, `raida.no-hol-sim-${seed}.json`);
     writeReplayFile(file, {
       version: 1,
       scenario: 'raida.no-hol',
       seed,
+      mode: 'sim',
       plan: result.plan,
-      options: { mode: 'sim' },
+      options: result.options,
       commit: 'test',
       traceHash: result.traceHash,
     });
-    writeTraceFile(traceFileFor(file), traceOf(result)!);
+    writeTraceFile(traceFileFor(file), result.trace!);
     const out = join(dir, 'replayed.trace.jsonl');
-    const text = fanout('replay', file, '--trace', out);
-    expect(text).toContain(`recorded trace (JSON Lines): ${traceFileFor(file)}`);
-    expect(text).toContain(`trace hash reproduced: ${result.traceHash}`);
-    expect(text).toContain(`written to ${out}`);
-    const replayed = readFileSync(out, 'utf8');
-    expect(Trace.fromJSONL(replayed).hash()).toBe(result.traceHash);
-    expect(replayed).toBe(readFileSync(traceFileFor(file), 'utf8'));
+    const r = fanout(['replay', file, '--trace', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`recorded trace (JSON Lines): ${traceFileFor(file)}`);
+    expect(r.out).toContain(`trace hash reproduced: ${result.traceHash}`);
+    expect(Trace.fromJSONL(readFileSync(out, 'utf8')).hash()).toBe(result.traceHash);
+  }, 60_000);
+
+  test('a replay file with an unknown mode is refused (exit 2); an edited plan changes the hash (exit 3)', async () => {
+    const result = await runScenario(noHol, { seed: 5 });
+    const weird = join(dir, 'weird.json');
+    writeReplayFile(weird, {
+      version: 1,
+      scenario: 'raida.no-hol',
+      seed: 5,
+      plan: result.plan,
+      options: { mode: 'banana' },
+      commit: 'test',
+    });
+    expect(fanout(['replay', weird]).code).toBe(2);
+    const edited = join(dir, 'edited.json');
+    writeReplayFile(edited, {
+      version: 1,
+      scenario: 'raida.no-hol',
+      seed: 5,
+      mode: 'sim',
+      plan: { ...result.plan, latency: { default: { kind: 'constant', ms: 33 }, perTarget: {} } },
+      options: result.options,
+      commit: 'test',
+      traceHash: result.traceHash,
+    });
+    const r = fanout(['replay', edited]);
+    expect(r.code).toBe(3);
+    expect(r.out).toContain('held     decision-not-delayed-by-slow-raida');
+  }, 60_000);
+});
+
+describe('fanout list and your own scenarios', () => {
+  test('list --json names every scenario with its options', () => {
+    const r = fanout(['list', '--json']);
+    const all = JSON.parse(r.out) as { name: string; options: { name: string }[] }[];
+    expect(all.find((s) => s.name === 'raida.no-hol')!.options.map((o) => o.name)).toEqual([
+      'coins',
+      'slowMs',
+    ]);
+  });
+
+  test('fanout.config.ts in the current folder adds a user scenario to run and list', () => {
+    // Inside the CLI package (ignored .fanout/), so that '@fanout/scenarios' resolves as it does for
+    // a user who installed it; the packed-tarball test covers a project outside the workspace.
+    const base = join(root, 'apps/cli/.fanout');
+    mkdirSync(base, { recursive: true });
+    const user = mkdtempSync(join(base, 'user-'));
+    writeFileSync(
+      join(user, 'echo.ts'),
+      `import { defineScenario, httpService } from '@fanout/scenarios';
+export default defineScenario({
+  name: 'mine.echo',
+  title: 'one echo endpoint',
+  guarantees: ['echoed'] as const,
+  async run({ world, check }) {
+    const ep = await httpService(world, () => new Response('hi'), { target: 'echo' });
+    check('echoed', (await (await world.fetch(ep.url)).text()) === 'hi');
+  },
+});
+`,
+    );
+    writeFileSync(join(user, 'fanout.config.ts'), `export default { scenarios: ['./echo.ts'] };\n`);
+    const run = fanout(['run', 'mine', '--runs', '3', '--quiet'], user);
+    expect(run.code, run.out + run.err).toBe(0);
+    expect(run.out).toContain('mine.echo');
+    expect(fanout(['list'], user).out).toContain('mine.echo');
+    rmSync(user, { recursive: true, force: true });
   }, 60_000);
 });

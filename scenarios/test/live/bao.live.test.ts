@@ -4,7 +4,7 @@
  * bounds inside the scenarios are loose (seed 001's), no other timing is asserted.
  */
 import { describe, expect, test } from 'vitest';
-import { baoScenarios, runBaoDemo } from '../../src/index.js';
+import { baoScenarios, runBaoDemo } from '../../src/legacy.js';
 
 describe('Bao scenarios, live over HTTP on 127.0.0.1', () => {
   test.each(baoScenarios.map((s) => [s.name, s] as const))(

@@ -4,7 +4,7 @@
  * each, to stay fast on a shared machine); no timing assertion on the wall clock.
  */
 import { describe, expect, test } from 'vitest';
-import { dhtScenarios } from '../../src/index.js';
+import { dhtScenarios } from '../../src/legacy.js';
 
 describe('DHT scenarios, live over UDP on 127.0.0.1', () => {
   test('all five DHT scenarios are registered for live mode', () => {

@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { buildFrostWorld, frostNoHol, runFrostDemo } from '../../src/index.js';
+import { buildFrostWorld, frostNoHol, runFrostDemo } from '../../src/legacy.js';
 
 describe('FROST over a live Hubert HTTP server on 127.0.0.1', () => {
   test('demo: DKG 3-of-4 and a quorum-exit signing session end with a signature ed25519.verify accepts', async () => {

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { parseOptions, type Demo } from '@fanout/scenarios/kernel';
+import { parseOptions, type Demo } from '@fanout/scenarios';
 import { Board } from '../board.js';
 import { wallNow, type Env } from '../env.js';
 import { addSchemaFlags, pickOptions } from '../flags.js';

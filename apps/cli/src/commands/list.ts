@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { describeOptions } from '@fanout/scenarios/kernel';
+import { describeOptions } from '@fanout/scenarios';
 import type { Env } from '../env.js';
 
 async function list(env: Env, o: { json?: boolean }): Promise<number> {

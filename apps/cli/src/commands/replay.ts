@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { existingTraceFile, loadReplay, ReplayModeError, runScenario } from '@fanout/scenarios/kernel';
+import { existingTraceFile, loadReplay, ReplayModeError, runScenario } from '@fanout/scenarios';
 import { ReplayFileError, writeTraceFile } from '@fanout/sim/replay';
 import { wallNow, type Env } from '../env.js';
 

@@ -13,7 +13,7 @@ import {
   type Scenario,
   type Shard,
   type Summary,
-} from '@fanout/scenarios/kernel';
+} from '@fanout/scenarios';
 import type { FaultPlan } from '@fanout/sim';
 import { parseSeed } from '@fanout/sim';
 import { Board } from '../board.js';

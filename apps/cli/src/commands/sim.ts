@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { parseOptions, type SimServer } from '@fanout/scenarios/kernel';
+import { parseOptions, type SimServer } from '@fanout/scenarios';
 import { FaultControl, NO_FAULTS, type FaultPlan } from '@fanout/sim';
 import { startFaultControl } from '@fanout/sim/live';
 import { readPlanFile, wallNow, type Env } from '../env.js';

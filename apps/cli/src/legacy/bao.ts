@@ -22,7 +22,7 @@ import {
   type BaoDemoEvent,
   type BaoDemoReport,
   type Mode,
-} from '@fanout/scenarios';
+} from '@fanout/scenarios/legacy';
 import type { Register } from './index.js';
 
 function intArg(name: string, min: number, max: number) {

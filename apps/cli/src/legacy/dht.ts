@@ -29,7 +29,7 @@ import {
   type DhtWorld,
   type Mode,
   type QueuedSpec,
-} from '@fanout/scenarios';
+} from '@fanout/scenarios/legacy';
 import type { Register } from './index.js';
 
 type Retrieval = ReturnType<DhtWorld['retrieve']>;

@@ -17,7 +17,7 @@ import pc from 'picocolors';
 import { realClock } from '@fanout/core';
 import { RoundBoard, formatSeconds, plainLines, type RoundEvent, type Xid } from '@fanout/frost';
 import { parseSeed } from '@fanout/sim';
-import { runFrostDemo, type FrostDemoResult } from '@fanout/scenarios';
+import { runFrostDemo, type FrostDemoResult } from '@fanout/scenarios/legacy';
 import type { Register } from './index.js';
 
 interface DemoFlags {

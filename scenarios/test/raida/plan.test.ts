@@ -9,8 +9,8 @@ import { RaidaClient, gradeVotes, QUORUM, type Coin, type GradeReport } from '@f
 import { parseFaultPlan, type FaultPlan } from '@fanout/sim';
 import { raidaTarget } from '@fanout/sim-raida';
 import { PlanView, effectivePlan, resolveOptions, runScenario } from '../../src/kernel/index.js';
-import { allowedVotes } from '../../src/raida-next/plan.js';
-import { createRaidaScenarios, raidaScenarios } from '../../src/raida-next/scenarios.js';
+import { allowedVotes } from '../../src/raida/plan.js';
+import { createRaidaScenarios, raidaScenarios } from '../../src/raida/scenarios.js';
 
 const byName = (n: string) => raidaScenarios.find((s) => s.name === n)!;
 const planOf = (name: string, seed: number): FaultPlan =>

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { runScenario } from '../../../src/kernel/index.js';
-import { raidaScenarios, SLOW_MS_LIVE } from '../../../src/raida-next/scenarios.js';
+import { raidaScenarios, SLOW_MS_LIVE } from '../../../src/raida/scenarios.js';
 
 describe('RAIDA scenarios, live over UDP on 127.0.0.1', () => {
   test.each(raidaScenarios.map((s) => [s.name, s] as const))(

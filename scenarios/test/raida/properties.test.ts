@@ -10,9 +10,9 @@ import { RAIDA_COUNT, RaidaClient } from '@fanout/raida';
 import { createCluster, installTokens, mintTokens } from '@fanout/sim-raida';
 import { createRng, rngBytesFn } from '@fanout/sim';
 import { checkDeterminism, runScenario } from '../../src/kernel/index.js';
-import { allowedMatrix, oracleGrade } from '../../src/raida-next/oracle.js';
-import type { Behaviour } from '../../src/raida-next/plan.js';
-import { raidaScenarios } from '../../src/raida-next/scenarios.js';
+import { allowedMatrix, oracleGrade } from '../../src/raida/oracle.js';
+import type { Behaviour } from '../../src/raida/plan.js';
+import { raidaScenarios } from '../../src/raida/scenarios.js';
 import { raidaWorld } from './helpers.js';
 
 const behaviourArb: fc.Arbitrary<Behaviour> = fc.constantFrom<Behaviour>(

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { gradeVotes, QUORUM, RaidaClient, type Coin, type GradeReport } from '@fanout/raida';
 import { Trace } from '@fanout/sim';
 import { loadReplay, runMany, runScenario, traceFileFor } from '../../src/kernel/index.js';
-import { createRaidaScenarios, raidaScenarios } from '../../src/raida-next/scenarios.js';
+import { createRaidaScenarios, raidaScenarios } from '../../src/raida/scenarios.js';
 
 /** Grades every token with quorum − 1: 12 passes and no fail become "authentic". */
 class QuorumMinusOneClient extends RaidaClient {

@@ -7,13 +7,13 @@ import { RAIDA_COUNT, type Vote } from '@fanout/raida';
 import { parseFaultPlan, type FaultPlanInput, type LatencySpec } from '@fanout/sim';
 import { raidaTarget } from '@fanout/sim-raida';
 import { World, simEdge } from '../../src/kernel/index.js';
-import { behaviourRules, type Behaviour } from '../../src/raida-next/plan.js';
+import { behaviourRules, type Behaviour } from '../../src/raida/plan.js';
 import {
   buildRaidaWorld,
   SIM_TIMEOUT_MS,
   type RaidaParties,
   type RaidaWorldSpec,
-} from '../../src/raida-next/world.js';
+} from '../../src/raida/world.js';
 
 /** Behaviours in which the RAIDA's vote reaches the client. */
 const ANSWERS: ReadonlySet<Behaviour> = new Set(['honest', 'wrongAn', 'errorStatus', 'duplicate', 'reorder']);
