@@ -2,9 +2,6 @@
 
 import { RaidaEncodeError } from './errors.js';
 
-/** Injected randomness: returns `n` random bytes. Seeded in simulations, crypto-random live. */
-export type Rng = (n: number) => Uint8Array;
-
 /** Reads a big-endian u16 at `offset` (caller checks bounds). */
 export function readU16(b: Uint8Array, offset: number): number {
   return ((b[offset] ?? 0) << 8) | (b[offset + 1] ?? 0);

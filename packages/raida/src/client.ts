@@ -7,10 +7,19 @@
  * - a reply is matched to its request by BOTH the responding RAIDA id (response byte 0) and the
  *   echo bytes (response 6-7 = request 30-31), and its signature (bytes 16-31 = our challenge)
  *   must match; late, duplicate, spoofed or corrupt replies are dropped and counted. Exception:
- *   an ERROR status with a signature of 16 zero bytes is accepted as that RAIDA's 'error' vote —
- *   raidax-server answers header, length and terminator errors before it has read the challenge
- *   (protocol.c: challenge_hash is still zero). Such a reply can only ever count as 'error', never
- *   as a pass or fail, so a forged one cannot move a grade towards authentic or counterfeit;
+ *   an ERROR status with a signature of 16 zero bytes is accepted as that RAIDA's 'error' vote
+ *   (a server slot that never held a challenge; the fake servers' default error replies). Such a
+ *   reply can only ever count as 'error', never as a pass or fail, so a forged one cannot move a
+ *   grade towards authentic or counterfeit;
+ * - stale error replies: raidax-server reuses its UDP connection slots without resetting them
+ *   (net.c get_udp_ci_from_pool), and answers header and terminator errors before it has copied
+ *   the request's challenge (protocol.c validate_header, validate_decrypt_body), so those replies
+ *   carry the challenge (and for header errors the echo) of the PREVIOUS request the slot served.
+ *   They mostly match nothing and are dropped as `unmatched` / `badSignature`: that RAIDA's vote
+ *   becomes 'noReply'. When the previous request is ours and still waiting, such a reply matches it
+ *   by id, echo AND signature; since those statuses never carry the challenge of the request they
+ *   answer (isPreChallengeStatus), it is dropped as `stale` instead of turning that request's
+ *   pass/fail into an error;
  * - pown is not idempotent: it is never retried. A pown without a reply leaves that RAIDA in limbo,
  *   resolved with find (2/60);
  * - grading per token (qmail-client get_grade_status): authentic = passes ≥ quorum and no fails;
@@ -25,13 +34,15 @@ import {
   type FanOutEvent,
   type FanOutResult,
   type QuorumView,
+  type RandomBytes,
 } from '@fanout/core';
 import { batchTokens } from './batch.js';
-import { bytesEqual, type Rng } from './bytes.js';
+import { bytesEqual } from './bytes.js';
 import {
   DATAGRAM_BUDGET,
   DEFAULT_PORT_BASE,
   isErrorStatus,
+  isPreChallengeStatus,
   QUORUM,
   RAIDA_COUNT,
   type CommandName,
@@ -114,6 +125,12 @@ export interface RaidaClientStats {
   malformed: number;
   /** Replies whose signature (bytes 16-31) was not our challenge (nor an unsigned error reply). */
   badSignature: number;
+  /**
+   * Replies that matched a waiting request by id, echo and signature but with a status raidax-server
+   * only sends before it reads a challenge (isPreChallengeStatus): a stale error reply to a later
+   * request, dropped.
+   */
+  stale: number;
 }
 
 /** Progress events: the fan-out's events, tagged with the command. */
@@ -123,7 +140,7 @@ export type RaidaEvent = FanOutEvent<number, RaidaVotes> & { command: CommandNam
 export interface RaidaClientOptions {
   transport: DatagramTransport;
   /** Random bytes for nonces, challenges, echo seeds and PGs (seeded in simulation). */
-  rng: Rng;
+  rng: RandomBytes;
   clock?: Clock;
   /** Address of RAIDA i at index i. Default 127.0.0.1:(portBase + i). */
   addresses?: readonly DatagramAddress[];
@@ -193,7 +210,14 @@ interface Pending {
  * {@link RaidaClient.close} to release it (the transport itself stays open).
  */
 export class RaidaClient {
-  readonly stats: RaidaClientStats = { requests: 0, replies: 0, unmatched: 0, malformed: 0, badSignature: 0 };
+  readonly stats: RaidaClientStats = {
+    requests: 0,
+    replies: 0,
+    unmatched: 0,
+    malformed: 0,
+    badSignature: 0,
+    stale: 0,
+  };
   readonly #o: Required<Pick<RaidaClientOptions, 'timeoutMs' | 'quorum' | 'earlyExit' | 'datagramBudget'>> &
     RaidaClientOptions;
   readonly #clock: Clock;
@@ -244,10 +268,12 @@ export class RaidaClient {
       this.stats.unmatched++;
       return;
     }
-    if (
-      !bytesEqual(res.signature, p.signature) &&
-      !(isErrorStatus(res.status) && res.signature.every((b) => b === 0))
-    ) {
+    const signed = bytesEqual(res.signature, p.signature);
+    if (signed && isPreChallengeStatus(res.status)) {
+      this.stats.stale++;
+      return;
+    }
+    if (!signed && !(isErrorStatus(res.status) && res.signature.every((b) => b === 0))) {
       this.stats.badSignature++;
       return;
     }

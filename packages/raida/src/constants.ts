@@ -22,8 +22,18 @@ export const COIN_ID = 6;
 /** Default UDP port of RAIDA 0; RAIDA i listens on `DEFAULT_PORT_BASE + i`. */
 export const DEFAULT_PORT_BASE = 50_000;
 
-/** UDP receive buffer of the server, bytes (config udp_payload_threshold): one request must fit. */
+/**
+ * UDP receive buffer of the live servers, bytes: raidax-server config.toml `udp_effective_payload =
+ * 1440` (read into `udp_payload_threshold`, config.c read_config; net.c handle_udp_request cuts
+ * every datagram to it). One request must fit.
+ */
 export const DATAGRAM_BUDGET = 1440;
+
+/**
+ * The receive buffer compiled into raidax-server when config.toml does not set
+ * `udp_effective_payload`, bytes (config.h DEFAULT_UDP_PAYLOAD_THRESHOLD).
+ */
+export const COMPILED_DATAGRAM_BUFFER = 1024;
 
 /** Protocol version byte expected in request byte 0 (protocol.c validate_header, else status 255). */
 export const PROTOCOL_VERSION = 1;
@@ -39,6 +49,12 @@ export const MIN_DATAGRAM_SIZE = 17;
 
 /** Response header size for encryption types 0, 1, 2, bytes. */
 export const RESPONSE_HEADER_SIZE = 32;
+
+/**
+ * Response header size for every other encryption type byte (the modern types 4, 5 and unknown
+ * ones), bytes: protocol.c get_response_header_size_for_encryption_type / get_response_header.
+ */
+export const MODERN_RESPONSE_HEADER_SIZE = 48;
 
 /** Challenge at the start of every request body: 12 random bytes + CRC32 (BE), bytes. */
 export const CHALLENGE_SIZE = 16;
@@ -61,11 +77,35 @@ export const MAX_SHARD = 3;
 /** Highest command group the server knows (protocol.h MAX_COMMAND_GROUP = RKE = 15). */
 export const MAX_COMMAND_GROUP = 15;
 
-/** Tickets from get-ticket (2/40) are released after this long, ms (protocol.h TICKET_RELEASE_SECONDS). */
+/**
+ * The ticket lifetime raidax-server defines, ms (protocol.h TICKET_RELEASE_SECONDS = 300), and never
+ * applies: `check_tickets()` (protocol.c), the only code that frees an expired ticket, has no caller
+ * (shared/reference/raida.md; none in main.c, net.c, db.c, integrity.c, protocol.c, cmd_healing.c),
+ * so tickets live until the process restarts or the 512-slot pool fills (get-ticket then answers 42).
+ */
 export const TICKET_LIFETIME_MS = 300_000;
 
 /** Ticket slots per server (protocol.h TICKET_POOL_SIZE); exhausted → status 42. */
 export const TICKET_POOL_SIZE = 512;
+
+/** Serial-number records in one page file (db.h RECORDS_PER_PAGE). */
+export const RECORDS_PER_PAGE = 1024;
+
+/** Page files per denomination (db.h TOTAL_PAGES; db.c init_db creates pages 0-999). */
+export const PAGES_PER_DENOMINATION = 1000;
+
+/**
+ * Serial numbers a RAIDA holds per denomination: pages × records = 1 024 000, SN 0..1 023 999
+ * (db.h). For an SN past them `get_page_by_sn_lock` finds no page file: detect/pown count the token
+ * as failed, get-ticket, find and fix answer 40 for the whole request (cmd_auth.c, cmd_healing.c).
+ */
+export const SNS_PER_DENOMINATION = RECORDS_PER_PAGE * PAGES_PER_DENOMINATION;
+
+/** Lowest denomination with page files (db.h MIN_DENOMINATION, DEN_0_00000001). */
+export const MIN_DENOMINATION = -8;
+
+/** Highest denomination with page files (db.h MAX_DENOMINATION, DEN_1000000). */
+export const MAX_DENOMINATION = 6;
 
 /**
  * Fix (2/80) rewrites a token's AN when strictly more than this many votes agree, the server's own
@@ -187,4 +227,24 @@ const OUTCOME_STATUSES: ReadonlySet<number> = new Set([0, 208, 209, 210, 211, 24
 /** True when `status` is an error (anything but 0, 208-211, 241-243, 250). */
 export function isErrorStatus(status: number): boolean {
   return !OUTCOME_STATUSES.has(status);
+}
+
+/**
+ * Statuses raidax-server only ever sends before it has copied the request's challenge into the
+ * connection slot: the header checks of protocol.c validate_header (255, 2, 3, 5, 4, 6, 7, 27; 25
+ * and 34 for a key token it cannot find) and the terminator check of validate_decrypt_body (33).
+ * Their replies carry whatever challenge the reused UDP slot last held (net.c get_udp_ci_from_pool
+ * resets neither `challenge_hash` nor the echo bytes), never the request's own. 16 is not listed:
+ * the command handlers send it too, after the challenge was read. 37 is not listed: the challenge is
+ * copied just before the CRC check.
+ */
+const PRE_CHALLENGE_STATUSES: ReadonlySet<number> = new Set([255, 2, 3, 4, 5, 6, 7, 25, 27, 33, 34]);
+
+/**
+ * True when a reply with `status` can never carry the challenge of the request it answers (see
+ * PRE_CHALLENGE_STATUSES above): a reply that does carry a request's challenge with such a status is
+ * a stale reply to a LATER request that reached the same slot, not this request's answer.
+ */
+export function isPreChallengeStatus(status: number): boolean {
+  return PRE_CHALLENGE_STATUSES.has(status);
 }

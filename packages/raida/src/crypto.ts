@@ -8,7 +8,9 @@ import { crc32 } from 'node:zlib';
 import { ctr } from '@noble/ciphers/aes.js';
 import { md5 } from '@noble/hashes/legacy.js';
 
-import { checkInt, checkLen, concatBytes, readU32, writeU32, type Rng } from './bytes.js';
+import type { RandomBytes } from '@fanout/core';
+
+import { checkInt, checkLen, concatBytes, readU32, writeU32 } from './bytes.js';
 import { AN_SIZE, CHALLENGE_SIZE, RAIDA_COUNT } from './constants.js';
 import { RaidaEncodeError } from './errors.js';
 
@@ -22,7 +24,7 @@ export function crc32Of(data: Uint8Array): number {
  * (reference "Body"; raidax-server protocol.c validate_decrypt_body checks it → status 37).
  * @throws RaidaEncodeError when `rng` does not return 12 bytes.
  */
-export function makeChallenge(rng: Rng): Uint8Array {
+export function makeChallenge(rng: RandomBytes): Uint8Array {
   const random = rng(12);
   checkLen('rng(12)', random, 12);
   const out = new Uint8Array(CHALLENGE_SIZE);

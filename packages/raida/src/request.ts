@@ -8,7 +8,9 @@
  *   24-29 nonce · 30-31 echo (copied to response bytes 6-7)
  */
 
-import { checkInt, checkLen, concatBytes, readU16, readU32, writeU16, writeU32, type Rng } from './bytes.js';
+import type { RandomBytes } from '@fanout/core';
+
+import { checkInt, checkLen, concatBytes, readU16, readU32, writeU16, writeU32 } from './bytes.js';
 import {
   AN_SIZE,
   CHALLENGE_SIZE,
@@ -333,7 +335,7 @@ export interface BuildRequestOptions {
   /** u16 echo; the reply must carry the same value. */
   readonly echo: number;
   /** Source of the 6 nonce bytes and the 12 challenge bytes (nonce first, then challenge). */
-  readonly rng: Rng;
+  readonly rng: RandomBytes;
   readonly coinId?: number;
   readonly shard?: number;
   readonly encryption?: 0 | 1;

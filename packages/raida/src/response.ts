@@ -6,8 +6,13 @@
  *   8 reserved · 9-11 body size u24 (includes the 2-byte terminator) · 12-15 exec time µs
  *   16-31 signature (type 0: the request challenge unchanged; type 1: challenge XOR key AN)
  *
- * 241/242/250 and all errors are exactly 32 bytes (protocol.c prepare_response: no body and no
- * terminator when the command produced no output).
+ * A reply has a body (+ 0x3E3E) only when the command produced output (protocol.c prepare_response):
+ * errors and plain 241/242/250 are 32 bytes, but get-ticket's 241 carries its 4-byte ticket (38
+ * bytes), validate-ticket's 250 carries 5 bytes per coin (32 + 5n + 2: 44 bytes for two coins),
+ * 243 a bitfield, 211 a byte per coin.
+ *
+ * This is the layout for requests of encryption types 0, 1 and 2. For any other type byte the
+ * server answers in the 48-byte modern layout (modern-response.ts).
  */
 
 import {
@@ -74,7 +79,7 @@ export interface ResponseSpec {
 
 /**
  * Encodes a response: 32-byte header, and when `body` is non-empty the body + 0x3E3E with body
- * size = body + 2 (protocol.c prepare_response). Errors and 241/242/250 are exactly 32 bytes.
+ * size = body + 2 (protocol.c prepare_response). Without a body the reply is the 32-byte header alone.
  * @throws RaidaEncodeError when a field does not fit or the signature is not 16 bytes.
  */
 export function encodeResponse(spec: ResponseSpec): Uint8Array {

@@ -11,6 +11,7 @@ import {
   decodePownPayload,
   decodeRequest,
   encodeBitfield,
+  encodeModernResponse,
   encodeResponse,
   gradeVotes,
   RAIDA_COUNT,
@@ -23,7 +24,15 @@ import {
 import { seededRng } from './rng.js';
 
 const PORT = 50000;
-type Mode = 'honest' | 'silent' | 'errorUnsigned' | 'errorBadSig' | 'spoof';
+/**
+ * - stale: every request answered 7 (a header error) with the PREVIOUS request's echo and challenge,
+ *   as raidax-server's reused UDP slot sends it (0 / zeros before the first);
+ * - staleRace: the first datagram answered honestly after 5 ms, the second with a stale 7 (the first
+ *   one's echo and challenge) after 1 ms, so the stale reply arrives while the first still waits;
+ * - modern: answered 27 in the 48-byte layout (what raidax-server sends for encryption types ≥ 3).
+ */
+type Mode =
+  'honest' | 'silent' | 'errorUnsigned' | 'errorBadSig' | 'spoof' | 'stale' | 'staleRace' | 'modern';
 
 /** 25 RAIDA answering detect/pown from `ans[r]` (the AN each holds per coin), 1 ms later. */
 function cluster(coins: readonly Coin[], modes: (r: number) => Mode = () => 'honest') {
@@ -31,6 +40,10 @@ function cluster(coins: readonly Coin[], modes: (r: number) => Mode = () => 'hon
   const held = Array.from({ length: RAIDA_COUNT }, (_, r) => coins.map((c) => c.ans[r]!.slice()));
   const listeners = new Set<(b: Uint8Array, from: DatagramAddress) => void>();
   const sent: number[] = new Array<number>(RAIDA_COUNT).fill(0);
+  const prev = Array.from({ length: RAIDA_COUNT }, () => ({
+    echo: 0,
+    signature: new Uint8Array(16) as Uint8Array,
+  }));
   const transport: DatagramTransport = {
     send: (to, bytes) => {
       const r = to.port - PORT;
@@ -39,6 +52,20 @@ function cluster(coins: readonly Coin[], modes: (r: number) => Mode = () => 'hon
       if (mode === 'silent') return;
       const req = decodeRequest(bytes, { raidaId: r });
       const h = req.header;
+      const last = prev[r]!;
+      prev[r] = { echo: h.echo, signature: req.signature };
+      const deliver = (reply: Uint8Array, ms: number) =>
+        clock.setTimer(() => listeners.forEach((l) => l(reply, to)), ms);
+      const staleReply = () =>
+        encodeResponse({ raidaId: r, status: Status.INVALID_COIN_ID, group: h.group, ...last });
+      if (mode === 'stale' || (mode === 'staleRace' && sent[r] === 2)) {
+        deliver(staleReply(), 1);
+        return;
+      }
+      if (mode === 'modern') {
+        deliver(encodeModernResponse({ raidaId: r, status: 27, group: h.group, encryption: 3 }), 1);
+        return;
+      }
       let status: number;
       let body: Uint8Array | undefined;
       let signature = req.signature;
@@ -65,7 +92,7 @@ function cluster(coins: readonly Coin[], modes: (r: number) => Mode = () => 'hon
         signature,
         body,
       });
-      clock.setTimer(() => listeners.forEach((l) => l(reply, to)), 1);
+      deliver(reply, mode === 'staleRace' ? 5 : 1);
     },
     onMessage: (l) => (listeners.add(l), () => listeners.delete(l)),
     close: async () => {},
@@ -139,6 +166,54 @@ describe('reply matching', () => {
     }
     expect(c.stats.badSignature).toBe(1);
     expect(c.stats.unmatched).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('stale error replies (raidax-server answers header errors from a reused slot)', () => {
+  it("a RAIDA whose error replies carry the previous request's echo and challenge votes noReply, never error/pass/fail", async () => {
+    const coins = mint(3);
+    const stale = new Set([0, 5, 6, 7]);
+    const { client } = cluster(coins, (r) => (stale.has(r) ? 'stale' : 'honest'));
+    const c = client({ retry: { attempts: 2 } });
+    const report = await c.detect(coins);
+    for (const t of report.tokens) {
+      t.votes.forEach((v, r) => expect(v).toBe(stale.has(r) ? 'noReply' : 'pass'));
+      expect(t.grade).toBe('authentic');
+    }
+    // The very first reply carries echo 0 and zeros (a slot that never served): unmatched;
+    // the retry's reply carries the first attempt's echo, no longer waited for: unmatched too.
+    expect(c.stats.unmatched).toBeGreaterThanOrEqual(stale.size);
+    expect(c.stats.replies).toBe(RAIDA_COUNT - stale.size);
+  });
+  it('with 13 RAIDA answering stale errors the 12 honest passes grade limbo, never authentic', async () => {
+    const coins = mint(2);
+    const { client } = cluster(coins, (r) => (r < 13 ? 'stale' : 'honest'));
+    const report = await client({ retry: { attempts: 1 } }).detect(coins);
+    for (const t of report.tokens) {
+      expect(t.passes).toBe(12);
+      expect(t.grade).toBe('limbo');
+    }
+  });
+  it("a stale error that matches the still-waiting previous request (id, echo AND challenge) is dropped, not taken as that request's answer", async () => {
+    // Two detects at once on one client: RAIDA 3 serves the first one's datagram, then answers the
+    // second's with a header error carrying the first one's echo and challenge — which arrives
+    // first, while the first detect still waits for RAIDA 3.
+    const coins = mint(2);
+    const { client } = cluster(coins, (r) => (r === 3 ? 'staleRace' : 'honest'));
+    const c = client({ retry: { attempts: 1 } });
+    const [first, second] = await Promise.all([c.detect(coins.slice(0, 1)), c.detect(coins.slice(1))]);
+    expect(first.tokens[0]!.votes[3]).toBe('pass');
+    expect(second.tokens[0]!.votes[3]).toBe('noReply');
+    expect([...first.tokens, ...second.tokens].every((t) => t.grade === 'authentic')).toBe(true);
+    expect(c.stats.stale).toBe(1);
+  });
+  it('a 48-byte modern-layout reply (encryption types ≥ 3) cannot be matched: malformed, noReply', async () => {
+    const coins = mint(1);
+    const { client } = cluster(coins, (r) => (r === 2 ? 'modern' : 'honest'));
+    const c = client({ retry: { attempts: 1 } });
+    const report = await c.detect(coins);
+    expect(report.tokens[0]!.votes[2]).toBe('noReply');
+    expect(c.stats.malformed).toBe(1);
   });
 });
 

@@ -7,8 +7,8 @@ import {
   interpretValidateTicket,
   RAIDA_COUNT,
   RaidaDecodeError,
-  type Rng,
 } from '@fanout/raida';
+import type { RandomBytes } from '@fanout/core';
 
 import { rngBytesFn, type Rng as StreamRng } from '@fanout/sim';
 import { RaidaServer, type RaidaServerOptions, type TicketPeers } from './server.js';
@@ -20,7 +20,7 @@ import { raidaTarget } from './service.js';
  * Returns `null` for a missing server, a dropped or undecodable reply, or a refusal (43, 44, …).
  * `rng` supplies the nonce and challenge of each validate request.
  */
-export function inProcessPeers(servers: readonly (RaidaServer | undefined)[], rng: Rng): TicketPeers {
+export function inProcessPeers(servers: readonly (RaidaServer | undefined)[], rng: RandomBytes): TicketPeers {
   return (peerId, ticket, ctx) => {
     const peer = servers[peerId];
     if (peer === undefined) return null;
@@ -34,7 +34,8 @@ export function inProcessPeers(servers: readonly (RaidaServer | undefined)[], rn
         coinId: peer.coinId,
       },
     );
-    const bytes = peer.handle(req.bytes, ctx.now);
+    // cmd_fix asks its peers over TCP: a fresh connection, not the peer's reused UDP slot.
+    const bytes = peer.handle(req.bytes, ctx.now, { freshConnection: true });
     if (bytes === null) return null;
     try {
       const reply = interpretValidateTicket(decodeResponse(bytes));
@@ -54,7 +55,7 @@ export interface ClusterOptions extends Omit<RaidaServerOptions, 'peers' | 'tabl
    * `fork('raida-<i>')` and the validate-ticket leg from `fork('peers')`, so one server's draws
    * never shift another's. A plain byte function is shared by all 25 (simple unit tests only).
    */
-  readonly rng: Rng | StreamRng;
+  readonly rng: RandomBytes | StreamRng;
 }
 
 /**
@@ -66,10 +67,10 @@ export function createCluster(options: ClusterOptions): RaidaServer[] {
   const stream = typeof rng === 'function' ? undefined : rng;
   const peers = inProcessPeers(
     servers,
-    stream === undefined ? (rng as Rng) : rngBytesFn(stream.fork('peers')),
+    stream === undefined ? (rng as RandomBytes) : rngBytesFn(stream.fork('peers')),
   );
   for (let id = 0; id < RAIDA_COUNT; id++) {
-    const own = stream === undefined ? (rng as Rng) : rngBytesFn(stream.fork(raidaTarget(id)));
+    const own = stream === undefined ? (rng as RandomBytes) : rngBytesFn(stream.fork(raidaTarget(id)));
     servers.push(new RaidaServer(id, { ...shared, rng: own, peers }));
   }
   return servers;

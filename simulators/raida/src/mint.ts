@@ -1,6 +1,7 @@
 /** Seeding helpers: mint tokens with 25 independent ANs and install them on fake RAIDA servers. */
 
-import { AN_SIZE, checkInt, RAIDA_COUNT, RaidaEncodeError, type Rng, type Token } from '@fanout/raida';
+import type { RandomBytes } from '@fanout/core';
+import { AN_SIZE, checkInt, RAIDA_COUNT, RaidaEncodeError, type Token } from '@fanout/raida';
 
 import type { RaidaServer } from './server.js';
 
@@ -26,7 +27,7 @@ export interface MintOptions {
  * drawn from `rng` (16 bytes per AN, token by token, RAIDA 0 first) — the same seed gives the same tokens.
  * @throws RaidaEncodeError on a negative count, out-of-range den/SN, or an rng returning the wrong length.
  */
-export function mintTokens(rng: Rng, count: number, options: MintOptions = {}): MintedToken[] {
+export function mintTokens(rng: RandomBytes, count: number, options: MintOptions = {}): MintedToken[] {
   const den = options.den ?? 0;
   const firstSn = options.firstSn ?? 1;
   const raidaCount = options.raidaCount ?? RAIDA_COUNT;

@@ -196,8 +196,11 @@ describe('get-ticket + fix heal a fracked token', () => {
     ).toBe(Status.NO_TICKET_FOUND);
   });
 
-  it('tickets expire after 300 s', () => {
-    const { rng, servers, minted } = network(14, 1);
+  it('with ticketLifetimeMs (a server that runs check_tickets) tickets expire after it', () => {
+    const rng = seededRng(14);
+    const servers = createCluster({ rng, ticketLifetimeMs: TICKET_LIFETIME_MS });
+    const minted = mintTokens(rng, 1, { den: 1, firstSn: 1000 });
+    installTokens(servers, minted);
     const m = minted[0] as MintedToken;
     const s5 = servers[5] as RaidaServer;
     frack(s5, m);
@@ -230,7 +233,13 @@ describe('get-ticket + fix heal a fracked token', () => {
     expect(getTicket(s, [t], rng).status).toBe(241);
     expect(getTicket(s, [t], rng).status).toBe(241);
     expect(getTicket(s, [t], rng).status).toBe(Status.NO_TICKET_SLOT);
-    expect(getTicket(s, [t], rng, TICKET_LIFETIME_MS + 1).status).toBe(241);
+    // Tickets never expire (raidax-server never calls check_tickets): still full a day later.
+    expect(getTicket(s, [t], rng, 86_400_000).status).toBe(Status.NO_TICKET_SLOT);
+    const expiring = new RaidaServer(0, { ticketPoolSize: 1, ticketLifetimeMs: TICKET_LIFETIME_MS });
+    expiring.installToken(t);
+    expect(getTicket(expiring, [t], rng).status).toBe(241);
+    expect(getTicket(expiring, [t], rng).status).toBe(Status.NO_TICKET_SLOT);
+    expect(getTicket(expiring, [t], rng, TICKET_LIFETIME_MS + 1).status).toBe(241);
   });
 });
 

@@ -10,9 +10,9 @@ import {
   type FixPayload,
   type PownItem,
   type RaidaResponse,
-  type Rng,
   type Token,
 } from '@fanout/raida';
+import type { RandomBytes } from '@fanout/core';
 import { expect } from 'vitest';
 
 import type { RaidaServer } from '../src/index.js';
@@ -22,7 +22,7 @@ export function call(
   server: RaidaServer,
   name: CommandName,
   payload: Uint8Array,
-  rng: Rng,
+  rng: RandomBytes,
   now = 0,
   echo = 0x4242,
 ): RaidaResponse {
@@ -36,13 +36,13 @@ export function call(
   return res;
 }
 
-export const detect = (s: RaidaServer, tokens: readonly Token[], rng: Rng) =>
+export const detect = (s: RaidaServer, tokens: readonly Token[], rng: RandomBytes) =>
   call(s, 'detect', encodeDetectPayload(tokens), rng);
-export const pown = (s: RaidaServer, items: readonly PownItem[], rng: Rng) =>
+export const pown = (s: RaidaServer, items: readonly PownItem[], rng: RandomBytes) =>
   call(s, 'pown', encodePownPayload(items), rng);
-export const find = (s: RaidaServer, items: readonly PownItem[], rng: Rng) =>
+export const find = (s: RaidaServer, items: readonly PownItem[], rng: RandomBytes) =>
   call(s, 'find', encodeFindPayload(items), rng);
-export const getTicket = (s: RaidaServer, tokens: readonly Token[], rng: Rng, now = 0) =>
+export const getTicket = (s: RaidaServer, tokens: readonly Token[], rng: RandomBytes, now = 0) =>
   call(s, 'getTicket', encodeGetTicketPayload(tokens), rng, now);
-export const fix = (s: RaidaServer, f: FixPayload, rng: Rng, now = 0) =>
+export const fix = (s: RaidaServer, f: FixPayload, rng: RandomBytes, now = 0) =>
   call(s, 'fix', encodeFixPayload(f), rng, now);

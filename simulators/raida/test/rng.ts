@@ -1,7 +1,7 @@
-import type { Rng } from '@fanout/raida';
+import type { RandomBytes } from '@fanout/core';
 
 /** Deterministic test byte source (SplitMix32 stream; not crypto). */
-export function seededRng(seed: number): Rng {
+export function seededRng(seed: number): RandomBytes {
   let s = seed >>> 0;
   return (n: number) => {
     const out = new Uint8Array(n);

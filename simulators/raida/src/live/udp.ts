@@ -1,13 +1,22 @@
 /**
  * Live tier: the fake RAIDA servers as real UDP sockets on 127.0.0.1, one per RAIDA, with the
- * fault plan applied at each socket's edge (on wall time).
+ * fault plan applied at each socket's edge (on wall time) and its `behave` rules (RAIDA_BEHAVIOURS,
+ * e.g. staleErrorReplies) applied by the servers, windows measured from the same time origin.
  */
 import { realClock, type Clock, type DatagramAddress } from '@fanout/core';
 import { DEFAULT_PORT_BASE } from '@fanout/raida';
-import { createRng, type FaultPlan, type NetworkStats, type Rng, type TraceSink } from '@fanout/sim';
+import {
+  createRng,
+  FaultInjector,
+  NO_FAULTS,
+  type FaultPlan,
+  type NetworkStats,
+  type Rng,
+  type TraceSink,
+} from '@fanout/sim';
 import { startUdpService, type UdpServiceHandle } from '@fanout/sim/live';
 import type { RaidaServer } from '../server.js';
-import { raidaService, raidaTarget } from '../service.js';
+import { raidaService, raidaTarget, type BehaviourLookup } from '../service.js';
 
 export interface LiveRaidaOptions {
   servers: readonly RaidaServer[];
@@ -39,13 +48,16 @@ export async function startLiveRaidaCluster(o: LiveRaidaOptions): Promise<LiveRa
   const rng = o.rng ?? createRng(0);
   const base = o.portBase ?? 0;
   const startedAt = o.startedAt ?? clock.now(); // one time origin for all 25 (plan windows, crashes)
+  // behaviours() draws nothing, so a separate injector over the same plan answers what the edges' would.
+  const injector = new FaultInjector(o.plan ?? NO_FAULTS, rng);
+  const behaviours: BehaviourLookup = (target) => injector.behaviours(target, clock.now() - startedAt);
   const handles: UdpServiceHandle[] = [];
   try {
     for (const s of o.servers) {
       handles.push(
         await startUdpService({
           target: raidaTarget(s.id),
-          service: raidaService(s, clock),
+          service: raidaService(s, clock, behaviours),
           host: o.host ?? '127.0.0.1',
           port: base === 0 ? 0 : base + s.id,
           plan: o.plan,
