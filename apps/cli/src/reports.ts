@@ -99,7 +99,7 @@ export function writeJunit(path: string, summaries: readonly Summary[], runs: re
           r.failures
             .map(
               (f) =>
-                `${f.guarantee}: ${f.detail}${f.replayFile ? `\nreplay: pnpm fanout replay ${f.replayFile}` : ''}`,
+                `${f.guarantee}: ${f.detail}${f.replayFile ? `\nreplay: fanout replay ${f.replayFile}` : ''}`,
             )
             .join('\n') || 'violated',
         );

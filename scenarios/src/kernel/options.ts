@@ -48,34 +48,47 @@ export interface OptionInfo {
   readonly optional: boolean;
 }
 
+/** The zod internals describeOptions reads (zod 4's `_zod.def`), by type name: no `instanceof`, so
+ * a schema built with another copy of zod (a user's own dependency) is described all the same. */
+interface ZodDefView {
+  readonly type: string;
+  readonly innerType?: ZodLike;
+  readonly defaultValue?: unknown;
+  readonly entries?: Record<string, unknown>;
+}
+interface ZodLike {
+  readonly _zod: { readonly def: ZodDefView };
+  readonly description?: string;
+  readonly isInt?: boolean;
+}
+
 /**
  * Describe the fields of an options schema (for help texts and flag parsers), in declaration
  * order. Wrappers (default, optional) are looked through.
  */
 export function describeOptions(schema: OptionsSchema): OptionInfo[] {
   return Object.entries(schema.shape).map(([name, field]) => {
-    let t = field as z.ZodType;
+    let t = field as unknown as ZodLike;
     let def: unknown;
     let optional = false;
     let description = t.description;
     for (;;) {
-      if (t instanceof z.ZodDefault) {
-        def = (t as z.ZodDefault<z.ZodType>).def.defaultValue;
-        t = (t as z.ZodDefault<z.ZodType>).def.innerType as z.ZodType;
-      } else if (t instanceof z.ZodOptional) {
-        optional = true;
-        t = (t as z.ZodOptional<z.ZodType>).def.innerType as z.ZodType;
-      } else break;
+      const d = t._zod.def;
+      if (d.type === 'default') def = d.defaultValue;
+      else if (d.type === 'optional') optional = true;
+      else break;
+      t = d.innerType!;
       description ??= t.description;
     }
+    const type = t._zod.def.type;
     let kind: OptionInfo['kind'] = 'other';
     let choices: string[] | undefined;
-    if (t instanceof z.ZodNumber) kind = t.isInt ? 'integer' : 'number';
-    else if (t instanceof z.ZodBoolean) kind = 'boolean';
-    else if (t instanceof z.ZodString) kind = 'string';
-    else if (t instanceof z.ZodEnum) {
+    if (type === 'number') kind = t.isInt === true ? 'integer' : 'number';
+    else if (type === 'boolean') kind = 'boolean';
+    else if (type === 'string') kind = 'string';
+    else if (type === 'enum') {
       kind = 'enum';
-      choices = (t as z.ZodEnum).options.map(String);
+      choices = Object.values(t._zod.def.entries ?? {}).map(String);
     }
     return { name, kind, description, default: def, choices, optional };
   });

@@ -7,7 +7,7 @@
  * {@link allowedVotes}, what each RAIDA can answer. A hand-edited plan (a rule removed, a window
  * widened) therefore changes the expected votes exactly as it changes the run.
  */
-import { RAIDA_COUNT, type Vote } from '@fanout/raida';
+import { RAIDA_COUNT, isPreChallengeStatus, type Vote } from '@fanout/raida';
 import { raidaTarget } from '@fanout/sim-raida';
 import type { FaultPlanInput } from '@fanout/sim';
 import type { PlanView, Interval } from '../kernel/plan-view.js';
@@ -26,8 +26,11 @@ export type Behaviour =
   | 'duplicate' // honest, every reply sent three times
   | 'reorder'; // honest, replies delayed by up to 2 s (overtaking each other)
 
-/** The behaviour name RAIDA simulators read from `behave` rules: the server holds other ANs. */
+/** The behaviour name RAIDA worlds read from `behave` rules: the server holds other ANs. */
 export const WRONG_AN = 'wrongAn';
+
+/** The behaviour name of stale error replies (simulators/raida service.ts). */
+export const STALE_ERRORS = 'staleErrorReplies';
 
 /**
  * Plan rules realising `behaviours` (RAIDA i at index i) for a client whose per-attempt timeout
@@ -116,6 +119,21 @@ export function allowedVotes(
   ) {
     votes.add('noReply');
     whys.push('maybe no reply');
+  }
+  // A RAIDA with stale error replies (raidax-server's reused UDP slot, simulators/raida slot.ts)
+  // answers header and body errors with the previous request's challenge: the client drops them.
+  const stale =
+    forced !== undefined && (isPreChallengeStatus(forced.status) || forced.status === 16)
+      ? view.behaves(target, STALE_ERRORS, o.at)
+      : 'never';
+  if (forced?.certainty === 'always' && stale === 'always') {
+    votes.add('noReply');
+    whys.push(`stale error ${forced.status}`);
+    return { votes, why: whys.join(', ') };
+  }
+  if (stale === 'maybe' || (stale === 'always' && forced !== undefined)) {
+    votes.add('noReply');
+    whys.push(`maybe stale error ${forced!.status}`);
   }
   if (forced?.certainty === 'always') {
     votes.add('error');

@@ -77,7 +77,7 @@ export async function buildRaidaWorld(world: World, spec: RaidaWorldSpec): Promi
     servers.map((s) =>
       world.serveDatagram(
         raidaTarget(s.id),
-        raidaService(s, world.clock),
+        raidaService(s, world.clock, (target) => world.injector.behaviours(target, world.elapsed())),
         world.mode === 'sim' ? { host: '127.0.0.1', port: DEFAULT_PORT_BASE + s.id } : undefined,
       ),
     ),

@@ -96,4 +96,18 @@ describe('--plan / a hand-edited replay file: the verdict follows the plan', () 
     expect(correct.held).toBe(true);
     expect(correct.facts['limbo']).toBeGreaterThan(0);
   });
+
+  test('stale error replies (behave staleErrorReplies): a forced header error becomes noReply for the oracle and the client alike', async () => {
+    const forced = { fault: 'forceStatus' as const, targets: ['raida-5'], status: 2 };
+    const plain = parseFaultPlan({ rules: [forced] });
+    const stale = parseFaultPlan({
+      rules: [forced, { fault: 'behave', targets: ['raida-5'], behaviour: 'staleErrorReplies' }],
+    });
+    expect(vote(plain, 5)).toEqual(['error']);
+    expect(vote(stale, 5)).toEqual(['noReply']);
+    for (const plan of [plain, stale]) {
+      const r = await runScenario(byName('raida.quorum-boundary'), { seed: 2, plan });
+      expect(r.guarantees.filter((g) => !g.held)).toEqual([]);
+    }
+  });
 });

@@ -154,10 +154,10 @@ function printViolations(env: Env, summaries: readonly Summary[]): void {
     for (const f of s.failures.slice(0, 5)) {
       env.log(`  ${s.scenario} seed ${f.seed} ${pc.red(f.guarantee)}: ${f.detail.split('\n')[0]}`);
       if (f.replayFile !== undefined) {
-        env.log(`    ${pc.cyan(`pnpm fanout replay ${f.replayFile}`)}`);
+        env.log(`    ${pc.cyan(`fanout replay ${f.replayFile}`)}`);
         if (f.traceFile !== undefined) env.log(`    trace (JSON Lines): ${f.traceFile}`);
       } else
-        env.log(`    ${pc.cyan(`pnpm fanout run ${s.scenario} --mode ${s.mode} --seed ${f.seed} --runs 1`)}`);
+        env.log(`    ${pc.cyan(`fanout run ${s.scenario} --mode ${s.mode} --seed ${f.seed} --runs 1`)}`);
     }
     if (s.failureCount > 5) env.log(`  … and ${s.failureCount - 5} more for ${s.scenario}`);
   }

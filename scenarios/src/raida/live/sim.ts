@@ -46,12 +46,17 @@ export const raidaSim: SimServer<typeof options> = {
     installTokens(servers, coins);
     const edge = new LiveEdge(plan, rng.fork('network'), new Trace({ enabled: false }));
     const endpoints: Record<string, string> = {};
+    const startedAt = edge.clock.now();
     try {
       for (const s of servers) {
-        const a = await edge.serveDatagram(raidaTarget(s.id), raidaService(s, edge.clock), {
-          host: '127.0.0.1',
-          port: o.portBase === 0 ? 0 : o.portBase + s.id,
-        });
+        const a = await edge.serveDatagram(
+          raidaTarget(s.id),
+          raidaService(s, edge.clock, (t) => edge.injector.behaviours(t, edge.clock.now() - startedAt)),
+          {
+            host: '127.0.0.1',
+            port: o.portBase === 0 ? 0 : o.portBase + s.id,
+          },
+        );
         endpoints[raidaTarget(s.id)] = `udp://${a.host}:${a.port}`;
       }
     } catch (e) {

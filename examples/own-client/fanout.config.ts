@@ -1,0 +1,3 @@
+import { defineConfig } from '@fanout/scenarios';
+
+export default defineConfig({ scenarios: ['./scenarios/oracle.ts'] });
