@@ -157,7 +157,7 @@ describe('results keyed to requests whatever the completion order (fc.scheduler)
         async (s, keys, reqs) => {
           // A manual clock: no timeout can fire while the scheduler holds replies.
           const clock = new VirtualClock({ autoAdvance: false });
-          const sim = createBaoApp({ clock, seed: 'scheduler' });
+          const sim = createBaoApp({ clock, seed: 12 });
           const fetch = (input: string | URL | Request, init?: RequestInit) =>
             s.schedule(sim.fetch(input, init), `${init?.method ?? 'GET'} ${String(input).split('/v1/')[1]}`);
           const client = new BaoClient({ address: 'http://bao.sim', token: 'root', clock, fetch });
@@ -276,7 +276,7 @@ describe('keys per namespace', () => {
     await assertProperty(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
         const clock = new VirtualClock();
-        const sim = createBaoApp({ clock, seed: 'namespaces' });
+        const sim = createBaoApp({ clock, seed: 13, namespaces: ['team-a', 'team-b'] });
         const client = new BaoClient({ address: 'http://bao.sim', token: 'root', clock, fetch: sim.fetch });
         const keyring = new BaoKeyring({ client });
         const serverPub = (ns: string, uid: string): string | undefined => {

@@ -9,7 +9,7 @@
  * injected Clock so virtual-time tests work) or when the caller's signal aborts. The client is
  * safe for concurrent use: requests share nothing but the connection pool.
  */
-import { realClock, type Clock, type FetchLike } from '@fanout/core';
+import type { Clock, FetchLike } from '@fanout/core';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -39,8 +39,8 @@ export interface BaoClientOptions {
   mount?: string;
   /** Per-request timeout, ms (> 0). Default 30 000 (popsigner's HTTPTimeout). */
   timeoutMs?: number;
-  /** Clock that arms the timeout. Default realClock. */
-  clock?: Clock;
+  /** Clock that arms the timeout (VirtualClock in simulation, realClock live). Required: no fallback. */
+  clock: Clock;
   /**
    * fetch implementation (@fanout/core FetchLike: global fetch, the simulated network's fetch, the
    * Bao simulator's `sim.fetch`, msw-patched fetch). Default: undici's fetch over a pooled undici
@@ -102,8 +102,8 @@ export interface BaoHealth {
   readonly version: string | undefined;
 }
 
-/** Key names the plugin accepts (OpenBao framework.GenericNameRegex). */
-export const BAO_KEY_NAME = /^\w(?:[\w.@-]*\w)?$/;
+/** Key names the plugin accepts (OpenBao framework.GenericNameRegex, `\w(([\w-.]+)?\w)?`: no '@'). */
+export const BAO_KEY_NAME = /^\w(?:[\w.-]*\w)?$/;
 
 const hex = (len: number) =>
   z
@@ -141,7 +141,11 @@ const listSchema = z.object({
   key_info: z.record(z.string(), keyInfoSchema).optional(),
 });
 
-const exportSchema = keyInfoSchema.extend({ keys: z.record(z.string(), z.string()) });
+// The plugin's export answer has neither eth_address nor exportable (popsigner path_export.go).
+const exportSchema = keyInfoSchema.extend({
+  exportable: z.boolean().optional(),
+  keys: z.record(z.string(), z.string()),
+});
 
 const healthSchema = z.object({
   initialized: z.boolean(),
@@ -223,7 +227,7 @@ export class BaoClient {
     this.#namespace = options.namespace ?? '';
     this.#mount = mount;
     this.#timeoutMs = timeoutMs;
-    this.clock = options.clock ?? realClock;
+    this.clock = options.clock;
     if (options.fetch !== undefined) {
       this.#fetch = options.fetch;
       this.#agent = undefined;
@@ -345,7 +349,9 @@ export class BaoClient {
     if (s === 503) return new BaoSealedError(msg, details);
     if (s === 429 || s >= 500)
       return new BaoUnavailableError(msg, { ...details, retryAfterMs: retryAfterMs(res.headers) });
-    if (keyName !== undefined && (s === 400 || s === 404) && /\bnot found\b/i.test(said))
+    // Exactly the plugin's "key not found": "namespace not found" and "no handler for route …
+    // route entry not found." (404 too) are not a missing key.
+    if (keyName !== undefined && (s === 400 || s === 404) && errors.includes('key not found'))
       return new BaoKeyNotFoundError(keyName, details);
     // OpenBao answers a read of a path with nothing stored as 404 {"errors":[]} (no message): on a
     // key route that is the key missing (the 404 switch of some plugin versions / proxies).
@@ -510,7 +516,9 @@ export class BaoClient {
     }
     const versions = [...keys.keys()].sort((a, b) => a - b);
     if (versions.length === 0) throw new BaoResponseError('data.keys', 'no key versions');
-    return { info: toKeyInfo(d), keys, latest: keys.get(versions[versions.length - 1]!)! };
+    // A key the server exports is exportable, whether or not the answer says so.
+    const info = toKeyInfo({ ...d, exportable: d.exportable ?? true });
+    return { info, keys, latest: keys.get(versions[versions.length - 1]!)! };
   }
 
   /**

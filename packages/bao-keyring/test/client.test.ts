@@ -2,6 +2,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { realClock } from '@fanout/core';
 import {
   BaoAuthError,
   BaoClient,
@@ -68,18 +69,26 @@ describe('BaoClient requests', () => {
   it('rejects invalid key names and options with BaoValidationError, before any request', async () => {
     const { client } = mswKeyring();
     await expect(client.getKey('a/b')).rejects.toMatchObject({ name: 'BaoValidationError', field: 'name' });
+    // GenericNameRegex has no '@' (OpenBao answers such a path 404 unsupported path).
+    await expect(client.getKey('a@b')).rejects.toMatchObject({ name: 'BaoValidationError', field: 'name' });
     await expect(client.getKey('')).rejects.toBeInstanceOf(BaoValidationError);
     await expect(client.sign('k', new Uint8Array(31), { prehashed: true })).rejects.toMatchObject({
       field: 'input',
     });
     await expect(client.importKey('k', new Uint8Array(31))).rejects.toMatchObject({ field: 'privateKey' });
     await expect(client.importKey('k', new Uint8Array(32))).rejects.toMatchObject({ field: 'privateKey' });
-    expect(() => new BaoClient({ address: 'not a url', token: 't' })).toThrow(/address/);
-    expect(() => new BaoClient({ address: 'ftp://x', token: 't' })).toThrow(/address/);
-    expect(() => new BaoClient({ address: BASE, token: '' })).toThrow(/token/);
-    expect(() => new BaoClient({ address: BASE, token: 't', timeoutMs: 0 })).toThrow(/timeoutMs/);
-    expect(() => new BaoClient({ address: BASE, token: 't', mount: 'a/b' })).toThrow(/mount/);
-    expect(() => new BaoClient({ address: BASE, token: 't', connections: 0 })).toThrow(/connections/);
+    expect(() => new BaoClient({ clock: realClock, address: 'not a url', token: 't' })).toThrow(/address/);
+    expect(() => new BaoClient({ clock: realClock, address: 'ftp://x', token: 't' })).toThrow(/address/);
+    expect(() => new BaoClient({ clock: realClock, address: BASE, token: '' })).toThrow(/token/);
+    expect(() => new BaoClient({ clock: realClock, address: BASE, token: 't', timeoutMs: 0 })).toThrow(
+      /timeoutMs/,
+    );
+    expect(() => new BaoClient({ clock: realClock, address: BASE, token: 't', mount: 'a/b' })).toThrow(
+      /mount/,
+    );
+    expect(() => new BaoClient({ clock: realClock, address: BASE, token: 't', connections: 0 })).toThrow(
+      /connections/,
+    );
   });
 
   it.each([
@@ -87,6 +96,15 @@ describe('BaoClient requests', () => {
     [400, { errors: ['key not found'] }, BaoKeyNotFoundError, 'rejected'],
     [404, { errors: ['key not found'] }, BaoKeyNotFoundError, 'rejected'],
     [404, { errors: ['unsupported path'] }, BaoRequestError, 'rejected'],
+    // OpenBao 404s that are not a missing key (they also say "not found").
+    [404, { errors: ['namespace not found'] }, BaoRequestError, 'rejected'],
+    [
+      404,
+      { errors: ['no handler for route "secp256k1/keys/k". route entry not found.'] },
+      BaoRequestError,
+      'rejected',
+    ],
+    [404, { errors: ['1 error occurred:\n\t* unsupported path\n\n'] }, BaoRequestError, 'rejected'],
     [404, { errors: [] }, BaoKeyNotFoundError, 'rejected'],
     [404, '', BaoKeyNotFoundError, 'rejected'],
     [400, { errors: ['key already exists'] }, BaoKeyExistsError, 'rejected'],
@@ -106,6 +124,8 @@ describe('BaoClient requests', () => {
     const { client } = mswKeyring();
     const err = await client.getKey('k').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Cls);
+    // BaoKeyNotFoundError is a BaoRequestError: the other 4xx must not be one.
+    if ((Cls as unknown) !== BaoKeyNotFoundError) expect(err).not.toBeInstanceOf(BaoKeyNotFoundError);
     expect((err as BaoRequestError).status).toBe(status);
     if (typeof body !== 'string') expect((err as BaoRequestError).errors).toEqual(body.errors);
     else expect((err as BaoRequestError).errors).toEqual(body === '' ? [] : [body]);

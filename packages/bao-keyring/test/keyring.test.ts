@@ -2,6 +2,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
+import { realClock } from '@fanout/core';
 import {
   BaoAuthError,
   BaoClient,
@@ -52,7 +53,7 @@ describe('BaoKeyring over the simulator', () => {
     expect(sim.counters().total).toBe(0);
     // A key the server has but a second keyring does not know.
     const fresh = new BaoKeyring({
-      client: new BaoClient({ address: 'http://bao.sim', token: 'root', fetch: sim.fetch }),
+      client: new BaoClient({ clock: realClock, address: 'http://bao.sim', token: 'root', fetch: sim.fetch }),
     });
     const err = await fresh.create('dup').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BaoKeyExistsError);

@@ -2,6 +2,7 @@
  * msw building blocks for a fake Bao: deterministic test keys and handlers that answer with real
  * signatures (the keyring verifies every signature, so zero-filled ones would be rejected).
  */
+import { realClock } from '@fanout/core';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -123,6 +124,7 @@ export function mswKeyring(extra: Partial<BaoClientOptions> = {}): {
     token: 'test-token',
     fetch: (u, i) => globalThis.fetch(u, i),
     ...extra,
+    clock: extra.clock ?? realClock,
   });
   return { client, keyring: new BaoKeyring({ client }) };
 }

@@ -12,14 +12,20 @@ export interface SimRig {
 
 export function simRig(
   opts: {
-    app?: BaoAppOptions;
+    app?: Partial<BaoAppOptions>;
     client?: Partial<BaoClientOptions>;
     keyring?: Partial<BaoKeyringOptions>;
     clock?: VirtualClock;
   } = {},
 ): SimRig {
   const clock = opts.clock ?? new VirtualClock();
-  const sim = createBaoApp({ clock, seed: 'keyring-tests', ...opts.app });
+  // Namespaces must exist (with the plugin mounted) on an OpenBao-faithful server.
+  const sim = createBaoApp({
+    clock,
+    seed: 1,
+    namespaces: ['a', 'b', 'ns1', 'team-a', 'team-b'],
+    ...opts.app,
+  });
   const client = new BaoClient({
     address: 'http://bao.sim',
     token: 'root',

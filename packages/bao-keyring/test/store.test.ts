@@ -185,7 +185,7 @@ describe('BaoKeyring under interleaved creates and deletes', () => {
         async (s, ops) => {
           // autoAdvance off: the 30 s client timeouts must not fire while the scheduler holds answers.
           const clock = new VirtualClock({ autoAdvance: false });
-          const sim = createBaoApp({ clock, seed: 'interleave' });
+          const sim = createBaoApp({ clock, seed: 2 });
           const client = new BaoClient({
             address: 'http://bao.sim',
             token: 'root',

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { realClock } from '@fanout/core';
 import { BaoClient, BaoKeyring } from '@fanout/bao-keyring';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -79,8 +80,22 @@ describe.runIf(available || required)('Bao simulator in a container (testcontain
   beforeAll(async () => {
     const image = await buildRuntimeImage();
     container = await new GenericContainer(image)
-      .withCommand(['--conditions=@fanout/source', '--import', 'tsx', 'simulators/bao/src/live/main.ts'])
-      .withEnvironment({ BAO_PORT: '8200', BAO_TOKEN: 'container-token', BAO_SEED: 'container' })
+      // Inside its own network namespace the server must listen on 0.0.0.0 (main.ts defaults to
+      // 127.0.0.1); the token and seed are the test's own.
+      .withCommand([
+        '--conditions=@fanout/source',
+        '--import',
+        'tsx',
+        'simulators/bao/src/live/main.ts',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        '8200',
+        '--token',
+        'container-token',
+        '--seed',
+        '1',
+      ])
       .withBindMounts([{ source: ROOT, target: '/repo', mode: 'ro' }])
       .withTmpFs({ '/tmp': 'rw' })
       .withExposedPorts(8200)
@@ -99,7 +114,7 @@ describe.runIf(available || required)('Bao simulator in a container (testcontain
   });
 
   test('createBatch and signBatch through the pooled client; every signature verifies locally', async () => {
-    const client = new BaoClient({ address, token: 'container-token' });
+    const client = new BaoClient({ clock: realClock, address, token: 'container-token' });
     try {
       const keyring = new BaoKeyring({ client });
       const created = await keyring.createBatch({ prefix: 'container-worker', count: 4 });
@@ -125,7 +140,7 @@ describe.runIf(available || required)('Bao simulator in a container (testcontain
   });
 
   test('a wrong token is refused by the containerised server (403), nothing created', async () => {
-    const bad = new BaoClient({ address, token: 'not-the-token' });
+    const bad = new BaoClient({ clock: realClock, address, token: 'not-the-token' });
     try {
       await expect(new BaoKeyring({ client: bad }).create('intruder')).rejects.toThrow(
         /permission denied|403/i,
@@ -133,7 +148,7 @@ describe.runIf(available || required)('Bao simulator in a container (testcontain
     } finally {
       await bad.close();
     }
-    const good = new BaoClient({ address, token: 'container-token' });
+    const good = new BaoClient({ clock: realClock, address, token: 'container-token' });
     try {
       const { keys } = await good.listKeys();
       expect(keys).toContain('container-worker-1');

@@ -1,32 +1,22 @@
 /**
  * A fake OpenBao server with the popsigner `secp256k1` secrets plugin mounted, as a hono app.
  *
- * Protocol sources: popsigner plugin/secp256k1/path_keys.go, path_sign.go, path_import.go,
- * path_export.go (routes, fields, error texts), OpenBao HTTP API docs (response envelope,
- * `{"errors":[...]}`, `/v1/sys/health` codes, empty LIST → 404), and the fact that OpenBao turns
- * every plugin error response into HTTP 400 (so a missing key is 400 "key not found", not 404).
+ * What it serves and in which order is in logical.ts (OpenBao's request pipeline), plugin.ts (the
+ * plugin's routes), health.ts, sys.ts (namespaces and mounts), namespaces.ts, auth.ts (token
+ * sources), body.ts (size limit) and respond.ts (OpenBao's response forms); deliberate deviations
+ * are listed in docs/bao.md. This module wires them together with the simulator's own machinery:
+ * fault hooks and counters around every request, switches, and the oracle view of the keys.
  *
  * In simulation `sim.fetch` / `sim.app.fetch` is called in-process with a VirtualClock; the live
  * starter (src/live/server.ts) serves the same app on 127.0.0.1.
  */
-import { realClock, type Clock, type FetchLike } from '@fanout/core';
-import { Hono, type Context } from 'hono';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { z } from 'zod';
+import type { Clock, FetchLike, RandomBytes } from '@fanout/core';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { DEFAULT_MAX_REQUEST_BYTES } from './body.js';
+import { CounterSet, type BaoCounters } from './counters.js';
 import {
-  compressedPublicKey,
-  cosmosAddress,
-  ethAddress,
-  forgeSignature,
-  generatePrivateKey,
-  hashInput,
-  isValidPrivateKey,
-  signDigest,
-  type HashAlgorithm,
-  type OutputFormat,
-} from './crypto.js';
-import {
-  BAO_ROUTES,
   BaoConnectionResetError,
   noFaults,
   type BaoFaultAction,
@@ -35,27 +25,49 @@ import {
   type BaoRoute,
   type ForgeKind,
 } from './faults.js';
-import { seededRng, type Rng } from './rng.js';
-import { KeyStore, type KeyEntry } from './store.js';
+import { healthResponse } from './health.js';
+import { logicalPath, operationOf, serveLogical, type LogicalDeps } from './logical.js';
+import { NamespaceRegistry, canonicalMount, canonicalNamespace } from './namespaces.js';
+import { classifyPluginPath, createSecp256k1Plugin } from './plugin.js';
+import { seededKeyRandom } from './random.js';
+import { errorResponse } from './respond.js';
+import { KeyStore } from './store.js';
 
-/** Options of {@link createBaoApp}. Every field is optional. */
+export type { BaoCounters } from './counters.js';
+
+/**
+ * Options of {@link createBaoApp}. `clock` is required, and exactly one of `rng` / `seed`: the
+ * simulator never picks a time source or a key generator for its caller.
+ */
 export interface BaoAppOptions {
-  /** Time source for `created_at`, health `server_time_utc` and fault latency. Default realClock. */
-  clock?: Clock;
-  /** Byte source for private keys (48 bytes per key). Default `seededRng(seed)`. */
-  rng?: Rng;
-  /** Seed for the default rng. Default 0. */
-  seed?: string | number;
-  /** Accepted tokens (`X-Vault-Token` or `Authorization: Bearer`). Default `['root']`. */
+  /** Time source for `created_at`, health `server_time_utc` and fault latency. */
+  clock: Clock;
+  /**
+   * Random bytes for private keys (48 per key). For a server a real client talks to, a CSPRNG
+   * (e.g. `randomBytes` from @noble/hashes/utils). Exclusive with `seed`.
+   */
+  rng?: RandomBytes;
+  /**
+   * Seed (32-bit unsigned integer) of a deterministic key stream, `createRng(seed).fork(BAO_KEY_STREAM)`
+   * from @fanout/sim: every private key is predictable from the seed. Simulations and tests only.
+   */
+  seed?: number;
+  /** Accepted tokens (`X-Vault-Token` or `Authorization: Bearer `). Default `['root']`. */
   tokens?: readonly string[];
+  /** Namespaces that exist from the start (created in order, parents first), each with the plugin mounted. */
+  namespaces?: readonly string[];
+  /** Largest request body, bytes (OpenBao's max_request_size). Default 32 MiB. */
+  maxRequestBytes?: number;
   /** Status for a missing key: 400 (OpenBao's real behaviour, default) or 404. Body `{"errors":["key not found"]}` either way. */
   missingKeyStatus?: 400 | 404;
-  /** Mount path of the plugin. Default 'secp256k1'. */
+  /** Mount path of the plugin in the root namespace (and in namespaces created with the plugin). Default 'secp256k1'. */
   mount?: string;
   /** Fault hooks consulted per request. Default: no faults. */
   faults?: BaoFaultHooks;
   /** Wall time (Unix ms) that clock time 0 stands for, used to render `created_at`. Default 1735689600000 (2025-01-01T00:00:00Z). */
   epochMs?: number;
+  /** Cluster name in health; the cluster_id is derived from it. Default 'fanout-sim-bao'. */
+  clusterName?: string;
   /** Initial switches. Defaults: sealed false, standby false, initialized true. */
   sealed?: boolean;
   standby?: boolean;
@@ -67,21 +79,15 @@ export interface BaoAppOptions {
   onConnectionReset?: (env: unknown) => void;
 }
 
-/** Request counters (a snapshot). */
-export interface BaoCounters {
-  /** Requests received. */
-  readonly total: number;
-  readonly byRoute: Readonly<Record<BaoRoute, number>>;
-  /** Responses sent, by HTTP status. */
-  readonly byStatus: Readonly<Record<number, number>>;
-  /** Requests that ended without a response (reset fault, or aborted while pending). */
-  readonly dropped: number;
-  /** Fault actions applied (latency alone is not counted). */
-  readonly faults: number;
-  /** Requests being handled right now (latency and hangs included). */
-  readonly inFlight: number;
-  /** Highest `inFlight` seen since creation or the last {@link BaoSimulator.resetCounters}. */
-  readonly peakInFlight: number;
+/** A {@link createBaoApp} option that cannot be used; `field` names it. */
+export class BaoOptionError extends RangeError {
+  override readonly name = 'BaoOptionError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`createBaoApp: ${field}: ${message}`);
+  }
 }
 
 /** Fetch-like signature of {@link BaoSimulator.fetch} (@fanout/core's FetchLike). */
@@ -109,12 +115,21 @@ export interface BaoSimulator {
   setStandby(standby: boolean): void;
   /** Initialised switch: while false health answers 501 and every API request 503. */
   setInitialized(initialized: boolean): void;
-  /** Key names in `namespace` ('' = root), sorted (inspection for tests). */
+  /**
+   * Create a namespace (as `sys/namespaces/:path` would), by default with the plugin mounted at
+   * the app's mount path. Its parent must exist.
+   * @returns the canonical path, e.g. 'team-a/'.
+   * @throws BaoNamespaceError('path') for a name OpenBao refuses (root, spaces, reserved names, missing parent).
+   */
+  createNamespace(path: string, options?: { mountPlugin?: boolean }): string;
+  /** Canonical paths of every namespace, sorted ('' = root, first). */
+  namespaces(): string[];
+  /** Key names in `namespace` ('' = root; any spelling OpenBao canonicalises), sorted (inspection for tests). */
   keyNames(namespace?: string): string[];
   /**
    * Public facts of every key in `namespace` ('' = root), sorted by name: what a scenario oracle
    * compares the client's view with. Bypasses the network, hooks, auth and counters; never includes
-   * private keys.
+   * private keys. An unknown namespace has no keys.
    */
   keyInfo(namespace?: string): BaoPublicKeyInfo[];
 }
@@ -128,69 +143,9 @@ export interface BaoPublicKeyInfo {
   readonly imported: boolean;
 }
 
-/** Key names the plugin routes accept: framework.GenericNameRegex, `\w(([\w-.@]+)?\w)?`. */
-const KEY_NAME = /^\w(?:[\w.@-]*\w)?$/;
-/** Go's base64.StdEncoding alphabet with mandatory padding. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-const boolField = z
-  .union([z.boolean(), z.enum(['true', 'false'])])
-  .transform((v) => v === true || v === 'true');
-const strField = z.string();
-
-const createBody = z.object({ exportable: boolField.optional() });
-const signBody = z.object({
-  input: strField.optional(),
-  prehashed: boolField.optional(),
-  hash_algorithm: strField.optional(),
-  output_format: strField.optional(),
-});
-const importBody = z.object({ ciphertext: strField.optional(), exportable: boolField.optional() });
-
-/** Thrown inside handlers to answer with an error envelope. */
-class HttpError extends Error {
-  override readonly name = 'HttpError';
-  constructor(
-    readonly status: number,
-    readonly errors: string[],
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(errors.join('; '));
-  }
-}
-
-function decodeBase64(s: string): Uint8Array | undefined {
-  if (!BASE64.test(s)) return undefined;
-  return new Uint8Array(Buffer.from(s, 'base64'));
-}
-
-const toBase64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
-
-/** `X-Vault-Namespace` normalised: surrounding slashes and spaces trimmed. */
-function namespaceOf(headers: Headers): string {
-  return (headers.get('x-vault-namespace') ?? '').trim().replace(/^\/+|\/+$/g, '');
-}
-
-/** Token from `X-Vault-Token`, else from `Authorization: Bearer <token>`. */
-function tokenOf(headers: Headers): string | undefined {
-  const t = headers.get('x-vault-token');
-  if (t !== null && t !== '') return t;
-  const auth = headers.get('authorization');
-  const m = auth === null ? null : /^Bearer\s+(\S+)\s*$/i.exec(auth);
-  return m?.[1];
-}
-
-function safeDecode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * Map a request to its {@link BaoRoute} and key name (used for counters and fault hooks; the
- * hono routes below serve the same shapes).
+ * Map a request to its {@link BaoRoute} and key name by its path alone (root namespace, plugin at
+ * `mount`): what a client-side wire log can tell. The server itself also resolves namespaces.
  */
 export function classifyBaoRoute(
   method: string,
@@ -198,436 +153,318 @@ export function classifyBaoRoute(
   mount = 'secp256k1',
 ): { route: BaoRoute; keyName: string | undefined } {
   const m = method.toUpperCase();
-  const path = url.pathname;
-  if (path === '/v1/sys/health')
+  if (url.pathname === '/v1/sys/health')
     return { route: m === 'GET' || m === 'HEAD' ? 'health' : 'unknown', keyName: undefined };
-  const base = `/v1/${mount}/`;
-  if (!path.startsWith(base)) return { route: 'unknown', keyName: undefined };
-  const parts = path.slice(base.length).split('/');
-  const unknown = { route: 'unknown' as const, keyName: undefined };
-  const [head, rawName, tail, ...rest] = parts;
-  if (rest.length > 0) return unknown;
-  if (head === 'keys' && (rawName === undefined || rawName === '') && tail === undefined) {
-    if (m === 'LIST' || (m === 'GET' && url.searchParams.get('list') === 'true'))
-      return { route: 'keys.list', keyName: undefined };
-    return unknown;
+  try {
+    const rel = logicalPath(url.pathname);
+    if (rel === undefined) return { route: 'unknown', keyName: undefined };
+    const { operation, list } = operationOf(m, url.searchParams);
+    const path = list && !rel.endsWith('/') ? `${rel}/` : rel;
+    if (path.startsWith('sys/')) return { route: 'sys', keyName: undefined };
+    const base = canonicalMount(mount);
+    if (!path.startsWith(base)) return { route: 'unknown', keyName: undefined };
+    return classifyPluginPath(path.slice(base.length), operation);
+  } catch {
+    return { route: 'unknown', keyName: undefined };
   }
-  if (rawName === undefined || rawName === '') return unknown;
-  const keyName = safeDecode(rawName);
-  if (keyName === undefined) return unknown;
-  if (head === 'keys' && tail === 'import')
-    return m === 'POST' || m === 'PUT' ? { route: 'keys.import', keyName } : unknown;
-  if (tail !== undefined) return unknown;
-  if (head === 'keys') {
-    if (m === 'POST' || m === 'PUT') return { route: 'keys.create', keyName };
-    if (m === 'GET') return { route: 'keys.read', keyName };
-    if (m === 'DELETE') return { route: 'keys.delete', keyName };
-    return unknown;
-  }
-  if (head === 'sign') return m === 'POST' || m === 'PUT' ? { route: 'sign', keyName } : unknown;
-  if (head === 'export') return m === 'GET' ? { route: 'export', keyName } : unknown;
-  return unknown;
 }
 
-/** RFC 3339 without fractional seconds, like Go's `time.RFC3339` in UTC. */
-function rfc3339(unixMs: number): string {
-  return new Date(Math.floor(unixMs / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** A UUID-shaped id derived from `label` (stable per cluster name; no randomness drawn). */
+function stableUuid(label: string): string {
+  const h = bytesToHex(sha256(utf8ToBytes(label)));
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The options of {@link createBaoApp}, checked and with their defaults. */
+interface AppConfig {
+  readonly clock: Clock;
+  readonly random: RandomBytes;
+  readonly tokens: ReadonlySet<string>;
+  readonly missingKeyStatus: 400 | 404;
+  readonly maxRequestBytes: number;
+  readonly mount: string;
+  readonly epochMs: number;
+  readonly clusterName: string;
+}
+
+/** Check the options and fill in defaults. @throws BaoOptionError / InvalidSeedError (see createBaoApp). */
+function configure(options: BaoAppOptions): AppConfig {
+  if ((options as { clock?: Clock }).clock === undefined)
+    throw new BaoOptionError('clock', 'required (a VirtualClock in simulation, realClock for a live server)');
+  if (options.rng !== undefined && options.seed !== undefined)
+    throw new BaoOptionError('rng', 'pass rng or seed, not both');
+  if (options.rng === undefined && options.seed === undefined)
+    throw new BaoOptionError(
+      'rng',
+      'required: rng (a RandomBytes; a CSPRNG for a server real clients use) or seed (a predictable stream for simulations)',
+    );
+  const random = options.rng ?? seededKeyRandom(options.seed!);
+  const tokens = new Set(options.tokens ?? ['root']);
+  if (tokens.size === 0) throw new BaoOptionError('tokens', 'must not be empty');
+  const missingKeyStatus = options.missingKeyStatus ?? 400;
+  if (missingKeyStatus !== 400 && missingKeyStatus !== 404)
+    throw new BaoOptionError('missingKeyStatus', `must be 400 or 404, got ${String(missingKeyStatus)}`);
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  if (!Number.isSafeInteger(maxRequestBytes) || maxRequestBytes <= 0)
+    throw new BaoOptionError('maxRequestBytes', `must be a positive integer, got ${String(maxRequestBytes)}`);
+  const mount = canonicalMount(options.mount ?? 'secp256k1');
+  if (mount === '' || mount.startsWith('sys/'))
+    throw new BaoOptionError('mount', `cannot mount the plugin at "${options.mount ?? ''}"`);
+  return {
+    clock: options.clock,
+    random,
+    tokens,
+    missingKeyStatus,
+    maxRequestBytes,
+    mount,
+    epochMs: options.epochMs ?? 1_735_689_600_000,
+    clusterName: options.clusterName ?? 'fanout-sim-bao',
+  };
+}
+
+/** What the fault hooks see of a request: route, key name and namespace, resolved the way the server will. */
+function describeRequest(
+  registry: NamespaceRegistry,
+  request: Request,
+  url: URL,
+): Pick<BaoRequestInfo, 'route' | 'keyName' | 'namespace'> {
+  const header = request.headers.get('x-vault-namespace') ?? '';
+  const method = request.method.toUpperCase();
+  const unknown = {
+    route: 'unknown' as const,
+    keyName: undefined,
+    namespace: canonicalNamespace(header).replace(/\/$/, ''),
+  };
+  if (url.pathname === '/v1/sys/health')
+    return { ...unknown, route: method === 'GET' || method === 'HEAD' ? 'health' : 'unknown' };
+  try {
+    const rel = logicalPath(url.pathname);
+    if (rel === undefined) return unknown;
+    const { operation, list } = operationOf(method, url.searchParams);
+    const resolved = registry.resolve(header, rel);
+    if (resolved === undefined) return unknown;
+    const namespace = resolved.namespace.replace(/\/$/, '');
+    const path = list && !resolved.path.endsWith('/') ? `${resolved.path}/` : resolved.path;
+    if (path.startsWith('sys/')) return { route: 'sys', keyName: undefined, namespace };
+    const hit = registry.findMount(resolved.namespace, path);
+    if (hit === undefined) return { ...unknown, namespace };
+    return { ...classifyPluginPath(hit.rest, operation), namespace };
+  } catch {
+    return unknown;
+  }
 }
 
 /**
- * Create the simulator.
- *
- * Routes (mount `secp256k1`, all under the OpenBao envelope `{request_id, lease_id:"",
- * renewable:false, lease_duration:0, data, wrap_info:null, warnings:null, auth:null}`):
- * - `POST|PUT /v1/secp256k1/keys/:name {"exportable"}` → data{name, public_key (33-byte hex),
- *   address (hex RIPEMD160(SHA256(pub))), eth_address, exportable, created_at, imported:false};
- *   400 "key already exists" for a duplicate.
- * - `GET /v1/secp256k1/keys/:name` → the same data; missing → 400 (or `missingKeyStatus`) "key not found".
- * - `LIST /v1/secp256k1/keys` or `GET …/keys?list=true` → data{keys (sorted), key_info{name → metadata}};
- *   no keys → 404 `{"errors":[]}` (OpenBao's empty-list behaviour).
- * - `DELETE /v1/secp256k1/keys/:name` → 204 (also for a missing key, as the plugin does).
- * - `POST|PUT /v1/secp256k1/keys/:name/import {"ciphertext": base64 of the 32-byte key, exportable}`.
- * - `POST|PUT /v1/secp256k1/sign/:name {input: base64, prehashed, hash_algorithm: sha256|keccak256,
- *   output_format: cosmos|der}` → data{signature: base64, public_key: hex, key_version: 1};
- *   prehashed input must be exactly 32 bytes.
- * - `GET /v1/secp256k1/export/:name` → data{…metadata, keys{"1": base64 private key}}, exportable keys only
- *   (else 400 "key is not exportable").
- * - `GET|HEAD /v1/sys/health` → 200 active, 429 standby, 501 uninitialised, 503 sealed (no token
- *   needed; `standbyok`, `activecode`, `standbycode`, `sealedcode`, `uninitcode` query overrides).
- * Every other path: 404 "unsupported path" (405 "unsupported operation" for a wrong method).
- * Missing/unknown token → 403 "permission denied". Sealed → 503 "Vault is sealed".
- * Bad JSON or a field of the wrong type → 400. The server never throws on bad input.
- *
- * @throws RangeError when `missingKeyStatus` is not 400/404 or `tokens` is empty.
+ * The answer of a fault action that replaces the handler (error, sealed, 429, reset, hang).
+ * @throws BaoConnectionResetError for `reset` (after `onReset`); a hang rejects with the request
+ *   signal's reason once it aborts.
  */
-export function createBaoApp(options: BaoAppOptions = {}): BaoSimulator {
-  const clock = options.clock ?? realClock;
-  const rng = options.rng ?? seededRng(options.seed ?? 0);
-  const tokens = new Set(options.tokens ?? ['root']);
-  if (tokens.size === 0) throw new RangeError('createBaoApp: tokens must not be empty');
-  const missingKeyStatus = options.missingKeyStatus ?? 400;
-  if (missingKeyStatus !== 400 && missingKeyStatus !== 404) {
-    throw new RangeError(
-      `createBaoApp: missingKeyStatus must be 400 or 404, got ${String(missingKeyStatus)}`,
-    );
+function faultAnswer(
+  action: Exclude<BaoFaultAction, { type: 'dropReply' | 'forgeSignature' }>,
+  c: Context,
+  onReset: ((env: unknown) => void) | undefined,
+): Response | Promise<never> {
+  switch (action.type) {
+    case 'error':
+      // Statuses that cannot carry a body (204, 205, 304) answer with none.
+      if (action.status === 204 || action.status === 205 || action.status === 304)
+        return new Response(null, { status: action.status });
+      return errorResponse(action.status, [action.message]);
+    case 'sealed':
+      return errorResponse(503, ['Vault is sealed']);
+    case 'rateLimited':
+      return errorResponse(429, ['rate limit quota exceeded'], {
+        'Retry-After': String(action.retryAfterS ?? 1),
+      });
+    case 'reset':
+      onReset?.(c.env);
+      throw new BaoConnectionResetError(c.req.path);
+    case 'hang': {
+      const signal = c.req.raw.signal;
+      return new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    }
   }
-  const mount = options.mount ?? 'secp256k1';
-  const epochMs = options.epochMs ?? 1_735_689_600_000;
-  let faults = options.faults ?? noFaults;
-  let sealed = options.sealed ?? false;
-  let standby = options.standby ?? false;
-  let initialized = options.initialized ?? true;
-  const store = new KeyStore();
+}
 
+/**
+ * `res` with the headers OpenBao puts on every response (http/handler.go wrapGenericHandler):
+ * `Cache-Control: no-store`, and a non-empty `X-Vault-Namespace` echoed as received.
+ */
+function withCommonHeaders(res: Response, namespaceHeader: string | undefined): Response {
+  const out = new Response(res.body, res);
+  out.headers.set('Cache-Control', 'no-store');
+  if (namespaceHeader !== undefined && namespaceHeader !== '')
+    out.headers.set('X-Vault-Namespace', namespaceHeader);
+  return out;
+}
+
+/** What {@link aroundEveryRequest} works with. */
+interface AroundDeps {
+  readonly registry: NamespaceRegistry;
+  readonly counters: CounterSet;
+  readonly clock: Clock;
+  /** The current fault hooks. */
+  faults(): BaoFaultHooks;
+  /** Where the request_id of each request is kept. */
+  readonly requestIds: WeakMap<Request, string>;
+  /** Where a `forgeSignature` decision for a sign request is kept. */
+  readonly forged: WeakMap<Request, ForgeKind>;
+  readonly onConnectionReset: ((env: unknown) => void) | undefined;
+}
+
+/**
+ * The middleware around every request: request id, counters, the fault hooks' decision (latency on
+ * the clock, then an action: replace the answer, drop the reply after handling, or mark a sign
+ * answer for forging), and the common headers on whatever is answered.
+ */
+function aroundEveryRequest(d: AroundDeps): MiddlewareHandler {
   let seq = 0;
-  const emptyRoutes = (): Record<BaoRoute, number> =>
-    Object.fromEntries(BAO_ROUTES.map((r) => [r, 0])) as Record<BaoRoute, number>;
-  let counts = {
-    total: 0,
-    byRoute: emptyRoutes(),
-    byStatus: {} as Record<number, number>,
-    dropped: 0,
-    faults: 0,
-  };
-  let inFlight = 0;
-  let peakInFlight = 0;
-
-  const requestIds = new WeakMap<Request, string>();
-  const requestId = (c: Context): string =>
-    requestIds.get(c.req.raw) ?? '00000000-0000-4000-8000-000000000000';
-
-  const envelope = (c: Context, data: unknown): Response =>
-    c.json({
-      request_id: requestId(c),
-      lease_id: '',
-      renewable: false,
-      lease_duration: 0,
-      data,
-      wrap_info: null,
-      warnings: null,
-      auth: null,
-    });
-
-  const fail = (status: number, ...errors: string[]): never => {
-    throw new HttpError(status, errors);
-  };
-
-  const metadata = (e: KeyEntry): Record<string, unknown> => ({
-    name: e.name,
-    public_key: bytesToHex(e.publicKey),
-    address: bytesToHex(cosmosAddress(e.publicKey)),
-    eth_address: ethAddress(e.publicKey),
-    exportable: e.exportable,
-    created_at: rfc3339(epochMs + e.createdAtMs),
-    imported: e.imported,
-  });
-
-  const keyName = (c: Context): string => {
-    const name = c.req.param('name');
-    if (name === undefined || !KEY_NAME.test(name)) fail(404, 'unsupported path');
-    return name!;
-  };
-
-  const existing = (c: Context, name: string): KeyEntry =>
-    store.get(namespaceOf(c.req.raw.headers), name) ?? fail(missingKeyStatus, 'key not found');
-
-  async function body<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-    const text = await c.req.text();
-    let json: unknown = {};
-    if (text.trim() !== '') {
-      try {
-        json = JSON.parse(text);
-      } catch (e) {
-        fail(400, `failed to parse JSON input: ${(e as Error).message}`);
-      }
-    }
-    if (json === null || typeof json !== 'object' || Array.isArray(json))
-      fail(400, 'failed to parse JSON input: body must be a JSON object');
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      fail(400, `error converting input for field "${issue.path.join('.')}": ${issue.message}`);
-    }
-    return parsed.data as z.output<S>;
-  }
-
-  /** Sign requests whose answer a `forgeSignature` fault falsifies. */
-  const forged = new WeakMap<Request, ForgeKind>();
-
-  const applyAction = (
-    c: Context,
-    action: Exclude<BaoFaultAction, { type: 'dropReply' | 'forgeSignature' }>,
-  ): Response | Promise<never> => {
-    counts.faults++;
-    switch (action.type) {
-      case 'error':
-        // Statuses that cannot carry a body (204, 205, 304) answer with none.
-        if (action.status === 204 || action.status === 205 || action.status === 304)
-          return c.body(null, action.status);
-        return c.json({ errors: [action.message] }, action.status as 400);
-      case 'sealed':
-        return c.json({ errors: ['Vault is sealed'] }, 503);
-      case 'rateLimited': {
-        const s = action.retryAfterS ?? 1;
-        return c.json({ errors: ['rate limit quota exceeded'] }, 429, { 'Retry-After': String(s) });
-      }
-      case 'reset':
-        options.onConnectionReset?.(c.env);
-        throw new BaoConnectionResetError(c.req.path);
-      case 'hang': {
-        const signal = c.req.raw.signal;
-        return new Promise<never>((_, reject) => {
-          if (signal.aborted) reject(signal.reason);
-          else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-        });
-      }
-    }
-  };
-
-  const app = new Hono();
-
-  // Counters + fault hooks, around everything.
-  app.use('*', async (c, next) => {
+  return async (c, next) => {
     const n = seq++;
-    requestIds.set(c.req.raw, `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`);
+    d.requestIds.set(c.req.raw, `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`);
     const url = new URL(c.req.url);
-    const { route, keyName: name } = classifyBaoRoute(c.req.method, url, mount);
-    counts.total++;
-    counts.byRoute[route]++;
-    inFlight++;
-    if (inFlight > peakInFlight) peakInFlight = inFlight;
+    const described = describeRequest(d.registry, c.req.raw, url);
+    d.counters.begin(described.route);
     let answered = false;
     try {
       const info: BaoRequestInfo = {
         seq: n,
-        route,
         method: c.req.method.toUpperCase(),
         path: url.pathname,
-        keyName: name,
-        namespace: namespaceOf(c.req.raw.headers),
-        at: clock.now(),
+        at: d.clock.now(),
+        ...described,
       };
       let decision;
       try {
-        decision = faults.decide(info);
+        decision = d.faults().decide(info);
       } catch (e) {
-        c.res = c.json({ errors: [`fault hook failed: ${(e as Error).message}`] }, 500);
+        c.res = errorResponse(500, [`fault hook failed: ${(e as Error).message}`]);
         answered = true;
         return;
       }
       const latency = decision?.latencyMs ?? 0;
-      if (latency > 0) await clock.sleep(latency, c.req.raw.signal);
+      if (latency > 0) await d.clock.sleep(latency, c.req.raw.signal);
       const action = decision?.action;
       if (action?.type === 'dropReply') {
         // Handle for real (state changes stick), then lose the answer.
-        counts.faults++;
+        d.counters.fault();
         await next();
-        options.onConnectionReset?.(c.env);
+        d.onConnectionReset?.(c.env);
         throw new BaoConnectionResetError(c.req.path);
       }
       if (action?.type === 'forgeSignature') {
-        if (route === 'sign') {
-          counts.faults++;
-          forged.set(c.req.raw, action.how);
+        if (described.route === 'sign') {
+          d.counters.fault();
+          d.forged.set(c.req.raw, action.how);
         }
       } else if (action !== undefined) {
-        c.res = await applyAction(c, action);
+        d.counters.fault();
+        c.res = await faultAnswer(action, c, d.onConnectionReset);
         answered = true;
         return;
       }
       await next();
       answered = true;
     } finally {
-      inFlight--;
-      if (answered) counts.byStatus[c.res.status] = (counts.byStatus[c.res.status] ?? 0) + 1;
-      else counts.dropped++;
+      if (answered) c.res = withCommonHeaders(c.res, c.req.header('x-vault-namespace'));
+      d.counters.end(answered ? c.res.status : undefined);
     }
-  });
+  };
+}
 
-  // Health needs no token and works sealed.
-  const health = (c: Context): Response => {
-    const q = (k: string): number | undefined => {
-      const v = c.req.query(k);
-      const n = v === undefined ? NaN : Number(v);
-      return Number.isInteger(n) && n >= 200 && n <= 599 ? n : undefined;
-    };
-    let status: number;
-    if (!initialized) status = q('uninitcode') ?? 501;
-    else if (sealed) status = q('sealedcode') ?? 503;
-    else if (standby && c.req.query('standbyok') !== 'true') status = q('standbycode') ?? 429;
-    else status = q('activecode') ?? 200;
-    const bodyJson = {
+/**
+ * Create the simulator. Routes, order of checks and texts: see logical.ts, plugin.ts, health.ts
+ * and sys.ts. The server never throws on bad input.
+ * @throws BaoOptionError for a missing clock, no (or both) rng / seed, empty `tokens`, a
+ *   `missingKeyStatus` other than 400/404, a `maxRequestBytes` that is not a positive integer, or
+ *   an empty or `sys` mount; InvalidSeedError for a bad seed; BaoNamespaceError for a bad
+ *   entry of `namespaces`.
+ */
+export function createBaoApp(options: BaoAppOptions): BaoSimulator {
+  const config = configure(options);
+  const { clock, mount } = config;
+  const clusterId = stableUuid(`fanout/sim-bao/cluster/${config.clusterName}`);
+  let faults = options.faults ?? noFaults;
+  let sealed = options.sealed ?? false;
+  let standby = options.standby ?? false;
+  let initialized = options.initialized ?? true;
+
+  const registry = new NamespaceRegistry();
+  registry.mount('', mount);
+  const createNamespace = (path: string, o: { mountPlugin?: boolean } = {}): string => {
+    const ns = registry.create(path);
+    if (o.mountPlugin ?? true) registry.mount(ns, mount);
+    return ns;
+  };
+  for (const ns of options.namespaces ?? []) createNamespace(ns);
+  const store = new KeyStore();
+  const plugin = createSecp256k1Plugin({ ...config, store });
+  const deps: LogicalDeps = { ...config, registry, plugin, state: () => ({ sealed, initialized }) };
+  const counters = new CounterSet();
+  const requestIds = new WeakMap<Request, string>();
+  /** Sign requests whose answer a `forgeSignature` fault falsifies. */
+  const forged = new WeakMap<Request, ForgeKind>();
+
+  const app = new Hono();
+
+  // Counters + fault hooks + common headers, around everything.
+  app.use(
+    '*',
+    aroundEveryRequest({
+      registry,
+      counters,
+      clock,
+      faults: () => faults,
+      requestIds,
+      forged,
+      onConnectionReset: options.onConnectionReset,
+    }),
+  );
+
+  app.all('*', async (c) => {
+    const raw = c.req.raw;
+    const url = new URL(raw.url);
+    if (url.pathname !== '/v1/sys/health')
+      return serveLogical(
+        deps,
+        raw,
+        requestIds.get(raw) ?? '00000000-0000-4000-8000-000000000000',
+        forged.get(raw),
+      );
+    if ((raw.headers.get('x-vault-namespace') ?? '') !== '')
+      return errorResponse(400, ['operation unavailable in namespaces']);
+    return healthResponse(raw.method.toUpperCase(), url.searchParams, {
       initialized,
       sealed,
       standby,
-      performance_standby: false,
-      replication_performance_mode: 'disabled',
-      replication_dr_mode: 'disabled',
-      server_time_utc: Math.floor((epochMs + clock.now()) / 1000),
+      serverTimeUtc: Math.floor((config.epochMs + clock.now()) / 1000),
       version: '2.4.0+sim',
-      cluster_name: 'fanout-sim-bao',
-    };
-    if (c.req.method === 'HEAD') return c.body(null, status as 200);
-    return c.json(bodyJson, status as 200);
-  };
-  app.get('/v1/sys/health', health);
-
-  // Initialised / sealed / token checks for every other path (unknown ones included).
-  app.use('*', async (c, next) => {
-    if (c.req.path === '/v1/sys/health') return next();
-    if (!initialized) fail(503, 'Vault is not initialized');
-    if (sealed) fail(503, 'Vault is sealed');
-    const token = tokenOf(c.req.raw.headers);
-    if (token === undefined || !tokens.has(token)) fail(403, 'permission denied');
-    return next();
-  });
-
-  const base = `/v1/${mount}`;
-  const knownShape = new RegExp(
-    `^/v1/${mount.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(keys|sign|export)(/|$)`,
-  );
-
-  const list = (c: Context): Response => {
-    const entries = store.list(namespaceOf(c.req.raw.headers));
-    if (entries.length === 0) return c.json({ errors: [] }, 404);
-    return envelope(c, {
-      keys: entries.map((e) => e.name),
-      key_info: Object.fromEntries(entries.map((e) => [e.name, metadata(e)])),
+      clusterName: config.clusterName,
+      clusterId,
     });
-  };
-  app.on('LIST', [`${base}/keys`, `${base}/keys/`], list);
-  app.get(`${base}/keys`, (c) =>
-    c.req.query('list') === 'true' ? list(c) : fail(405, 'unsupported operation'),
-  );
-  app.get(`${base}/keys/`, (c) =>
-    c.req.query('list') === 'true' ? list(c) : fail(405, 'unsupported operation'),
-  );
-
-  const create = async (c: Context): Promise<Response> => {
-    const name = keyName(c);
-    const { exportable = false } = await body(c, createBody);
-    const ns = namespaceOf(c.req.raw.headers);
-    if (store.has(ns, name)) fail(400, 'key already exists');
-    const privateKey = generatePrivateKey(rng);
-    const entry: KeyEntry = {
-      name,
-      privateKey,
-      publicKey: compressedPublicKey(privateKey),
-      exportable,
-      imported: false,
-      createdAtMs: clock.now(),
-    };
-    store.insert(ns, entry);
-    return envelope(c, metadata(entry));
-  };
-
-  const importKey = async (c: Context): Promise<Response> => {
-    const name = keyName(c);
-    const { ciphertext, exportable = false } = await body(c, importBody);
-    if (ciphertext === undefined || ciphertext === '') fail(400, 'missing ciphertext');
-    const ns = namespaceOf(c.req.raw.headers);
-    if (store.has(ns, name)) fail(400, 'key already exists');
-    const privateKey = decodeBase64(ciphertext!) ?? fail(400, 'invalid ciphertext: not valid base64');
-    if (privateKey.length !== 32)
-      fail(400, `invalid secp256k1 key: private key must be 32 bytes, got ${privateKey.length}`);
-    if (!isValidPrivateKey(privateKey)) fail(400, 'invalid secp256k1 key: scalar out of range');
-    const entry: KeyEntry = {
-      name,
-      privateKey,
-      publicKey: compressedPublicKey(privateKey),
-      exportable,
-      imported: true,
-      createdAtMs: clock.now(),
-    };
-    store.insert(ns, entry);
-    return envelope(c, metadata(entry));
-  };
-
-  app.on(['POST', 'PUT'], `${base}/keys/:name/import`, importKey);
-  app.on(['POST', 'PUT'], `${base}/keys/:name`, create);
-  app.get(`${base}/keys/:name`, (c) => envelope(c, metadata(existing(c, keyName(c)))));
-  app.delete(`${base}/keys/:name`, (c) => {
-    store.delete(namespaceOf(c.req.raw.headers), keyName(c));
-    return c.body(null, 204);
-  });
-
-  app.on(['POST', 'PUT'], `${base}/sign/:name`, async (c) => {
-    const name = keyName(c);
-    const b = await body(c, signBody);
-    if (b.input === undefined || b.input === '') fail(400, 'missing input');
-    const input = decodeBase64(b.input!) ?? fail(400, 'invalid input: not valid base64');
-    let digest: Uint8Array;
-    if (b.prehashed === true) {
-      if (input.length !== 32) fail(400, 'prehashed input must be 32 bytes');
-      digest = input;
-    } else {
-      const algo = b.hash_algorithm ?? 'sha256';
-      if (algo !== 'sha256' && algo !== 'keccak256') fail(400, `unsupported hash algorithm: ${algo}`);
-      digest = hashInput(input, algo as HashAlgorithm);
-    }
-    const format = b.output_format === undefined || b.output_format === '' ? 'cosmos' : b.output_format;
-    if (format !== 'cosmos' && format !== 'der') fail(400, `unsupported output format: ${format}`);
-    const entry = existing(c, name);
-    const how = forged.get(c.req.raw);
-    const { signature, publicKey } =
-      how === undefined
-        ? {
-            signature: signDigest(entry.privateKey, digest, format as OutputFormat),
-            publicKey: entry.publicKey,
-          }
-        : forgeSignature(entry.privateKey, digest, format as OutputFormat, how);
-    return envelope(c, {
-      signature: toBase64(signature),
-      public_key: bytesToHex(publicKey),
-      key_version: 1,
-    });
-  });
-
-  app.get(`${base}/export/:name`, (c) => {
-    const entry = existing(c, keyName(c));
-    if (!entry.exportable) fail(400, 'key is not exportable');
-    return envelope(c, { ...metadata(entry), keys: { '1': toBase64(entry.privateKey) } });
-  });
-
-  app.notFound((c) => {
-    const { route } = classifyBaoRoute(c.req.method, new URL(c.req.url), mount);
-    // A known path shape with a method the route does not take is 405; anything else 404.
-    const knownPath = route !== 'unknown' || knownShape.test(c.req.path);
-    return c.json(
-      { errors: [knownPath ? 'unsupported operation' : 'unsupported path'] },
-      knownPath ? 405 : 404,
-    );
   });
 
   app.onError((err, c) => {
-    if (err instanceof HttpError) return c.json({ errors: err.errors }, err.status as 400, err.headers);
     // Network-level outcomes leave the handler as rejections, like a real fetch would.
     if (err instanceof BaoConnectionResetError) throw err;
     if (c.req.raw.signal.aborted) throw c.req.raw.signal.reason;
-    return c.json({ errors: [`internal error: ${err.message}`] }, 500);
+    return errorResponse(500, [`internal error: ${err.message}`]);
   });
 
   const fetch: BaoFetch = (input, init) => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init);
     return Promise.resolve(app.fetch(request));
   };
+  const space = (namespace: string): string => canonicalNamespace(namespace) + mount;
 
   return {
     app,
     fetch,
-    counters: () => ({
-      total: counts.total,
-      byRoute: { ...counts.byRoute },
-      byStatus: { ...counts.byStatus },
-      dropped: counts.dropped,
-      faults: counts.faults,
-      inFlight,
-      peakInFlight,
-    }),
-    resetCounters() {
-      counts = { total: 0, byRoute: emptyRoutes(), byStatus: {}, dropped: 0, faults: 0 };
-      peakInFlight = inFlight;
-    },
+    counters: () => counters.snapshot(),
+    resetCounters: () => counters.reset(),
     setFaults(hooks) {
       faults = hooks ?? noFaults;
     },
@@ -640,9 +477,11 @@ export function createBaoApp(options: BaoAppOptions = {}): BaoSimulator {
     setInitialized(v) {
       initialized = v;
     },
-    keyNames: (namespace = '') => store.list(namespace).map((e) => e.name),
+    createNamespace,
+    namespaces: () => registry.list(),
+    keyNames: (namespace = '') => store.list(space(namespace)).map((e) => e.name),
     keyInfo: (namespace = '') =>
-      store.list(namespace).map((e) => ({
+      store.list(space(namespace)).map((e) => ({
         name: e.name,
         publicKey: new Uint8Array(e.publicKey),
         exportable: e.exportable,

@@ -2,16 +2,19 @@
  * secp256k1 operations of the simulated plugin, all through @noble/curves and @noble/hashes.
  *
  * Source of the rules: popsigner plugin/secp256k1/crypto.go (key generation, low-S R‖S
- * signatures, Cosmos address = RIPEMD160(SHA256(compressed pubkey))) and path_sign.go
- * (sha256 / keccak256 hashing, cosmos / der output formats).
+ * signatures, Cosmos address = RIPEMD160(SHA256(compressed pubkey)), Ethereum address with the
+ * EIP-55 checksum (formatEthereumAddress), EIP-155 / legacy v for sign-evm (SignEIP155,
+ * SignLegacy), VerifySignature), path_sign.go (sha256 / keccak256 hashing, cosmos / der output
+ * formats) and path_verify.go (cosmos or DER signatures).
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ripemd160 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { RandomBytes } from '@fanout/core';
 import type { ForgeKind } from './faults.js';
-import { drawBytes, type Rng } from './rng.js';
+import { drawBytes } from './random.js';
 
 /** Hash algorithms accepted by the sign path (`hash_algorithm`). */
 export type HashAlgorithm = 'sha256' | 'keccak256';
@@ -19,12 +22,12 @@ export type HashAlgorithm = 'sha256' | 'keccak256';
 export type OutputFormat = 'cosmos' | 'der';
 
 /**
- * Generate a private key (32 bytes) from `rng`: 48 seed bytes mapped onto the scalar field
- * (noble's `randomSecretKey(seed)`, FIPS 186-5 A.2 style), so every seed gives a valid key.
- * @throws BaoRngError when `rng` misbehaves.
+ * Generate a private key (32 bytes) from `random`: 48 bytes mapped onto the scalar field
+ * (noble's `randomSecretKey(seed)`, FIPS 186-5 A.2 style), so every draw gives a valid key.
+ * @throws BaoRngError when `random` misbehaves.
  */
-export function generatePrivateKey(rng: Rng): Uint8Array {
-  return secp256k1.utils.randomSecretKey(drawBytes(rng, secp256k1.lengths.seed ?? 48));
+export function generatePrivateKey(random: RandomBytes): Uint8Array {
+  return secp256k1.utils.randomSecretKey(drawBytes(random, secp256k1.lengths.seed ?? 48));
 }
 
 /** True when `sk` is a valid 32-byte secp256k1 secret scalar (1 ≤ sk < n). */
@@ -43,12 +46,21 @@ export function cosmosAddress(compressedPub: Uint8Array): Uint8Array {
 }
 
 /**
- * Ethereum address: `0x` + lowercase hex of the last 20 bytes of keccak256(uncompressed pubkey
- * without its 0x04 prefix) (Ethereum yellow paper, appendix F).
+ * Ethereum address of a public key: the last 20 bytes of keccak256(uncompressed key without its
+ * 0x04 prefix) (Ethereum yellow paper, appendix F), written `0x` + hex with the EIP-55 checksum:
+ * a hex letter is upper case when the matching nibble of keccak256(lower-case hex) is ≥ 8
+ * (popsigner crypto.go deriveEthereumAddress + formatEthereumAddress).
  */
 export function ethAddress(compressedPub: Uint8Array): string {
   const uncompressed = secp256k1.Point.fromBytes(compressedPub).toBytes(false);
-  return `0x${bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12))}`;
+  const lower = bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12));
+  const hash = bytesToHex(keccak_256(utf8ToBytes(lower)));
+  let out = '0x';
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower[i]!;
+    out += c >= 'a' && c <= 'f' && parseInt(hash[i]!, 16) >= 8 ? c.toUpperCase() : c;
+  }
+  return out;
 }
 
 /** Hash `input` with the named algorithm (32-byte digest). */
@@ -64,6 +76,46 @@ export function hashInput(input: Uint8Array, algorithm: HashAlgorithm): Uint8Arr
 export function signDigest(sk: Uint8Array, digest: Uint8Array, format: OutputFormat): Uint8Array {
   const compact = secp256k1.sign(digest, sk, { prehash: false, lowS: true });
   return format === 'cosmos' ? compact : secp256k1.Signature.fromBytes(compact, 'compact').toBytes('der');
+}
+
+/**
+ * Verify a signature the way the plugin's verify path does (popsigner path_verify.go): 64 bytes
+ * are R‖S (R and S must be in 1..n-1; high S is accepted, as btcec's Verify does); any other
+ * length is parsed as DER, and a signature that does not parse is simply not valid. Never throws.
+ * @param digest the 32-byte hash that was signed.
+ */
+export function verifyPluginSignature(
+  publicKey: Uint8Array,
+  digest: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  try {
+    const format = signature.length === 64 ? 'compact' : 'der';
+    return secp256k1.verify(signature, digest, publicKey, { prehash: false, lowS: false, format });
+  } catch {
+    return false;
+  }
+}
+
+/** An Ethereum signature of a 32-byte hash: r, s and the recovery id of the low-S signature. */
+export interface EvmSignature {
+  readonly r: bigint;
+  readonly s: bigint;
+  /** 0 or 1. */
+  readonly recovery: number;
+}
+
+/**
+ * Sign a 32-byte hash for Ethereum (popsigner crypto.go SignEIP155 / SignLegacy): RFC 6979,
+ * low S, and the recovery id that recovers this key from (r, s). v is the caller's:
+ * `chainId * 2 + 35 + recovery` (EIP-155) or `27 + recovery` (legacy).
+ */
+export function signEvm(sk: Uint8Array, hash: Uint8Array): EvmSignature {
+  const sig = secp256k1.Signature.fromBytes(
+    secp256k1.sign(hash, sk, { prehash: false, lowS: true, format: 'recovered' }),
+    'recovered',
+  );
+  return { r: sig.r, s: sig.s, recovery: sig.recovery! };
 }
 
 /** The simulator's fixed "forger" key (a valid scalar derived from a constant label), for forged answers. */

@@ -7,7 +7,11 @@
  * `decide`) means no fault: the default.
  */
 
-/** Which API a request addressed. `unknown` covers every path the plugin does not serve. */
+/**
+ * Which API a request addressed: a plugin route, health, the simulator's `sys/` endpoints
+ * (namespaces, mounts), or `unknown` for every path nothing serves (wrong method, invalid key
+ * name, unknown namespace or mount included).
+ */
 export type BaoRoute =
   | 'keys.create'
   | 'keys.read'
@@ -15,8 +19,11 @@ export type BaoRoute =
   | 'keys.delete'
   | 'keys.import'
   | 'sign'
+  | 'sign-evm'
+  | 'verify'
   | 'export'
   | 'health'
+  | 'sys'
   | 'unknown';
 
 /** Every {@link BaoRoute}, in a fixed order (handy for counters). */
@@ -27,8 +34,11 @@ export const BAO_ROUTES: readonly BaoRoute[] = [
   'keys.delete',
   'keys.import',
   'sign',
+  'sign-evm',
+  'verify',
   'export',
   'health',
+  'sys',
   'unknown',
 ];
 
@@ -43,7 +53,10 @@ export interface BaoRequestInfo {
   readonly path: string;
   /** The `:name` of the key for key-scoped routes, else undefined. */
   readonly keyName: string | undefined;
-  /** `X-Vault-Namespace` with surrounding slashes trimmed; '' for the root namespace. */
+  /**
+   * The request's namespace without its trailing '/' ('' for the root, 'team-a', 'team-a/child'):
+   * the namespace it resolves to (header and path), else the header's canonical form.
+   */
   readonly namespace: string;
   /** Clock time the request arrived, ms. */
   readonly at: number;
@@ -127,7 +140,7 @@ export interface BaoFaultRule {
     readonly key?: string | RegExp;
     /** One route or a list of routes. */
     readonly route?: BaoRoute | readonly BaoRoute[];
-    /** Exact namespace ('' = root). */
+    /** Exact namespace as in {@link BaoRequestInfo.namespace} ('' = root). */
     readonly namespace?: string;
   };
   /** Clock window [fromMs, toMs): the rule applies only to requests arriving inside it. */

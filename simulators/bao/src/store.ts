@@ -1,8 +1,9 @@
 /**
- * In-memory key storage of the simulated plugin, one map per `X-Vault-Namespace`.
- * Mirrors popsigner plugin/secp256k1 keyEntry (private key, compressed public key, exportable,
- * created_at, imported). Private keys stay inside this module's entries; only the export path of
- * an exportable key hands one out.
+ * In-memory key storage of the simulated plugin, one map per storage space: a plugin mount in a
+ * namespace (namespace path + mount path, e.g. 'team-a/secp256k1/'), as each mount of OpenBao has
+ * its own storage view. Mirrors popsigner plugin/secp256k1 keyEntry (private key, compressed
+ * public key, exportable, created_at, imported). Private keys stay inside this module's entries;
+ * only the export path of an exportable key hands one out.
  */
 
 /** One stored key. `privateKey` is 32 bytes, `publicKey` 33 bytes (compressed). */
@@ -16,46 +17,46 @@ export interface KeyEntry {
   readonly createdAtMs: number;
 }
 
-/** Keys per namespace ('' = root). Plain synchronous maps: one request's handler never interleaves with another's mid-update. */
+/** Keys per storage space. Plain synchronous maps: one request's handler never interleaves with another's mid-update. */
 export class KeyStore {
   readonly #spaces = new Map<string, Map<string, KeyEntry>>();
 
-  #space(namespace: string, create: boolean): Map<string, KeyEntry> | undefined {
-    let space = this.#spaces.get(namespace);
-    if (space === undefined && create) {
-      space = new Map();
-      this.#spaces.set(namespace, space);
+  #space(space: string, create: boolean): Map<string, KeyEntry> | undefined {
+    let keys = this.#spaces.get(space);
+    if (keys === undefined && create) {
+      keys = new Map();
+      this.#spaces.set(space, keys);
     }
-    return space;
+    return keys;
   }
 
-  /** The entry, or undefined when `name` does not exist in `namespace`. */
-  get(namespace: string, name: string): KeyEntry | undefined {
-    return this.#space(namespace, false)?.get(name);
+  /** The entry, or undefined when `name` does not exist in `space`. */
+  get(space: string, name: string): KeyEntry | undefined {
+    return this.#space(space, false)?.get(name);
   }
 
-  /** True when `name` exists in `namespace`. */
-  has(namespace: string, name: string): boolean {
-    return this.get(namespace, name) !== undefined;
+  /** True when `name` exists in `space`. */
+  has(space: string, name: string): boolean {
+    return this.get(space, name) !== undefined;
   }
 
   /** Store `entry` under its name; returns false (and stores nothing) when the name is taken. */
-  insert(namespace: string, entry: KeyEntry): boolean {
-    const space = this.#space(namespace, true)!;
-    if (space.has(entry.name)) return false;
-    space.set(entry.name, entry);
+  insert(space: string, entry: KeyEntry): boolean {
+    const keys = this.#space(space, true)!;
+    if (keys.has(entry.name)) return false;
+    keys.set(entry.name, entry);
     return true;
   }
 
   /** Remove `name`; returns whether it existed. */
-  delete(namespace: string, name: string): boolean {
-    return this.#space(namespace, false)?.delete(name) ?? false;
+  delete(space: string, name: string): boolean {
+    return this.#space(space, false)?.delete(name) ?? false;
   }
 
-  /** Entries of `namespace`, sorted by name (code-unit order, like Vault's storage list). */
-  list(namespace: string): KeyEntry[] {
-    const space = this.#space(namespace, false);
-    if (space === undefined) return [];
-    return [...space.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  /** Entries of `space`, sorted by name (code-unit order, like Vault's storage list). */
+  list(space: string): KeyEntry[] {
+    const keys = this.#space(space, false);
+    if (keys === undefined) return [];
+    return [...keys.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 }

@@ -13,7 +13,7 @@ import { b64, call } from './helpers.js';
 const digest = b64(sha256(new Uint8Array([9])));
 
 async function setup(clock = new VirtualClock()) {
-  const sim = createBaoApp({ clock, seed: 'faults' });
+  const sim = createBaoApp({ clock, seed: 5 });
   for (const n of ['worker-1', 'worker-2', 'worker-3', 'worker-4'])
     await call(sim, 'POST', `/v1/secp256k1/keys/${n}`, {});
   sim.resetCounters();
@@ -151,6 +151,8 @@ describe('fault hooks', () => {
     const clock = new VirtualClock();
     const sim = createBaoApp({
       clock,
+      seed: 5,
+      namespaces: ['ns'],
       faults: {
         decide: (info) => {
           seen.push(info);
@@ -179,6 +181,8 @@ describe('fault hooks', () => {
 
   it('survives a fault hook that throws (500) and keeps serving', async () => {
     const sim = createBaoApp({
+      clock: new VirtualClock(),
+      seed: 5,
       faults: {
         decide: (info) => {
           if (info.seq === 0) throw new Error('bad plan');

@@ -27,7 +27,7 @@ const digest = sha256(new Uint8Array([42]));
 function world(plan: FaultPlanInput = {}, clock = new VirtualClock()) {
   const trace = new Trace();
   const net = new SimNetwork({ clock, rng: createRng(5).fork('net'), plan: parseFaultPlan(plan), trace });
-  const bao = bindBaoSimulator(net, { seed: 'net-test' });
+  const bao = bindBaoSimulator(net, { seed: 6 });
   const post = (path: string, body: unknown, signal?: AbortSignal) =>
     bao.fetch(`${bao.origin}${path}`, {
       method: 'POST',

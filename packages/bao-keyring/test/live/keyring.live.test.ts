@@ -9,6 +9,7 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { ruleFaults } from '@fanout/sim-bao';
 import { startBaoServer, type BaoServerHandle } from '@fanout/sim-bao/live';
 import { afterEach, describe, expect, it } from 'vitest';
+import { realClock } from '@fanout/core';
 import {
   BaoAuthError,
   BaoClient,
@@ -28,9 +29,14 @@ async function rig(
   token = 'root',
   timeoutMs?: number,
 ): Promise<{ h: BaoServerHandle; client: BaoClient; keyring: BaoKeyring }> {
-  const h = await startBaoServer({ port: 0, seed: 'live-keyring' });
+  const h = await startBaoServer({ port: 0, seed: 3 });
   cleanup.push(() => h.close());
-  const client = new BaoClient({ address: h.url, token, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  const client = new BaoClient({
+    clock: realClock,
+    address: h.url,
+    token,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
   cleanup.push(() => client.close());
   return { h, client, keyring: new BaoKeyring({ client }) };
 }
@@ -80,7 +86,7 @@ describe('BaoKeyring against the live simulator', () => {
     await expect(client.health()).rejects.toBeInstanceOf(BaoSealedError);
     await expect(keyring.sign('k', utf8ToBytes('x'))).rejects.toBeInstanceOf(BaoSealedError);
     h.sim.setSealed(false);
-    const other = new BaoClient({ address: h.url, token: 'nope' });
+    const other = new BaoClient({ clock: realClock, address: h.url, token: 'nope' });
     cleanup.push(() => other.close());
     await expect(other.getKey('k')).rejects.toBeInstanceOf(BaoAuthError);
   });
@@ -89,7 +95,7 @@ describe('BaoKeyring against the live simulator', () => {
     const h = await startBaoServer({ port: 0 });
     const url = h.url;
     await h.close();
-    const client = new BaoClient({ address: url, token: 'root' });
+    const client = new BaoClient({ clock: realClock, address: url, token: 'root' });
     cleanup.push(() => client.close());
     await expect(client.health()).rejects.toBeInstanceOf(BaoUnavailableError);
   });

@@ -17,7 +17,8 @@
 import { serve } from '@hono/node-server';
 import type { IncomingMessage } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
-import { realClock } from '@fanout/core';
+import { realClock, type Clock } from '@fanout/core';
+import { randomBytes } from '@noble/hashes/utils.js';
 import {
   FaultInjector,
   createRng,
@@ -31,8 +32,18 @@ import { createBaoApp, type BaoAppOptions, type BaoSimulator } from '../app.js';
 import { BAO_TARGET } from '../network.js';
 import { ListMethodRewriter } from './list-front.js';
 
-/** Options of {@link startBaoServer}: the app's options plus the port and an optional edge fault plan. */
-export interface BaoServerOptions extends BaoAppOptions {
+/**
+ * Options of {@link startBaoServer}: the app's options plus the port and an optional edge fault
+ * plan. Unlike {@link createBaoApp}, the clock defaults to the wall clock and, when neither `rng`
+ * nor `seed` is given, keys come from a CSPRNG (@noble/hashes `randomBytes`): a live server may be
+ * used by a real client, so its keys are never predictable unless a seed is asked for.
+ */
+export interface BaoServerOptions extends Omit<BaoAppOptions, 'clock'> {
+  /**
+   * Time source. Default realClock (this is the live tier); then `epochMs` defaults to the wall
+   * time of clock 0, so `created_at` and health's `server_time_utc` are the real date.
+   */
+  clock?: Clock;
   /** TCP port; 0 (default) picks a free ephemeral port. */
   port?: number;
   /**
@@ -71,6 +82,31 @@ function rst(socket: Socket | undefined): void {
 
 function resetSocket(env: unknown): void {
   rst((env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket);
+}
+
+/** How long a closing connection keeps reading what the client still sends (Go's rstAvoidanceDelay), ms. */
+const LINGER_MS = 500;
+
+/**
+ * Close `socket` like Go's net/http after an answer with `Connection: close` sent while the client
+ * may still be sending a body (413): FIN first, keep reading and discarding for up to
+ * {@link LINGER_MS}, then destroy. Closing at once with unread bytes in the kernel buffer would
+ * send an RST, which can destroy the answer before the client reads it.
+ */
+function lingeringClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
+
+/** Arrange a lingering close when `res` closes the connection (see {@link lingeringClose}). */
+function closeGently(res: Response, env: { incoming: IncomingMessage }): Response {
+  if (res.headers.get('connection')?.toLowerCase() === 'close') lingeringClose(env.incoming.socket as Socket);
+  return res;
 }
 
 /**
@@ -116,13 +152,19 @@ function planActive(plan: FaultPlan | undefined): plan is FaultPlan {
 /**
  * Start the simulator on `host` (default 127.0.0.1).
  * @returns once listening: `{url, port, sim, stats, close()}`.
- * @throws (rejects with) the listen error, e.g. EADDRINUSE for a taken fixed port.
+ * @throws BaoOptionError / InvalidSeedError synchronously for bad app options (see createBaoApp);
+ *   (rejects with) the listen error, e.g. EADDRINUSE for a taken fixed port.
  */
 export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServerHandle> {
   const { port = 0, host = '127.0.0.1', plan, planRng, target = BAO_TARGET, trace, ...appOptions } = options;
   const clock = appOptions.clock ?? realClock;
+  // On the wall clock, created_at and server_time_utc are the real date (clock 0 = process start).
+  const epochMs =
+    appOptions.epochMs ?? (appOptions.clock === undefined ? Date.now() - realClock.now() : undefined);
   const sim = createBaoApp({
     ...appOptions,
+    ...(epochMs === undefined ? {} : { epochMs }),
+    ...(appOptions.rng === undefined && appOptions.seed === undefined ? { rng: randomBytes } : {}),
     clock,
     onConnectionReset: (env) => {
       resetSocket(env);
@@ -136,13 +178,13 @@ export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServe
     stats.sent++;
     if (injector === undefined) {
       stats.delivered++;
-      return sim.app.fetch(request, env);
+      return closeGently(await sim.app.fetch(request, env), env);
     }
     const out = await serveHttpWithFaults({
       clock,
       injector,
       target,
-      handler: (inner) => sim.app.fetch(inner, env),
+      handler: async (inner) => closeGently(await sim.app.fetch(inner, env), env),
       request,
       signal: request.signal,
       t: clock.now() - t0,

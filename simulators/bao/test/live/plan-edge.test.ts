@@ -16,7 +16,7 @@ const headers = { 'X-Vault-Token': 'root', 'Content-Type': 'application/json' };
 describe('startBaoServer with a fault plan', () => {
   it('applies forceStatus (sealed), dropReply (key created, socket reset) and black holes', async () => {
     const h = await startBaoServer({
-      seed: 'edge',
+      seed: 7,
       plan: parseFaultPlan({ rules: [baoPlanRules.sealed({ fromMs: 0, toMs: 60_000 })] }),
     });
     handles.push(h);
@@ -26,7 +26,7 @@ describe('startBaoServer with a fault plan', () => {
     expect(h.sim.counters().total).toBe(0);
 
     const lossy = await startBaoServer({
-      seed: 'edge',
+      seed: 7,
       plan: parseFaultPlan({ rules: [baoPlanRules.connectionReset(1)] }),
     });
     handles.push(lossy);
@@ -46,7 +46,7 @@ describe('startBaoServer with a fault plan', () => {
   });
 
   it('resets the socket for a hook dropReply even with no plan', async () => {
-    const h = await startBaoServer({ seed: 'edge' });
+    const h = await startBaoServer({ seed: 7 });
     handles.push(h);
     h.sim.setFaults(ruleFaults([{ match: { key: 'x' }, times: 1, action: { type: 'dropReply' } }]));
     await expect(

@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<BaoServerHandle> {
-  const h = await startBaoServer({ port: 0, seed: 'live' });
+  const h = await startBaoServer({ port: 0, seed: 8 });
   handles.push(h);
   return h;
 }
