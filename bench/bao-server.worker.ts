@@ -16,7 +16,7 @@ type Command =
   | { type: 'close' };
 
 const port = parentPort!;
-const server = await startBaoServer({ port: 0, seed: 'bench' });
+const server = await startBaoServer({ port: 0, seed: 1 });
 port.on('message', async (m: Command) => {
   switch (m.type) {
     case 'latency':

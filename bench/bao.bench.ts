@@ -60,7 +60,7 @@ const server = {
     await worker.terminate();
   },
 };
-const client = new BaoClient({ address: server.url, token: 'root' });
+const client = new BaoClient({ clock: realClock, address: server.url, token: 'root' });
 const keyring = new BaoKeyring({ client });
 const setLatency = (ms: number, slow?: { key: string; ms: number }) => server.setLatency(ms, slow);
 const checkAll = (results: { error: unknown }[]): void => {

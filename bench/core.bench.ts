@@ -12,7 +12,7 @@
  * (unlimited) and against p-map (same concurrency). Wall-clock timing is the point here, so this
  * file is outside the determinism lint rule (bench/ is not simulation code).
  */
-import { fanOut } from '@fanout/core';
+import { fanOut, realClock } from '@fanout/core';
 import pLimit from 'p-limit';
 import pMap from 'p-map';
 import PQueue from 'p-queue';
@@ -66,11 +66,14 @@ async function scenarioA(): Promise<Row[]> {
   });
   rows.push({
     name: 'fanOut (c=64, keyed, byId)',
-    ms: await measure(REPS_A, async () => (await fanOut(items, task, { concurrency: C, key })).byId.size),
+    ms: await measure(
+      REPS_A,
+      async () => (await fanOut(items, task, { concurrency: C, key, clock: realClock })).byId.size,
+    ),
   });
   rows.push({
     name: 'fanOut (no limit, keyed, byId)',
-    ms: await measure(REPS_A, async () => (await fanOut(items, task, { key })).byId.size),
+    ms: await measure(REPS_A, async () => (await fanOut(items, task, { key, clock: realClock })).byId.size),
   });
   rows.push({
     name: 'p-map 7 (c=64)',
@@ -106,11 +109,14 @@ async function scenarioB(): Promise<Row[]> {
   });
   rows.push({
     name: 'fanOut (no limit, keyed, byId)',
-    ms: await measure(REPS_B, async () => (await fanOut(lat, task, { key })).byId.size),
+    ms: await measure(REPS_B, async () => (await fanOut(lat, task, { key, clock: realClock })).byId.size),
   });
   rows.push({
     name: 'fanOut (c=64, keyed, byId)',
-    ms: await measure(REPS_B, async () => (await fanOut(lat, task, { concurrency: C, key })).byId.size),
+    ms: await measure(
+      REPS_B,
+      async () => (await fanOut(lat, task, { concurrency: C, key, clock: realClock })).byId.size,
+    ),
   });
   rows.push({ name: 'p-map 7 (c=64)', ms: await measure(REPS_B, () => pMap(lat, task, { concurrency: C })) });
   rows.push({

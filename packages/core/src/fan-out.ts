@@ -1,4 +1,4 @@
-import { realClock, type Clock, type TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import { IdIndex } from './id-index.js';
 import {
   AttemptTimeoutError,
@@ -153,7 +153,7 @@ const SETTLED = 2;
 export function fanOut<T, R>(
   targets: readonly T[],
   call: FanOutCall<T, R>,
-  options: FanOutOptions<T, R> = {},
+  options: FanOutOptions<T, R>,
 ): FanOutRun<T, R> {
   return new Engine<T, R>(targets, call, options).start();
 }
@@ -228,7 +228,12 @@ class Engine<T, R> implements FanOutRun<T, R> {
     const n = targets.length;
     this.#n = n;
     this.#call = call;
-    this.#clock = o.clock ?? realClock;
+    if (o.clock === undefined || typeof o.clock.setTimer !== 'function')
+      throw new FanOutOptionError(
+        'clock',
+        'is required (a VirtualClock in simulation, realClock in production)',
+      );
+    this.#clock = o.clock;
 
     if (o.concurrency === undefined || o.concurrency === Infinity) this.#concurrency = Infinity;
     else if (isWholeAtLeast(o.concurrency, 1)) this.#concurrency = o.concurrency;

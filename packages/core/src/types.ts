@@ -196,8 +196,11 @@ export interface FanOutOptions<T, R> {
   classify?: (error: unknown) => 'rejected' | 'failed';
   /** External cancellation (e.g. Ctrl-C): every unsettled target becomes cancelled (reason 'aborted'). */
   signal?: AbortSignal;
-  /** Time source. Default {@link realClock}. */
-  clock?: Clock;
+  /**
+   * Time source: a VirtualClock in simulation, {@link realClock} in production. Required: code that
+   * runs under the simulated clock never falls back to the real one (determinism rule).
+   */
+  clock: Clock;
   /** Progress events, called synchronously, `at` = the clock's time in ms. A throw is caught and dropped. */
   onEvent?: (event: FanOutEvent<T, R>) => void;
 }

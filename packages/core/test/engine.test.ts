@@ -8,11 +8,13 @@ import {
   VirtualClock,
   VirtualClockDeadlockError,
   fanOut,
+  realClock,
   type FanOutEvent,
+  type FanOutOptions,
 } from '../src/index.js';
 
 describe('fanOut: option validation names the option', () => {
-  const cases: [string, Parameters<typeof fanOut<number, number>>[2], string][] = [
+  const cases: [string, Omit<FanOutOptions<number, number>, 'clock'>, string][] = [
     ['concurrency 0', { concurrency: 0 }, 'concurrency'],
     ['concurrency 1.5', { concurrency: 1.5 }, 'concurrency'],
     ['negative timeout', { timeoutMs: -1 }, 'timeoutMs'],
@@ -41,7 +43,7 @@ describe('fanOut: option validation names the option', () => {
   ];
   test.each(cases)('%s', (_name, options, option) => {
     try {
-      fanOut([1, 2, 3], (x) => x, options);
+      fanOut([1, 2, 3], (x) => x, { ...options, clock: realClock });
       expect.unreachable('should throw');
     } catch (e) {
       expect(e).toBeInstanceOf(FanOutOptionError);
@@ -50,7 +52,9 @@ describe('fanOut: option validation names the option', () => {
     }
   });
   test('duplicate key message names both targets', () => {
-    expect(() => fanOut(['a', 'b', 'a'], (x) => x)).toThrow(/duplicate id "a" for targets 0 and 2/);
+    expect(() => fanOut(['a', 'b', 'a'], (x) => x, { clock: realClock })).toThrow(
+      /duplicate id "a" for targets 0 and 2/,
+    );
   });
 });
 
@@ -79,7 +83,7 @@ describe('fanOut: odd calls still give one outcome each', () => {
   });
 
   test('empty targets resolve at once', async () => {
-    const r = await fanOut([], () => 1);
+    const r = await fanOut([], () => 1, { clock: realClock });
     expect(r.outcomes).toEqual([]);
     expect(r.quorumMet).toBe(false);
   });
@@ -97,6 +101,7 @@ describe('fanOut: odd calls still give one outcome each', () => {
         );
       },
       {
+        clock: realClock,
         retry: { attempts: 3 },
         classify: (e) =>
           e instanceof TargetRejectedError || (e as { status?: number }).status === 403
@@ -218,7 +223,7 @@ describe('fanOut: result.byId', () => {
   });
 
   test('index ids: exactly "0".."N-1" are found, nothing else', async () => {
-    const r = await fanOut([5, 6, 7], (x) => x);
+    const r = await fanOut([5, 6, 7], (x) => x, { clock: realClock });
     expect([...r.byId.keys()]).toEqual(['0', '1', '2']);
     expect(r.byId.get('2')).toBe(r.outcomes[2]);
     for (const bad of ['3', '-1', '01', '1.0', '1e0', ' 1', '', 'x']) {
@@ -228,7 +233,7 @@ describe('fanOut: result.byId', () => {
   });
 
   test('string targets are their own ids', async () => {
-    const r = await fanOut(['a', 'b'], (x) => x.toUpperCase());
+    const r = await fanOut(['a', 'b'], (x) => x.toUpperCase(), { clock: realClock });
     expect(r.byId.get('b')!.status === 'fulfilled' && r.byId.get('b')!.index).toBe(1);
     expect(r.byId.get('1')).toBeUndefined();
   });
@@ -280,7 +285,7 @@ describe('fanOut: cancellation, leaks and progress', () => {
 
   test('an already-aborted signal cancels everything without calling', async () => {
     let calls = 0;
-    const r = await fanOut([1, 2], () => calls++, { signal: AbortSignal.abort() });
+    const r = await fanOut([1, 2], () => calls++, { signal: AbortSignal.abort(), clock: realClock });
     expect(calls).toBe(0);
     expect(r.cancelled).toHaveLength(2);
   });
@@ -334,6 +339,7 @@ describe('fanOut: cancellation, leaks and progress', () => {
   test('canProceed and quorum with a predicate', async () => {
     const r = await fanOut([1, 2, 3, 4], (x) => (x % 2 ? x : Promise.reject(new Error('even'))), {
       quorum: { predicate: (v) => v.failed >= 2, exit: 'early' },
+      clock: realClock,
     });
     expect(r.quorumMet).toBe(true);
     expect(r.canProceed(2)).toBe(true);
@@ -342,6 +348,7 @@ describe('fanOut: cancellation, leaks and progress', () => {
 
   test('a throwing onEvent listener does not break the run', async () => {
     const r = await fanOut([1, 2], (x) => x, {
+      clock: realClock,
       onEvent: () => {
         throw new Error('listener bug');
       },
@@ -391,5 +398,12 @@ describe('VirtualClock', () => {
     await expect(p).rejects.toThrow('stop');
     expect(clock.pendingTimers).toBe(0);
     await expect(clock.advance(-1)).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
+describe('fanOut: the clock is required', () => {
+  test('no clock is a FanOutOptionError naming clock (code under the simulated clock never falls back to the real one)', () => {
+    expect(() => fanOut([1], (x) => x, {} as FanOutOptions<number, number>)).toThrow(FanOutOptionError);
+    expect(() => fanOut([1], (x) => x, {} as FanOutOptions<number, number>)).toThrow(/clock/);
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { assertProperty } from '@fanout/testkit';
 import {
   fanOut,
+  realClock,
   TargetRejectedError,
   VirtualClock,
   type FanOutEvent,
@@ -291,7 +292,7 @@ describe('@fanout/core guarantees (virtual time)', () => {
         fc.integer({ min: 1, max: 30 }),
         async (s, values, c) => {
           const call = s.scheduleFunction(async (v: number) => v * 3);
-          const run = fanOut(values, (v) => call(v), { concurrency: c });
+          const run = fanOut(values, (v) => call(v), { concurrency: c, clock: realClock });
           const order: string[] = [];
           const consumed = (async () => {
             for await (const o of run) order.push(o.id);

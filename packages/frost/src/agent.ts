@@ -9,7 +9,7 @@
  * answer after a think time, decline ("Busy right now"), vanish (never answer), answer late, or
  * send a malformed / forged / cryptographically bad reply.
  */
-import { realClock, type Clock } from '@fanout/core';
+import type { Clock } from '@fanout/core';
 import type { Identity, PublicIdentity, Xid } from './identity.js';
 import { isAlreadyExists, isPermanentPutError, type FrostKv } from './kv.js';
 import type { MessageType } from './messages.js';
@@ -73,8 +73,8 @@ export interface ParticipantAgentOptions {
   readonly coordinators: readonly PublicIdentity[];
   /** The participant's own Hubert client. */
   readonly kv: FrostKv;
-  /** Default {@link realClock}. */
-  readonly clock?: Clock;
+  /** Time source (VirtualClock in simulation, realClock live). Required: no fallback to the real clock. */
+  readonly clock: Clock;
   readonly rng: Rng;
   /** Default {@link HONEST_PLAN}. */
   readonly plan?: AgentPlan;
@@ -122,7 +122,7 @@ export class ParticipantAgent {
       throw new RoundOptionError('putAttempts', `must be an integer >= 1 or Infinity, got ${putAttempts}`);
     this.#o = {
       kv: options.kv,
-      clock: options.clock ?? realClock,
+      clock: options.clock,
       rng: options.rng,
       plan: options.plan ?? HONEST_PLAN,
       patienceMs,

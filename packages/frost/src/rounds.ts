@@ -10,14 +10,7 @@
  * forged, malformed, or cryptographically bad response is an error of the participant whose ARID
  * it was read from; it never aborts the round.
  */
-import {
-  fanOut,
-  realClock,
-  TargetRejectedError,
-  type Clock,
-  type FanOutEvent,
-  type Outcome,
-} from '@fanout/core';
+import { fanOut, TargetRejectedError, type Clock, type FanOutEvent, type Outcome } from '@fanout/core';
 import type { CollectionResult, ResponseCheck } from './coordinator.js';
 import { ResponseNotFoundError, RoundOptionError } from './errors.js';
 import type { Xid } from './identity.js';
@@ -158,8 +151,8 @@ export type RoundEvent =
 export interface RoundOptions {
   /** The coordinator's Hubert client. */
   readonly kv: FrostKv;
-  /** Default {@link realClock}. */
-  readonly clock?: Clock;
+  /** Time source (VirtualClock in simulation, realClock live). Required: no fallback to the real clock. */
+  readonly clock: Clock;
   /** Default 'parallel'. */
   readonly mode?: RoundMode;
   /**
@@ -219,7 +212,7 @@ export function resolveRoundOptions(o: RoundOptions): ResolvedRoundOptions {
     throw new RoundOptionError('ttlSeconds', `must be an integer >= 0, got ${String(o.ttlSeconds)}`);
   return {
     kv: o.kv,
-    clock: o.clock ?? realClock,
+    clock: o.clock,
     mode,
     timeoutMs,
     retryIntervalMs,

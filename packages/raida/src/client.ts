@@ -27,7 +27,6 @@
  */
 import {
   fanOut,
-  realClock,
   type Clock,
   type DatagramAddress,
   type DatagramTransport,
@@ -141,7 +140,8 @@ export interface RaidaClientOptions {
   transport: DatagramTransport;
   /** Random bytes for nonces, challenges, echo seeds and PGs (seeded in simulation). */
   rng: RandomBytes;
-  clock?: Clock;
+  /** Time source: a VirtualClock in simulation, realClock live. Required (determinism rule: no fallback). */
+  clock: Clock;
   /** Address of RAIDA i at index i. Default 127.0.0.1:(portBase + i). */
   addresses?: readonly DatagramAddress[];
   /** Used when `addresses` is absent. Default 50000 (raidax-server config.toml). */
@@ -235,7 +235,7 @@ export class RaidaClient {
       throw new RangeError(`addresses must list ${RAIDA_COUNT} RAIDA, got ${options.addresses.length}`);
     }
     this.#o = { timeoutMs: 3000, earlyExit: false, datagramBudget: DATAGRAM_BUDGET, ...options, quorum };
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock;
     const base = options.portBase ?? DEFAULT_PORT_BASE;
     this.#addresses =
       options.addresses ??

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
+import { realClock } from '@fanout/core';
 import { openUdpTransport } from '@fanout/core/live';
 import { RAIDA_COUNT, RaidaClient, type Coin } from '@fanout/raida';
 import { createRng, rngBytesFn } from '@fanout/sim';
@@ -79,6 +80,7 @@ describe('fanout sim raida as a separate process, RaidaClient over UDP', () => {
       return { host: u.hostname, port: Number(u.port) };
     });
     const client = new RaidaClient({
+      clock: realClock,
       transport,
       rng: rngBytesFn(createRng(5).fork('client')),
       addresses,
