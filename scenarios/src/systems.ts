@@ -44,4 +44,11 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     hasSim: true,
     load: async () => (await import('./dht-next/index.js')).default,
   },
+  {
+    name: 'bao',
+    title: 'Bao keyring: secp256k1 keys in OpenBao for parallel Celestia workers',
+    hasDemo: true,
+    hasSim: true,
+    load: async () => (await import('./bao-next/index.js')).default,
+  },
 ];
