@@ -1,10 +1,10 @@
 import {
   fanOut,
-  realClock,
   type Clock,
   type FanOutEvent,
   type FanOutResult,
   type Outcome,
+  type RetryOptions,
 } from '@fanout/core';
 import { decodeOutbox, type OutboxLimits, type OutboxMessage } from './codec.js';
 import { assertFingerprint, outboxInfoHash } from './keys.js';
@@ -28,7 +28,9 @@ import { OUTBOX_VALUE_ID, verifySignedValue, type SignedValue, type ValueVerifie
  * - overlapping retrievals share their lookups (one DHT get per outbox in flight, whatever the
  *   number of callers) instead of racing — upstream added a 400 ms debounce;
  * - and from upstream's future-work list: a concurrency limit (default 50), progressive results,
- *   early completion at a fraction of the contacts, and a cache of empty outboxes (10 min).
+ *   early completion at a fraction of the contacts, and a cache of empty outboxes (10 min);
+ * - upstream's "No retry logic: failed queries don't retry" (seed 002, "Current Limitations"):
+ *   an opt-in `retry` of gets that failed or timed out (a get only reads, so it is idempotent).
  */
 
 /** A DHT value as a get returns it (structurally a @fanout/sim-dht `DhtValue`). */
@@ -137,6 +139,12 @@ export interface ContactResult {
   readonly rejectedValues: number;
   /** Served from the empty-outbox cache (no DHT traffic). */
   readonly cached: boolean;
+  /**
+   * Gets made for this contact: 1 + retries (see {@link OfflineRetrieveOptions.retry}); 0 when
+   * it was served from the cache or never started. A get joined from an overlapping retrieval
+   * (coalescing) counts as one.
+   */
+  readonly attempts: number;
   /** Clock ms when the contact's query started (undefined if it never started). */
   readonly startedAt: number | undefined;
   /** Clock ms when the result was settled. */
@@ -168,6 +176,36 @@ export interface OfflineReport {
   readonly cacheHits: number;
   /** Values at the contacts' keys that failed verification (in the DHT or here), summed over contacts. */
   readonly rejectedValues: number;
+  /** Gets made, summed over contacts ({@link ContactResult.attempts}). */
+  readonly attempts: number;
+  /** Gets beyond each contact's first (0 unless `retry` is on). */
+  readonly retries: number;
+}
+
+/**
+ * Opt-in retry of a contact's get, on @fanout/core's fanOut retry (its `retry` option: a retry is
+ * a new round with its own `queryTimeoutMs`, within the overall `deadlineMs`). Gets only read, so
+ * retrying one is safe (idempotent). Retried: a get that threw (otherwise status 'error'), one
+ * that passed `queryTimeoutMs` ('timeout' / 'query-timeout'), and one that ended without
+ * reaching the key's holders ('timeout' / 'unreachable' or 'holders-unreachable': the attempt
+ * ends with an {@link OutboxLookupIncompleteError}) — each only if `when` agrees. Never retried:
+ * delivered, empty, not-found, malformed, a cache hit, the deadline, early completion, an abort.
+ */
+export interface RetrievalRetryOptions {
+  /** Gets per contact in total, the first included (integer ≥ 1; 1 = no retry). */
+  readonly attempts: number;
+  /**
+   * Wait before retry n (n = 1 for the second get), ms, on the retrieval's clock: a finite
+   * number ≥ 0 or a function of n (fanOut's `backoff`: a throw, NaN or negative result counts
+   * as 0). Default 0.
+   */
+  readonly backoff?: number | ((retry: number) => number);
+  /**
+   * Whether an ended get deserves another (`error`: what the get threw, the fanOut timeout
+   * error, or an {@link OutboxLookupIncompleteError}; `attempt`: the get that just ended,
+   * 1-based; a throw counts as false). Default: always.
+   */
+  readonly when?: (error: unknown, info: { attempt: number; kind: 'failed' | 'timedOut' }) => boolean;
 }
 
 /** A running retrieval: await it for the report, or `for await` it for results as they settle. */
@@ -186,8 +224,8 @@ export interface OfflineRetrieveOptions {
   readonly dht: DhtGetter;
   /** Unix seconds now, for the expiry filter (a function is called once, at the start). */
   readonly nowSeconds: number | bigint | (() => number | bigint);
-  /** Clock for timeouts and the deadline. Default realClock. */
-  readonly clock?: Clock;
+  /** Clock for timeouts and the deadline (VirtualClock in simulation, realClock live). Required: no fallback. */
+  readonly clock: Clock;
   /** Contacts queried at once (integer ≥ 1, or Infinity for no limit). Default 50. */
   readonly concurrency?: number;
   /** Per-contact query timeout, ms (> 0, or Infinity). Default 10,000. */
@@ -218,6 +256,11 @@ export interface OfflineRetrieveOptions {
    * answer makes it a timeout. See {@link classifyOutbox}.
    */
   readonly absenceQuorum?: number;
+  /**
+   * Retry gets that failed or timed out ({@link RetrievalRetryOptions}). Default none: every
+   * contact gets exactly one get, as before.
+   */
+  readonly retry?: RetrievalRetryOptions;
   /** Called as each contact's result settles (synchronously, in completion order). Must not throw. */
   readonly onResult?: (result: ContactResult) => void;
   /** fanOut progress events (attempt, settled, deadline, done …). Must not throw. */
@@ -234,6 +277,18 @@ export class RetrievalOptionError extends Error {
     detail: string,
   ) {
     super(`retrieval option ${field}: ${detail}`);
+  }
+}
+
+/**
+ * With `retry` on: a get ended without reaching the outbox's holders (`result.reason`
+ * 'unreachable' or 'holders-unreachable'), so the attempt counts as failed and may be retried.
+ * If no retry follows, the contact's result is `result` (status 'timeout' with that reason).
+ */
+export class OutboxLookupIncompleteError extends Error {
+  override readonly name = 'OutboxLookupIncompleteError';
+  constructor(readonly result: Classified) {
+    super(`outbox lookup incomplete (${String(result.reason)})`);
   }
 }
 
@@ -255,16 +310,16 @@ export class EmptyOutboxCache {
   readonly #entries = new Map<string, { until: number; status: 'empty' | 'not-found' }>();
 
   /**
-   * @param options ttlMs (> 0, default 10 min), clock (default realClock), maxEntries (default 100,000; oldest evicted).
+   * @param options ttlMs (> 0, default 10 min), clock (required: VirtualClock in simulation, realClock live), maxEntries (default 100,000; oldest evicted).
    * @throws RetrievalOptionError('ttlMs' | 'maxEntries') for invalid values.
    */
-  constructor(options: { ttlMs?: number; clock?: Clock; maxEntries?: number } = {}) {
+  constructor(options: { ttlMs?: number; clock: Clock; maxEntries?: number }) {
     this.ttlMs = options.ttlMs ?? EmptyOutboxCache.DEFAULT_TTL_MS;
     if (!(this.ttlMs > 0)) throw new RetrievalOptionError('ttlMs', `must be > 0, got ${options.ttlMs}`);
     this.#maxEntries = options.maxEntries ?? 100_000;
     if (!Number.isInteger(this.#maxEntries) || this.#maxEntries < 1)
       throw new RetrievalOptionError('maxEntries', 'must be an integer >= 1');
-    this.#clock = options.clock ?? realClock;
+    this.#clock = options.clock;
   }
 
   /** Live entries (expired ones are dropped on access). */
@@ -624,6 +679,29 @@ function positiveOrInfinity(name: string, v: number): number | undefined {
   return v;
 }
 
+/**
+ * Check the retry options and turn them into fanOut's (undefined = off).
+ * @throws RetrievalOptionError('retry.attempts' | 'retry.backoff' | 'retry.when').
+ */
+function resolveRetry(r: RetrievalRetryOptions | undefined): RetryOptions | undefined {
+  if (r === undefined) return undefined;
+  if (!Number.isInteger(r.attempts) || r.attempts < 1)
+    throw new RetrievalOptionError('retry.attempts', `must be an integer >= 1, got ${r.attempts}`);
+  const b = r.backoff;
+  if (b !== undefined && typeof b !== 'function' && !(typeof b === 'number' && Number.isFinite(b) && b >= 0))
+    throw new RetrievalOptionError(
+      'retry.backoff',
+      `must be a finite number >= 0 or a function, got ${String(b)}`,
+    );
+  if (r.when !== undefined && typeof r.when !== 'function')
+    throw new RetrievalOptionError('retry.when', 'must be a function');
+  return {
+    attempts: r.attempts,
+    ...(b !== undefined && { backoff: b }),
+    ...(r.when !== undefined && { when: r.when }),
+  };
+}
+
 const STATUSES: readonly ContactStatus[] = [
   'delivered',
   'empty',
@@ -650,8 +728,13 @@ const STATUSES: readonly ContactStatus[] = [
  * starting another, and gets the same values.
  *
  * @throws FingerprintError for a bad recipient or contact fingerprint (before any traffic).
+ * With `retry` (off by default) a contact whose get failed or timed out is asked again (see
+ * {@link RetrievalRetryOptions}); every result says how many gets it took (`attempts`), the
+ * report the sums (`attempts`, `retries`).
+ *
  * @throws RetrievalOptionError for a duplicate contact ('contacts[i]'), a bad concurrency,
- *   queryTimeoutMs, deadlineMs, earlyCompletion, nowSeconds, replication or absenceQuorum.
+ *   queryTimeoutMs, deadlineMs, earlyCompletion, nowSeconds, replication, absenceQuorum or
+ *   retry ('retry.attempts' | 'retry.backoff' | 'retry.when').
  */
 export function retrieveOfflineMessages(
   contacts: readonly (OutboxContact | string)[],
@@ -667,7 +750,7 @@ export function retrieveOfflineMessages(
     return contact;
   });
   const recipient = options.recipient;
-  const clock = options.clock ?? realClock;
+  const clock = options.clock;
   const verify = options.verify ?? verifySignedValue;
   const concurrencyIn = options.concurrency ?? 50;
   if (!(concurrencyIn === Infinity || (Number.isInteger(concurrencyIn) && concurrencyIn >= 1)))
@@ -685,6 +768,7 @@ export function retrieveOfflineMessages(
   const nowSeconds = toSeconds(nowIn);
   const coalesce = options.coalesce ?? true;
   const holderRule = resolveAbsenceQuorum(options.replication, options.absenceQuorum);
+  const retry = resolveRetry(options.retry);
   const counters = { lookups: 0, joined: 0 };
   let cacheHits = 0;
   const keys = new Map(list.map((c) => [c.fingerprint, outboxInfoHash(c.fingerprint, recipient)]));
@@ -725,6 +809,12 @@ export function retrieveOfflineMessages(
       if (c.status === 'empty' || c.status === 'not-found') options.cache.set(recipient, sender, c.status);
       else if (c.status === 'delivered') options.cache.invalidate(recipient, sender);
     }
+    if (
+      retry !== undefined &&
+      c.status === 'timeout' &&
+      (c.reason === 'unreachable' || c.reason === 'holders-unreachable')
+    )
+      throw new OutboxLookupIncompleteError(c);
     return c;
   };
 
@@ -733,6 +823,7 @@ export function retrieveOfflineMessages(
     const known = memo.get(o.index);
     if (known !== undefined) return known;
     const timing = { startedAt: o.startedAt, settledAt: o.settledAt, durationMs: o.durationMs };
+    const attempts = o.status === 'fulfilled' && o.value.cached ? 0 : o.attempts;
     const empty = {
       messages: [],
       expired: 0,
@@ -748,11 +839,23 @@ export function retrieveOfflineMessages(
         index: o.index,
         ...o.value,
         messages: Object.freeze([...o.value.messages]),
+        attempts,
+        ...timing,
+      };
+    } else if (o.status === 'failed' && o.error instanceof OutboxLookupIncompleteError) {
+      // (retry on) the last get ended without reaching the holders: its own classification.
+      const c = o.error.result;
+      r = {
+        sender: o.id,
+        index: o.index,
+        ...c,
+        messages: Object.freeze([...c.messages]),
+        attempts,
         ...timing,
       };
     } else if (o.status === 'rejected' || o.status === 'failed') {
       // The get threw (a DhtNodeStoppedError, a transport error …): not a timeout.
-      r = { sender: o.id, index: o.index, status: 'error', error: o.error, ...empty, ...timing };
+      r = { sender: o.id, index: o.index, status: 'error', error: o.error, ...empty, attempts, ...timing };
     } else {
       const reason: TimeoutReason =
         o.status === 'timedOut'
@@ -762,7 +865,16 @@ export function retrieveOfflineMessages(
           : o.reason === 'quorum'
             ? 'early-completion'
             : 'aborted';
-      r = { sender: o.id, index: o.index, status: 'timeout', reason, error: o.error, ...empty, ...timing };
+      r = {
+        sender: o.id,
+        index: o.index,
+        status: 'timeout',
+        reason,
+        error: o.error,
+        ...empty,
+        attempts,
+        ...timing,
+      };
     }
     Object.freeze(r);
     memo.set(o.index, r);
@@ -781,6 +893,7 @@ export function retrieveOfflineMessages(
         quorum: { predicate: (v) => v.total - v.pending >= need, exit: 'early' as const },
       }),
     ...(options.signal !== undefined && { signal: options.signal }),
+    ...(retry !== undefined && { retry }),
     onEvent: (e) => {
       if (e.type === 'settled') options.onResult?.(toResult(e.outcome));
       options.onEvent?.(e);
@@ -804,6 +917,8 @@ export function retrieveOfflineMessages(
       joined: counters.joined,
       cacheHits,
       rejectedValues: results.reduce((n, r) => n + r.rejectedValues, 0),
+      attempts: results.reduce((n, r) => n + r.attempts, 0),
+      retries: results.reduce((n, r) => n + Math.max(0, r.attempts - 1), 0),
     });
   });
 

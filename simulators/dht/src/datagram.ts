@@ -1,5 +1,7 @@
 import type { DatagramAddress, DatagramTransport } from '@fanout/core';
 import type { DatagramService, SimNetwork } from '@fanout/sim';
+import { addressKey } from '@fanout/core';
+import { DhtRpcTimeoutError } from './errors.js';
 import { toHex, type NodeId } from './ids.js';
 import type { DhtReply, SendFn } from './messages.js';
 import { DhtUnreachableError, type DhtEndpoint, type SwarmTransport } from './transport.js';
@@ -10,9 +12,25 @@ import { DhtFrameError, decodeFrame, encodeFrame, peekFrame, type FrameAddress }
  * {@link DatagramService}, so the sim kit applies its fault plan — per-node latency, loss,
  * partitions, crashes — at that node's edge) and a socket for its own outgoing requests. Each
  * request is one frame (see wire.ts) with a request id; the reply echoes it and is matched back
- * by rid and responder id. Addresses are learned the way Kademlia nodes learn them: from the
- * `addr` a requester announces, from the `contacts` a reply attaches to the node ids it lists,
- * and from bootstrap introductions. Nothing is shared between nodes but the network.
+ * by rid and responder id. A node serves and sends on the same address, so the address a request
+ * really came from is where its sender can be called back.
+ *
+ * Each node keeps an address book (node id → address), learned the way Kademlia nodes learn
+ * addresses, with the rules OpenDHT's node cache follows (src/node_cache.cpp,
+ * `NodeCache::NodeTree::get(id, addr, now, confirm)`: a known node's address changes only on a
+ * confirmed exchange or once the node has gone quiet) and that this lab makes explicit:
+ * - a request teaches the address it really came from (the datagram's source, never anything the
+ *   frame claims); a reply's `contacts` teach the addresses of the node ids it lists; bootstrap
+ *   introductions teach addresses too — but each only for a node id the book does not know yet.
+ *   An entry that is known is never overwritten by a request or a contact list, so spoofed
+ *   requests claiming known node ids (or forged contact lists) redirect nothing
+ *   ({@link DatagramDhtStats.addressConflicts} counts them);
+ * - an entry becomes verified when a request sent to that address was answered by that node id;
+ * - an entry is evicted when its node stops answering: after {@link DatagramDhtNetworkOptions.maxMisses}
+ *   (default 3) requests in a row that ended in a timeout ({@link DhtRpcTimeoutError}) for a
+ *   verified entry, after 1 for an entry that never answered. Only then can the node id be learned
+ *   at another address (a node that moved, or a real node whose id an attacker claimed first).
+ * Nothing is shared between nodes but the network.
  *
  * The same class runs over the simulated network ({@link simEndpoints}: virtual time, seeded,
  * traced) and over real UDP sockets on 127.0.0.1 (`liveUdpEndpoints` in ./live/udp.ts).
@@ -40,19 +58,17 @@ export function dhtTarget(index: number): string {
 }
 
 /**
- * Endpoints on the sim kit's {@link SimNetwork}: node i serves at `host:(basePort + i-th call)`
- * (default 127.0.0.1:20000, 20001, …) and sends from a fresh `net.openDatagram()` socket.
+ * Endpoints on the sim kit's {@link SimNetwork}: each node gets a fresh `net.openDatagram(host)`
+ * socket (host default 127.0.0.1, ports from the network's counter) and serves on that socket's
+ * own address, as a real DHT node serves and sends on one UDP socket: the address a request
+ * comes from is the address its sender answers on.
  */
-export function simEndpoints(
-  net: SimNetwork,
-  options: { readonly host?: string; readonly basePort?: number } = {},
-): EndpointFactory {
+export function simEndpoints(net: SimNetwork, options: { readonly host?: string } = {}): EndpointFactory {
   const host = options.host ?? '127.0.0.1';
-  let port = options.basePort ?? 20000;
   return async (target, service) => {
-    const address = { host, port: port++ };
-    net.bindDatagram(address, target, service);
     const transport = net.openDatagram(host);
+    const address = transport.address;
+    net.bindDatagram(address, target, service);
     return {
       address,
       transport,
@@ -70,6 +86,20 @@ export interface DatagramDhtNetworkOptions {
   readonly open: EndpointFactory;
   /** Fault-plan target name of a node (default {@link dhtTarget}(index)). */
   readonly target?: (index: number, id: NodeId) => string;
+  /**
+   * Requests in a row that time out before a verified address is evicted from a node's address
+   * book (integer ≥ 1, default 3). An address that never answered goes after one timeout.
+   */
+  readonly maxMisses?: number;
+}
+
+/** One address-book entry (see the file comment). */
+export interface AddressBookEntry {
+  readonly address: DatagramAddress;
+  /** A request sent to `address` was answered by the node id this entry is for. */
+  readonly verified: boolean;
+  /** Requests to it in a row that timed out. */
+  readonly misses: number;
 }
 
 /** Counters of a {@link DatagramDhtNetwork}. */
@@ -86,10 +116,30 @@ export interface DatagramDhtStats {
   noAddress: number;
   /** Requests served (handed to a node). */
   served: number;
+  /**
+   * Requests (by their real source) or reply contact lists that named a known node id at another
+   * address: ignored, the known address kept.
+   */
+  addressConflicts: number;
+  /** Address-book entries evicted because their node stopped answering. */
+  evicted: number;
+}
+
+/** An option of {@link DatagramDhtNetwork} was invalid. `field` names it. */
+export class DatagramOptionError extends Error {
+  override readonly name = 'DatagramOptionError';
+  constructor(
+    readonly field: 'maxMisses',
+    detail: string,
+  ) {
+    super(`DatagramDhtNetwork option ${field}: ${detail}`);
+  }
 }
 
 interface Pending {
   readonly to: string;
+  /** Where the request went (an answer verifies the entry only if it still holds this address). */
+  readonly addr: DatagramAddress;
   readonly resolve: (reply: DhtReply) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -101,7 +151,7 @@ interface NodeState {
   target: string;
   endpoint: NodeEndpoint | undefined;
   online: boolean;
-  readonly book: Map<string, DatagramAddress>;
+  readonly book: Map<string, { address: DatagramAddress; verified: boolean; misses: number }>;
   readonly pending: Map<number, Pending>;
   nextRid: number;
   unsubscribe: (() => void) | undefined;
@@ -127,16 +177,49 @@ export class DatagramDhtNetwork implements SwarmTransport {
     badFrames: 0,
     noAddress: 0,
     served: 0,
+    addressConflicts: 0,
+    evicted: 0,
   };
   readonly #open: EndpointFactory;
   readonly #targetName: (index: number, id: NodeId) => string;
+  readonly #maxMisses: number;
   readonly #nodes = new Map<string, NodeState>();
   readonly #byTarget = new Map<string, NodeState>();
   readonly #closing: Promise<void>[] = [];
 
+  /** @throws DatagramOptionError('maxMisses') when it is not an integer ≥ 1. */
   constructor(options: DatagramDhtNetworkOptions) {
     this.#open = options.open;
     this.#targetName = options.target ?? ((index) => dhtTarget(index));
+    this.#maxMisses = options.maxMisses ?? 3;
+    if (!Number.isInteger(this.#maxMisses) || this.#maxMisses < 1)
+      throw new DatagramOptionError('maxMisses', `must be an integer >= 1, got ${options.maxMisses}`);
+  }
+
+  /**
+   * Learn `address` for node `hex` in `st`'s book — only when the book has no entry for it (see
+   * the file comment); a different address for a known id is counted and ignored.
+   */
+  #learnAddress(st: NodeState, hex: string, address: DatagramAddress): void {
+    if (hex === st.hex) return;
+    const known = st.book.get(hex);
+    if (known === undefined) {
+      st.book.set(hex, { address: { host: address.host, port: address.port }, verified: false, misses: 0 });
+      return;
+    }
+    if (addressKey(known.address) !== addressKey(address)) this.stats.addressConflicts++;
+  }
+
+  /** A request to `hex` at `addr` ended without an answer: count a timeout, evict when due. */
+  #missed(st: NodeState, hex: string, addr: DatagramAddress, reason: unknown): void {
+    if (!(reason instanceof DhtRpcTimeoutError)) return; // the caller gave up for its own reasons
+    const e = st.book.get(hex);
+    if (e === undefined || addressKey(e.address) !== addressKey(addr)) return;
+    e.misses++;
+    if (e.misses >= (e.verified ? this.#maxMisses : 1)) {
+      st.book.delete(hex);
+      this.stats.evicted++;
+    }
   }
 
   #state(id: NodeId): NodeState {
@@ -175,9 +258,18 @@ export class DatagramDhtNetwork implements SwarmTransport {
     return this.#nodes.get(toHex(id))?.book.size ?? 0;
   }
 
+  /** Node `id`'s address-book entry for `peer` (a copy), if it has one. */
+  addressBookEntry(id: NodeId, peer: NodeId): AddressBookEntry | undefined {
+    const e = this.#nodes.get(toHex(id))?.book.get(toHex(peer));
+    return e === undefined
+      ? undefined
+      : { address: { ...e.address }, verified: e.verified, misses: e.misses };
+  }
+
   /**
    * The send function of node `id`: encode a request frame, send it to the address `id` knows
-   * for `to`, resolve with the (unvalidated) reply message, reject with `signal.reason` on abort.
+   * for `to`, resolve with the (unvalidated) reply message, reject with `signal.reason` on abort
+   * (an abort whose reason is a {@link DhtRpcTimeoutError} counts as a timeout of that address).
    * Rejects at once with DhtUnreachableError when no address is known for `to`, with
    * DhtOfflineError when `id` is not on the network, with DhtFrameError when the reply's body
    * does not decode.
@@ -191,7 +283,7 @@ export class DatagramDhtNetwork implements SwarmTransport {
         const endpoint = st.endpoint;
         if (!st.online || endpoint === undefined) return reject(new DhtOfflineError(st.hex));
         const toHexId = toHex(to);
-        const addr = st.book.get(toHexId);
+        const addr = st.book.get(toHexId)?.address;
         if (addr === undefined) {
           this.stats.noAddress++;
           return reject(new DhtUnreachableError(toHexId));
@@ -201,16 +293,18 @@ export class DatagramDhtNetwork implements SwarmTransport {
         st.nextRid = (rid + 1) >>> 0;
         let bytes: Uint8Array;
         try {
-          bytes = encodeFrame({ kind: 'request', rid, from: st.id, addr: endpoint.address, msg: message });
+          bytes = encodeFrame({ kind: 'request', rid, from: st.id, msg: message });
         } catch (e) {
           return reject(e);
         }
         const onAbort = (): void => {
           st.pending.delete(rid);
+          this.#missed(st, toHexId, addr, signal.reason);
           reject(signal.reason);
         };
         st.pending.set(rid, {
           to: toHexId,
+          addr,
           resolve: (reply) => {
             signal.removeEventListener('abort', onAbort);
             resolve(reply);
@@ -256,12 +350,17 @@ export class DatagramDhtNetwork implements SwarmTransport {
       return;
     }
     st.pending.delete(head.rid);
+    const entry = st.book.get(p.to);
+    if (entry !== undefined && addressKey(entry.address) === addressKey(p.addr)) {
+      entry.verified = true;
+      entry.misses = 0;
+    }
     const listed = new Set<string>();
     const nodes = (frame.msg as { nodes?: unknown } | null)?.nodes;
     if (Array.isArray(nodes)) for (const n of nodes) if (n instanceof Uint8Array) listed.add(toHex(n));
     for (const c of frame.contacts) {
       const hex = toHex(c.id);
-      if (listed.has(hex) && hex !== st.hex) st.book.set(hex, { host: c.host, port: c.port });
+      if (listed.has(hex)) this.#learnAddress(st, hex, c);
     }
     this.stats.replies++;
     p.resolve(frame.msg as DhtReply);
@@ -277,7 +376,7 @@ export class DatagramDhtNetwork implements SwarmTransport {
         contacts: [],
       });
     return {
-      handle: (bytes: Uint8Array): Uint8Array | null => {
+      handle: (bytes: Uint8Array, from: DatagramAddress): Uint8Array | null => {
         const head = peekFrame(bytes);
         if (head === undefined || head.kind !== 'request') {
           this.stats.badFrames++;
@@ -292,13 +391,12 @@ export class DatagramDhtNetwork implements SwarmTransport {
         }
         if (frame.kind !== 'request') return null;
         this.stats.served++;
-        const fromHex = toHex(frame.from);
-        if (fromHex !== st.hex) st.book.set(fromHex, frame.addr);
+        this.#learnAddress(st, toHex(frame.from), from); // the real source, never a claimed address
         const reply = node.handle(frame.from, frame.msg);
         const listed = reply.type === 'nodes' || reply.type === 'values' ? reply.nodes : [];
         const contacts: Array<{ id: NodeId } & FrameAddress> = [];
         for (const id of listed) {
-          const a = st.book.get(toHex(id));
+          const a = st.book.get(toHex(id))?.address;
           if (a !== undefined) contacts.push({ id, host: a.host, port: a.port });
         }
         try {
@@ -359,10 +457,13 @@ export class DatagramDhtNetwork implements SwarmTransport {
     if (ep !== undefined) this.#closing.push(ep.close());
   }
 
-  /** Teach `node` the address of `peer` (bootstrap lists, direct swarm bootstrap). */
+  /**
+   * Teach `node` the address of `peer` (bootstrap lists, direct swarm bootstrap) — unless it
+   * already knows one (same rule as every other source: see the file comment).
+   */
   introduce(node: NodeId, peer: NodeId): void {
     const addr = this.addressOf(peer);
-    if (addr !== undefined && toHex(node) !== toHex(peer)) this.#state(node).book.set(toHex(peer), addr);
+    if (addr !== undefined) this.#learnAddress(this.#state(node), toHex(peer), addr);
   }
 
   /** Unbind every node and close every socket. */

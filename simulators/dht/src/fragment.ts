@@ -14,7 +14,8 @@ import type { Clock, TimerHandle } from '@fanout/core';
  *     13      n     payload bytes
  *
  * Smaller frames travel as they are. The receiver reassembles by (source address, message id)
- * and hands on complete frames only; incomplete ones are dropped after `ttlMs`.
+ * and hands on complete frames only; incomplete ones are dropped after `ttlMs`, and the memory
+ * they hold is bounded per receiver (see {@link Reassembler}), not only per frame.
  */
 
 export const FRAGMENT_MAGIC = Uint8Array.of(0x46, 0x44, 0x48, 0x46);
@@ -24,11 +25,17 @@ export const DEFAULT_FRAGMENT_BYTES = 8192;
 /** Most fragments per frame (128 × 8 KiB = 1 MiB, the frame cap). */
 export const MAX_FRAGMENTS = 128;
 
-/** A frame cannot be fragmented (too large for MAX_FRAGMENTS parts). */
+/** Default bound on the fragment bytes one {@link Reassembler} holds at once: 8 MiB. */
+export const DEFAULT_REASSEMBLY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A frame cannot be fragmented (too large for MAX_FRAGMENTS parts), or a fragmentation /
+ * reassembly option is invalid. `field` names it.
+ */
 export class FragmentError extends Error {
   override readonly name = 'FragmentError';
   constructor(
-    readonly field: 'frame' | 'maxPayload',
+    readonly field: 'frame' | 'maxPayload' | 'ttlMs' | 'maxInProgress' | 'maxBufferedBytes',
     detail: string,
   ) {
     super(`fragment ${field}: ${detail}`);
@@ -68,8 +75,11 @@ export function fragmentFrame(
 }
 
 interface Partial {
+  readonly source: string;
   readonly parts: (Uint8Array | undefined)[];
   received: number;
+  /** Payload bytes held. */
+  bytes: number;
   readonly timer: TimerHandle;
 }
 
@@ -79,23 +89,68 @@ export interface ReassemblerStats {
   reassembled: number;
   /** Fragments with a bad header, or inconsistent with the others of their message. */
   invalid: number;
-  /** Incomplete messages dropped (timeout or too many in progress). */
+  /** Incomplete messages dropped (timeout, too many in progress, or over the byte bound). */
   expired: number;
+  /** Incomplete messages dropped to stay under `maxBufferedBytes` (also counted in `expired`). */
+  evictedForBytes: number;
 }
 
-/** Reassembles fragmented frames per source (see the file comment). */
+/** Options of {@link Reassembler}. */
+export interface ReassemblerOptions {
+  /** Timers for the incomplete-message timeout. */
+  readonly clock: Clock;
+  /** An incomplete message is dropped this many ms after its first fragment (> 0, default 10,000). */
+  readonly ttlMs?: number;
+  /** Incomplete messages held at most (integer ≥ 1, default 256); the oldest goes first. */
+  readonly maxInProgress?: number;
+  /**
+   * Fragment payload bytes held at most, over all sources (integer ≥ 65,536, default
+   * {@link DEFAULT_REASSEMBLY_BYTES} = 8 MiB). When a fragment would pass it, incomplete messages
+   * are dropped, oldest first, from the source holding the most bytes (so one flooding source
+   * loses its own messages first); a fragment that still does not fit is dropped.
+   */
+  readonly maxBufferedBytes?: number;
+}
+
+function checkOption(field: 'ttlMs' | 'maxInProgress' | 'maxBufferedBytes', v: number, ok: boolean): number {
+  if (!ok) throw new FragmentError(field, `invalid value ${v}`);
+  return v;
+}
+
+/**
+ * Reassembles fragmented frames per source (see the file comment). Memory is bounded three
+ * ways: per message (MAX_FRAGMENTS parts), per receiver in messages (`maxInProgress`) and per
+ * receiver in bytes (`maxBufferedBytes`) — without the last, 40 incomplete 127-fragment messages
+ * held ~40 MiB of payload in one node.
+ */
 export class Reassembler {
-  readonly stats: ReassemblerStats = { reassembled: 0, invalid: 0, expired: 0 };
+  readonly stats: ReassemblerStats = { reassembled: 0, invalid: 0, expired: 0, evictedForBytes: 0 };
   readonly #clock: Clock;
   readonly #ttlMs: number;
   readonly #maxInProgress: number;
+  readonly #maxBytes: number;
+  /** Incomplete messages in arrival order of their first fragment (Map order = oldest first). */
   readonly #partials = new Map<string, Partial>();
+  /** Payload bytes held per source. */
+  readonly #bySource = new Map<string, number>();
+  #bytes = 0;
 
-  /** @param options ttlMs (default 10 s) and maxInProgress (default 256) bound the memory held. */
-  constructor(options: { clock: Clock; ttlMs?: number; maxInProgress?: number }) {
+  /**
+   * @throws FragmentError('ttlMs' | 'maxInProgress' | 'maxBufferedBytes') for an invalid option
+   *   (ttlMs not finite > 0; maxInProgress not an integer ≥ 1; maxBufferedBytes not an integer ≥ 65,536).
+   */
+  constructor(options: ReassemblerOptions) {
     this.#clock = options.clock;
-    this.#ttlMs = options.ttlMs ?? 10_000;
-    this.#maxInProgress = options.maxInProgress ?? 256;
+    const ttl = options.ttlMs ?? 10_000;
+    this.#ttlMs = checkOption('ttlMs', ttl, ttl > 0 && Number.isFinite(ttl));
+    const inProgress = options.maxInProgress ?? 256;
+    this.#maxInProgress = checkOption(
+      'maxInProgress',
+      inProgress,
+      Number.isInteger(inProgress) && inProgress >= 1,
+    );
+    const bytes = options.maxBufferedBytes ?? DEFAULT_REASSEMBLY_BYTES;
+    this.#maxBytes = checkOption('maxBufferedBytes', bytes, Number.isInteger(bytes) && bytes >= 65_536);
   }
 
   /**
@@ -116,25 +171,30 @@ export class Reassembler {
     }
     const key = `${source}/${id}`;
     let p = this.#partials.get(key);
-    if (p === undefined) {
-      if (this.#partials.size >= this.#maxInProgress) {
-        const oldest = this.#partials.keys().next().value!;
-        this.#drop(oldest);
-      }
-      const timer = this.#clock.setTimer(() => this.#drop(key), this.#ttlMs);
-      p = { parts: new Array<Uint8Array | undefined>(count).fill(undefined), received: 0, timer };
-      this.#partials.set(key, p);
-    }
-    if (p.parts.length !== count) {
+    if (p !== undefined && p.parts.length !== count) {
       this.stats.invalid++;
       return undefined;
     }
-    if (p.parts[index] !== undefined) return undefined; // duplicate fragment
+    if (p !== undefined && p.parts[index] !== undefined) return undefined; // duplicate fragment
+    const size = datagram.length - FRAGMENT_HEADER_BYTES;
+    if (!this.#makeRoom(size, key)) return undefined;
+    if (p === undefined) {
+      if (this.#partials.size >= this.#maxInProgress) this.#drop(this.#partials.keys().next().value!);
+      const timer = this.#clock.setTimer(() => this.#drop(key), this.#ttlMs);
+      p = {
+        source,
+        parts: new Array<Uint8Array | undefined>(count).fill(undefined),
+        received: 0,
+        bytes: 0,
+        timer,
+      };
+      this.#partials.set(key, p);
+    }
     p.parts[index] = datagram.slice(FRAGMENT_HEADER_BYTES);
     p.received++;
+    this.#account(p, size);
     if (p.received < count) return undefined;
-    this.#clock.clearTimer(p.timer);
-    this.#partials.delete(key);
+    this.#forget(key, p);
     const total = p.parts.reduce((n, x) => n + x!.length, 0);
     const out = new Uint8Array(total);
     let o = 0;
@@ -146,12 +206,55 @@ export class Reassembler {
     return out;
   }
 
+  #account(p: Partial, delta: number): void {
+    p.bytes += delta;
+    this.#bytes += delta;
+    const left = (this.#bySource.get(p.source) ?? 0) + delta;
+    if (left > 0) this.#bySource.set(p.source, left);
+    else this.#bySource.delete(p.source);
+  }
+
+  /** Remove a partial from the tables (timer cleared, bytes released). */
+  #forget(key: string, p: Partial): void {
+    this.#clock.clearTimer(p.timer);
+    this.#partials.delete(key);
+    this.#account(p, -p.bytes);
+  }
+
   #drop(key: string): void {
     const p = this.#partials.get(key);
     if (p === undefined) return;
-    this.#clock.clearTimer(p.timer);
-    this.#partials.delete(key);
+    this.#forget(key, p);
     this.stats.expired++;
+  }
+
+  /**
+   * Drop incomplete messages until `size` more bytes fit under the bound: each time the oldest
+   * message of the source holding the most bytes, the message `key` being filled only when its
+   * source has no other. False (the fragment is to be dropped) when `key` itself had to go or
+   * nothing is left to drop.
+   */
+  #makeRoom(size: number, key: string): boolean {
+    while (this.#bytes + size > this.#maxBytes) {
+      let heaviest: string | undefined;
+      let most = 0;
+      for (const [src, n] of this.#bySource)
+        if (n > most) {
+          most = n;
+          heaviest = src;
+        }
+      let victim: string | undefined;
+      for (const [k, p] of this.#partials) {
+        if (p.source !== heaviest || p.bytes === 0) continue;
+        victim = k;
+        if (k !== key) break;
+      }
+      if (victim === undefined) return false;
+      this.#drop(victim);
+      this.stats.evictedForBytes++;
+      if (victim === key) return false;
+    }
+    return true;
   }
 
   /** Messages waiting for fragments. */
@@ -159,9 +262,16 @@ export class Reassembler {
     return this.#partials.size;
   }
 
+  /** Fragment payload bytes held for incomplete messages (≤ `maxBufferedBytes`). */
+  get bufferedBytes(): number {
+    return this.#bytes;
+  }
+
   /** Drop everything and clear the timers. */
   close(): void {
     for (const p of this.#partials.values()) this.#clock.clearTimer(p.timer);
     this.#partials.clear();
+    this.#bySource.clear();
+    this.#bytes = 0;
   }
 }

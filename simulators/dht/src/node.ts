@@ -1,5 +1,4 @@
 import type { Clock, TimerHandle } from '@fanout/core';
-import { setMaxListeners } from 'node:events';
 import KBucket from 'k-bucket';
 import {
   DhtBadRequestError,
@@ -566,10 +565,17 @@ export class DhtNode {
 
   /**
    * Iterative lookup toward `target`. Starts from the k closest routing-table contacts, keeps
-   * up to alpha requests in flight (an RPC stops counting after lookupStallMs), always asking the closest not-yet-asked candidate among the
-   * k closest that have not failed, and ends when those k have all answered (RPCs still in
-   * flight to farther nodes are then abandoned) or when nothing is left to ask. `onReply` sees
-   * every reply; returning false ends the lookup early.
+   * up to alpha requests in flight (an RPC stops counting after lookupStallMs), always asking the
+   * closest not-yet-asked candidate among the k closest that have not failed, and ends when those
+   * k have all answered or when nothing is left to ask. `onReply` sees every reply; returning
+   * false ends the lookup early.
+   *
+   * When the lookup ends, RPCs still in flight that have not stalled are aborted; RPCs that have
+   * stalled (no answer after lookupStallMs) are left to run to their own rpcTimeoutMs, detached
+   * from the lookup, so a contact that stopped answering still times out and leaves the routing
+   * table (and a slow one that answers late is kept). Aborting them instead let a silent contact
+   * stay in the table for good, costing every later lookup a stall while it never once timed out.
+   * A caller's abort (`options.signal`) or a stopped node aborts every RPC of the lookup.
    */
   #iterate(
     target: NodeId,
@@ -585,10 +591,8 @@ export class DhtNode {
     const queried: NodeId[] = [];
     const failed: NodeId[] = [];
     let rpcs = 0;
-    const ctl = new AbortController();
-    // Every RPC of the lookup listens on this signal; slow nodes (stalled RPCs) can keep more
-    // than Node's default 10 in flight, which is expected, not a leak.
-    setMaxListeners(0, ctl.signal);
+    // RPCs in flight: each has its own controller, so ending the lookup can abort some and not others.
+    const inFlight = new Set<{ readonly ctl: AbortController; stalled: boolean }>();
     const addCandidate = (id: NodeId): void => {
       if (bytesEqual(this.id, id)) return;
       const hex = toHex(id);
@@ -616,7 +620,9 @@ export class DhtNode {
         if (finished) return;
         finished = true;
         options.signal?.removeEventListener('abort', onAbort);
-        ctl.abort(new Error('lookup finished'));
+        const ended = new Error('lookup finished');
+        for (const r of inFlight) if (aborted || !r.stalled) r.ctl.abort(ended);
+        inFlight.clear();
         const closest = candidates
           .filter((c) => c.state === 'done')
           .slice(0, k)
@@ -663,18 +669,20 @@ export class DhtNode {
         active++;
         rpcs++;
         queried.push(c.id.slice());
-        let stalled = false;
+        const r = { ctl: new AbortController(), stalled: false };
+        inFlight.add(r);
         const stallTimer = this.#clock.setTimer(() => {
-          stalled = true;
+          r.stalled = true;
           active--;
           pump();
         }, this.lookupStallMs);
         const settle = (): void => {
           this.#clock.clearTimer(stallTimer);
-          if (!stalled) active--;
+          inFlight.delete(r);
+          if (!r.stalled) active--;
           inflight--;
         };
-        this.#rpc(c.id, request, ctl.signal).then(
+        this.#rpc(c.id, request, r.ctl.signal).then(
           (reply) => {
             settle();
             if (finished) return;

@@ -1,8 +1,9 @@
-import type { Clock } from '@fanout/core';
+import type { Clock, RandomBytes } from '@fanout/core';
+import { createRng, rngBytesFn, validateSeed } from '@fanout/sim';
 import { SwarmOptionError } from './errors.js';
 import { compareDistance, ID_BYTES, toHex, type NodeId } from './ids.js';
 import { DhtNode, type DhtNodeOptions, type NodeFault } from './node.js';
-import { rngInt, seededRng, type Rng } from './rng.js';
+import { rngInt } from './rng.js';
 import {
   InProcessNetwork,
   pairLatency,
@@ -19,10 +20,14 @@ export interface SwarmOptions {
   size: number;
   /** Clock for every node and link (a VirtualClock for deterministic runs). */
   clock: Clock;
-  /** Seed for node ids and churn choices (default 0). Ignored when `rng` is given. */
+  /**
+   * Seed for node ids and churn choices (default 0), ignored when `rng` is given: a uint32 draws
+   * from `createRng(seed).fork('swarm')` (the stream scenario worlds use), a string from
+   * `createRng(0).fork('swarm:' + seed)`.
+   */
   seed?: string | number;
-  /** Random bytes source for node ids and churn choices (default `seededRng(seed)`). */
-  rng?: Rng;
+  /** Random bytes for node ids and churn choices, e.g. `rngBytesFn(createRng(seed).fork('swarm'))`. */
+  rng?: RandomBytes;
   /**
    * The network (default: a new {@link InProcessNetwork} with `latencyMs` and `unreachable`).
    * Pass a DatagramDhtNetwork over a SimNetwork (fault plans, virtual time) or over live UDP.
@@ -46,6 +51,15 @@ export interface SwarmOptions {
   refreshLookups?: number;
 }
 
+function swarmRng(seed: string | number): RandomBytes {
+  if (typeof seed === 'string') return rngBytesFn(createRng(0).fork(`swarm:${seed}`));
+  try {
+    return rngBytesFn(createRng(validateSeed(seed)).fork('swarm'));
+  } catch {
+    throw new SwarmOptionError('seed', `a numeric seed must be an integer in 0..4294967295, got ${seed}`);
+  }
+}
+
 /**
  * A swarm of {@link DhtNode}s on a {@link SwarmTransport} (by default an {@link InProcessNetwork}),
  * built deterministically from a seed: node ids come from the rng in index order, bootstrap runs
@@ -55,12 +69,17 @@ export interface SwarmOptions {
 export class Swarm {
   readonly clock: Clock;
   readonly network: SwarmTransport;
-  readonly rng: Rng;
+  readonly rng: RandomBytes;
   readonly #nodes: DhtNode[] = [];
   readonly #nodeOptions: SwarmNodeOptions;
   readonly #ids = new Set<string>();
 
-  private constructor(clock: Clock, network: SwarmTransport, rng: Rng, nodeOptions: SwarmNodeOptions) {
+  private constructor(
+    clock: Clock,
+    network: SwarmTransport,
+    rng: RandomBytes,
+    nodeOptions: SwarmNodeOptions,
+  ) {
     this.clock = clock;
     this.network = network;
     this.rng = rng;
@@ -70,7 +89,8 @@ export class Swarm {
   /**
    * Build and bootstrap a swarm. Under a VirtualClock with autoAdvance (default) just await
    * it; with autoAdvance false, drive it with `clock.run(Swarm.create(...))`.
-   * @throws SwarmOptionError for a size outside 1..2000 or a negative refreshLookups.
+   * @throws SwarmOptionError for a size outside 1..2000, a negative refreshLookups, or a numeric
+   *   seed that is not a uint32.
    */
   static async create(options: SwarmOptions): Promise<Swarm> {
     if (!Number.isInteger(options.size) || options.size < 1 || options.size > 2000) {
@@ -79,7 +99,7 @@ export class Swarm {
     const refresh = options.refreshLookups ?? 0;
     if (!Number.isInteger(refresh) || refresh < 0)
       throw new SwarmOptionError('refreshLookups', 'must be an integer >= 0');
-    const rng = options.rng ?? seededRng(options.seed ?? 0);
+    const rng = options.rng ?? swarmRng(options.seed ?? 0);
     const network: SwarmTransport =
       options.transport ??
       new InProcessNetwork({

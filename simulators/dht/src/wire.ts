@@ -4,22 +4,25 @@ import type { DhtReply, DhtRequest } from './messages.js';
 /**
  * The lab's DHT datagram format: how a {@link DhtRequest} / {@link DhtReply} travels as one
  * datagram over the sim kit's SimNetwork or a real UDP socket. It is the lab's own format, not
- * OpenDHT's msgpack; it carries the same information (sender id and address, request id, the
- * message, and the addresses of the nodes a reply names, like OpenDHT's "nodes4" compact info).
+ * OpenDHT's msgpack; it carries the same information (sender id, request id, the message, and the
+ * addresses of the nodes a reply names, like OpenDHT's "nodes4" compact info).
  *
  * Frame layout (all integers big-endian):
  *
  *     offset  size  field
  *     0       4     magic    "FDHT" (0x46 0x44 0x48 0x54)
- *     4       1     version  1
+ *     4       1     version  2
  *     5       1     kind     1 = request, 2 = reply
  *     6       4     rid      request id (u32), chosen by the requester, echoed by the reply
  *     10      n     body     UTF-8 JSON (below)
  *
- * Body of a request: `{"from": <id>, "addr": {"host": string, "port": int}, "msg": <DhtRequest>}`
- * — `addr` is where the sender serves requests (so the receiver can call it back, e.g. with
- * `update` pushes). Body of a reply: `{"from": <id>, "msg": <DhtReply>, "contacts": [{"id": <id>,
- * "host", "port"}…]}` — `contacts` gives the address of each node id the reply lists.
+ * Body of a request: `{"from": <id>, "msg": <DhtRequest>}`. A request carries no address of its
+ * sender: the receiver takes the address the datagram really came from (a node serves and sends
+ * on one socket), as OpenDHT does (`NetworkEngine::processMessage(buf, buflen, from)` hands the
+ * socket's source address to the node cache). Version 1 carried a self-announced `addr`, which
+ * let any sender redirect a node id to an address of its choosing; version 1 frames are refused.
+ * Body of a reply: `{"from": <id>, "msg": <DhtReply>, "contacts": [{"id": <id>, "host",
+ * "port"}…]}` — `contacts` gives the address of each node id the reply lists.
  *
  * JSON has no bytes or 64-bit integers, so two tagged objects stand for them:
  * `{"$b": "<base64>"}` is a Uint8Array (standard alphabet, padded) and `{"$u": "<decimal>"}` is a
@@ -29,8 +32,8 @@ import type { DhtReply, DhtRequest } from './messages.js';
 
 /** "FDHT". */
 export const FRAME_MAGIC = Uint8Array.of(0x46, 0x44, 0x48, 0x54);
-/** Frame format version. */
-export const FRAME_VERSION = 1;
+/** Frame format version (2: requests no longer announce an address). */
+export const FRAME_VERSION = 2;
 /** Bytes before the JSON body. */
 export const FRAME_HEADER_BYTES = 10;
 /** Largest frame accepted or produced: 1 MiB (a 64 KiB value in base64 plus headroom). */
@@ -38,7 +41,7 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 
 /** Fields a frame error can name. */
 export type FrameField =
-  'frame' | 'magic' | 'version' | 'kind' | 'rid' | 'body' | 'from' | 'addr' | 'msg' | 'contacts';
+  'frame' | 'magic' | 'version' | 'kind' | 'rid' | 'body' | 'from' | 'msg' | 'contacts';
 
 /** A frame could not be encoded or decoded. `field` names the part that was wrong. */
 export class DhtFrameError extends Error {
@@ -62,7 +65,6 @@ export interface RequestFrame {
   readonly kind: 'request';
   readonly rid: number;
   readonly from: NodeId;
-  readonly addr: FrameAddress;
   readonly msg: unknown;
 }
 
@@ -81,7 +83,6 @@ export type OutgoingFrame =
       readonly kind: 'request';
       readonly rid: number;
       readonly from: NodeId;
-      readonly addr: FrameAddress;
       readonly msg: DhtRequest;
     }
   | {
@@ -136,7 +137,7 @@ export function encodeFrame(frame: OutgoingFrame): Uint8Array {
     throw new DhtFrameError('rid', `must be a u32, got ${frame.rid}`);
   const body =
     frame.kind === 'request'
-      ? { from: frame.from, addr: { host: frame.addr.host, port: frame.addr.port }, msg: frame.msg }
+      ? { from: frame.from, msg: frame.msg }
       : {
           from: frame.from,
           msg: frame.msg,
@@ -186,8 +187,9 @@ function parseAddress(x: unknown, field: FrameField): FrameAddress {
 /**
  * Decode a frame (envelope checked; `msg` returned as parsed JSON with bytes and bigints revived).
  * @throws DhtFrameError naming the field: 'frame' (too short or over the cap), 'magic', 'version',
- *   'kind', 'body' (not UTF-8 JSON, bad tagged value), 'from' (not a 20-byte id), 'addr',
- *   'msg' (missing), 'contacts' (not a list of {id, host, port}).
+ *   'kind', 'body' (not UTF-8 JSON, bad tagged value), 'from' (not a 20-byte id), 'msg'
+ *   (missing), 'contacts' (not a list of {id, host, port}). Fields a body has beyond these are
+ *   ignored (an `addr` in a request is never read).
  */
 export function decodeFrame(bytes: Uint8Array): RequestFrame | ReplyFrame {
   if (!(bytes instanceof Uint8Array) || bytes.length < FRAME_HEADER_BYTES)
@@ -212,8 +214,7 @@ export function decodeFrame(bytes: Uint8Array): RequestFrame | ReplyFrame {
   const b = body as Record<string, unknown>;
   if (!isNodeId(b.from)) throw new DhtFrameError('from', 'must be a 20-byte id');
   if (!('msg' in b)) throw new DhtFrameError('msg', 'is missing');
-  if (bytes[5] === 1)
-    return { kind: 'request', rid, from: b.from, addr: parseAddress(b.addr, 'addr'), msg: b.msg };
+  if (bytes[5] === 1) return { kind: 'request', rid, from: b.from, msg: b.msg };
   if (!Array.isArray(b.contacts) || b.contacts.length > 256)
     throw new DhtFrameError('contacts', 'must be a list of at most 256 entries');
   const contacts = b.contacts.map((c: unknown) => {

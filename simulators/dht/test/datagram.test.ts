@@ -1,5 +1,5 @@
-import { VirtualClock } from '@fanout/core';
-import { SimNetwork, Trace, createRng, parseFaultPlan, type FaultPlanInput } from '@fanout/sim';
+import { VirtualClock, type RandomBytes } from '@fanout/core';
+import { SimNetwork, Trace, createRng, parseFaultPlan, rngBytesFn, type FaultPlanInput } from '@fanout/sim';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
@@ -15,18 +15,20 @@ import {
   parseReply,
   parseRequest,
   peekFrame,
-  seededRng,
   simEndpoints,
   toHex,
   type DhtRequest,
   type DhtValue,
 } from '../src/index.js';
 
+/** Seeded test bytes from the project generator: a fresh stream per label. */
+const bytesFor = (label: string): RandomBytes => rngBytesFn(createRng(0).fork(label));
+
 const id = (b: number): Uint8Array => new Uint8Array(20).fill(b);
 const text = (v: DhtValue | undefined): string => new TextDecoder().decode(v?.data);
 
 describe('frame codec', () => {
-  test('requests and replies round-trip (bytes, bigint value ids, addresses, contacts)', () => {
+  test('requests and replies round-trip (bytes, bigint value ids, contact addresses)', () => {
     const value: DhtValue = {
       id: (1n << 64n) - 1n,
       seq: 7,
@@ -39,17 +41,12 @@ describe('frame codec', () => {
       kind: 'request',
       rid: 0xfffffffe,
       from: id(1),
-      addr: { host: '127.0.0.1', port: 4000 },
       msg: req,
     });
     expect(peekFrame(bytes)).toEqual({ kind: 'request', rid: 0xfffffffe });
     const f = decodeFrame(bytes);
-    expect(f).toMatchObject({
-      kind: 'request',
-      rid: 0xfffffffe,
-      from: id(1),
-      addr: { host: '127.0.0.1', port: 4000 },
-    });
+    expect(f).toEqual({ kind: 'request', rid: 0xfffffffe, from: id(1), msg: f.msg });
+    expect('addr' in f).toBe(false); // a request names no address: the receiver uses the real source
     expect(parseRequest(f.msg)).toEqual(req);
     const reply = encodeFrame({
       kind: 'reply',
@@ -68,13 +65,12 @@ describe('frame codec', () => {
       kind: 'request',
       rid: 1,
       from: id(1),
-      addr: { host: 'h', port: 1 },
       msg: { type: 'get', key: id(2) },
     });
     const cases: Array<[Uint8Array, string]> = [
       [good.slice(0, 5), 'frame'],
       [Uint8Array.of(0x47, ...good.slice(1)), 'magic'],
-      [Uint8Array.of(...good.slice(0, 4), 2, ...good.slice(5)), 'version'],
+      [Uint8Array.of(...good.slice(0, 4), 1, ...good.slice(5)), 'version'], // v1 (self-announced addr) refused
       [Uint8Array.of(...good.slice(0, 5), 9, ...good.slice(6)), 'kind'],
       [good.slice(0, good.length - 3), 'body'],
       [
@@ -82,20 +78,19 @@ describe('frame codec', () => {
         'body',
       ],
       [
-        Uint8Array.of(
-          ...good.slice(0, 10),
-          ...new TextEncoder().encode('{"from":{"$b":"AAAA"},"msg":1,"addr":{"host":"h","port":1}}'),
-        ),
+        Uint8Array.of(...good.slice(0, 10), ...new TextEncoder().encode('{"from":{"$b":"AAAA"},"msg":1}')),
         'from',
       ],
       [
         Uint8Array.of(
-          ...good.slice(0, 10),
+          ...good.slice(0, 5),
+          2, // a reply
+          ...good.slice(6, 10),
           ...new TextEncoder().encode(
-            `{"from":${JSON.stringify({ $b: Buffer.from(id(1)).toString('base64') })},"msg":1,"addr":{"host":"h","port":70000}}`,
+            `{"from":${JSON.stringify({ $b: Buffer.from(id(1)).toString('base64') })},"msg":1,"contacts":[{"host":"h","port":70000}]}`,
           ),
         ),
-        'addr',
+        'contacts',
       ],
     ];
     for (const [bytes, field] of cases) {
@@ -194,8 +189,8 @@ describe('swarm over the sim kit SimNetwork (virtual time, fault plans)', () => 
     // Node 0 was introduced to nobody: it learned every address from requests and replies.
     expect(transport.knownAddresses(swarm.node(0).id)).toBeGreaterThan(20);
     expect(transport.targetOf(swarm.node(7).id)).toBe(dhtTarget(7));
-    const key = seededRng('big')(20);
-    const data = seededRng('data')(65536);
+    const key = bytesFor('big')(20);
+    const data = bytesFor('data')(65536);
     const put = await swarm.node(1).put(key, { id: 1n, seq: 0, data });
     expect(put.stored.length).toBe(8);
     const got = await swarm.farthestLive(key).get(key);
@@ -215,7 +210,7 @@ describe('swarm over the sim kit SimNetwork (virtual time, fault plans)', () => 
         { fault: 'partition', group: 'cut' },
       ],
     });
-    const keys = Array.from({ length: 8 }, (_, i) => seededRng(`k${i}`)(20));
+    const keys = Array.from({ length: 8 }, (_, i) => bytesFor(`k${i}`)(20));
     let found = 0;
     for (const [i, key] of keys.entries()) {
       const put = await swarm.node(i).put(key, { id: 1n, seq: 0, data: Uint8Array.of(i) });
@@ -277,7 +272,7 @@ describe('swarm over the sim kit SimNetwork (virtual time, fault plans)', () => 
         latency: { default: { kind: 'lognormal', medianMs: 30, sigma: 0.5 } },
         rules: [{ fault: 'dropReply', probability: 0.05 }],
       });
-      const key = seededRng('det')(20);
+      const key = bytesFor('det')(20);
       await swarm.node(0).put(key, { id: 1n, seq: 0, data: Uint8Array.of(1) });
       expect(text((await swarm.node(30).get(key)).values[0])).toBe('\u0001');
       await swarm.close();

@@ -1,4 +1,5 @@
 import { VirtualClock } from '@fanout/core';
+import { RngArgumentError, createRng, rngBytesFn } from '@fanout/sim';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { DhtNode, InProcessNetwork, idFromHex, seededRng, type DhtReply, type SendFn } from '../src/index.js';
@@ -126,12 +127,13 @@ describe('RPC timeouts and replies of the wrong shape', () => {
   });
 });
 
-describe('seededRng', () => {
-  test('same seed, same bytes; other seed, other bytes', () => {
+describe('seededRng (deprecated adapter over the project generator)', () => {
+  test('same seed, same bytes; other seed, other bytes; the bytes are createRng(0).fork(...)', () => {
     const a = seededRng('x');
     const b = seededRng('x');
     expect([...a(50)]).toEqual([...b(50)]);
     expect([...seededRng('y')(16)]).not.toEqual([...seededRng('x')(16)]);
-    expect(() => a(-1)).toThrow(RangeError);
+    expect([...seededRng(7)(16)]).toEqual([...rngBytesFn(createRng(0).fork('sim-dht:7'))(16)]);
+    expect(() => a(-1)).toThrow(RngArgumentError);
   });
 });

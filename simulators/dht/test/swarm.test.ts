@@ -1,17 +1,20 @@
-import { VirtualClock } from '@fanout/core';
+import { VirtualClock, type RandomBytes } from '@fanout/core';
+import { createRng, rngBytesFn } from '@fanout/sim';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, test } from 'vitest';
 import {
   DhtValueTooLargeError,
   Swarm,
   SwarmOptionError,
-  seededRng,
   toHex,
   type DhtTraceEvent,
   type DhtValue,
   type NodeId,
   type SwarmOptions,
 } from '../src/index.js';
+
+/** Seeded test bytes from the project generator: a fresh stream per label. */
+const bytesFor = (label: string): RandomBytes => rngBytesFn(createRng(0).fork(label));
 
 const value = (id: bigint, seq: number, text: string): DhtValue => ({
   id,
@@ -27,7 +30,7 @@ async function swarm(
 ): Promise<{ clock: VirtualClock; swarm: Swarm; key: NodeId }> {
   const clock = new VirtualClock();
   const s = await Swarm.create({ size: 100, clock, seed, ...extra });
-  return { clock, swarm: s, key: seededRng(`key-${seed}`)(20) };
+  return { clock, swarm: s, key: bytesFor(`key-${seed}`)(20) };
 }
 
 describe('100-node swarm in virtual time', () => {
@@ -55,7 +58,7 @@ describe('100-node swarm in virtual time', () => {
 
   test('findNode converges on the true 8 closest nodes for many targets', async () => {
     const { swarm: s } = await swarm('converge');
-    const targets = seededRng('targets');
+    const targets = bytesFor('targets');
     for (let i = 0; i < 10; i++) {
       const t = targets(20);
       const r = await s.node(i * 9).findNode(t);
@@ -171,7 +174,7 @@ describe('100-node swarm in virtual time', () => {
 
   test('churn: after 20% of the nodes leave, values replicated on 8 nodes are still found (seeded)', async () => {
     const { swarm: s } = await swarm('churn');
-    const keyRng = seededRng('churn-keys');
+    const keyRng = bytesFor('churn-keys');
     const keys = Array.from({ length: 20 }, () => keyRng(20));
     for (const [i, key] of keys.entries()) await s.node(i).put(key, value(1n, 0, `m${i}`));
     const left = s.churn(0.2);
@@ -196,8 +199,8 @@ describe('100-node swarm in virtual time', () => {
       v.signature !== undefined &&
       ed25519.verify(v.signature, new Uint8Array([...key, ...v.data, v.seq]), v.owner);
     const { swarm: s, key } = await swarm('signed', { node: { verifyValue } });
-    const alice = seededRng('alice')(32);
-    const mallory = seededRng('mallory')(32);
+    const alice = bytesFor('alice')(32);
+    const mallory = bytesFor('mallory')(32);
     const signed = (sk: Uint8Array, seq: number, data: string): DhtValue => {
       const bytes = new TextEncoder().encode(data);
       return {
@@ -273,7 +276,7 @@ describe('500-node swarm, direct bootstrap', () => {
   test('put then get across the swarm', async () => {
     const clock = new VirtualClock();
     const s = await Swarm.create({ size: 500, clock, seed: 'big', bootstrap: 'direct' });
-    const key = seededRng('big-key')(20);
+    const key = bytesFor('big-key')(20);
     const put = await s.node(0).put(key, value(1n, 0, 'big'));
     expect(hexes(put.stored).sort()).toEqual(
       s

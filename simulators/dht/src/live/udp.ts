@@ -3,7 +3,8 @@
  * requests through the sim kit's `serveDatagramWithFaults` — the same fault plan (per-node
  * latency, loss, partitions, crashes) applied at the node's edge on wall time as SimNetwork
  * applies in virtual time — and sending its own requests from the same socket, as a real DHT
- * node does. Frames over 8 KiB are fragmented (fragment.ts), so a 64 KiB value crosses UDP.
+ * node does. Frames over 8 KiB are fragmented (fragment.ts), so a 64 KiB value crosses UDP; each
+ * socket's reassembly buffers are bounded in total (`reassemblyBytes`, default 8 MiB).
  */
 import dgram from 'node:dgram';
 import { addressKey, realClock, type Clock, type DatagramAddress } from '@fanout/core';
@@ -18,7 +19,7 @@ import {
   type TraceSink,
 } from '@fanout/sim';
 import type { EndpointFactory } from '../datagram.js';
-import { DEFAULT_FRAGMENT_BYTES, Reassembler, fragmentFrame } from '../fragment.js';
+import { DEFAULT_FRAGMENT_BYTES, DEFAULT_REASSEMBLY_BYTES, Reassembler, fragmentFrame } from '../fragment.js';
 import { peekFrame } from '../wire.js';
 
 /** Options of {@link liveUdpEndpoints}. */
@@ -34,6 +35,11 @@ export interface LiveUdpEndpointsOptions {
   readonly host?: string;
   /** Fragment payload bytes (default 8192). */
   readonly fragmentBytes?: number;
+  /**
+   * Fragment bytes one socket holds for incomplete messages, over all senders (integer ≥ 65,536,
+   * default {@link DEFAULT_REASSEMBLY_BYTES} = 8 MiB); see {@link Reassembler}.
+   */
+  readonly reassemblyBytes?: number;
 }
 
 /** A live endpoint factory with its shared counters. */
@@ -48,6 +54,7 @@ export interface LiveUdpEndpoints {
 /**
  * A factory of live UDP endpoints: one socket per node, bound on `host` with an ephemeral port.
  * @returns `open` for DatagramDhtNetwork, plus shared stats.
+ * @throws FragmentError('maxBufferedBytes') (from the first `open`) for an invalid reassemblyBytes.
  */
 export function liveUdpEndpoints(o: LiveUdpEndpointsOptions = {}): LiveUdpEndpoints {
   const clock = o.clock ?? realClock;
@@ -57,6 +64,11 @@ export function liveUdpEndpoints(o: LiveUdpEndpointsOptions = {}): LiveUdpEndpoi
   const fragmentBytes = o.fragmentBytes ?? DEFAULT_FRAGMENT_BYTES;
   let open = 0;
   const factory: EndpointFactory = async (target, service) => {
+    // Built before the socket, so an invalid option throws with nothing to clean up.
+    const reassembler = new Reassembler({
+      clock,
+      maxBufferedBytes: o.reassemblyBytes ?? DEFAULT_REASSEMBLY_BYTES,
+    });
     const socket = dgram.createSocket({ type: 'udp4' });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -74,7 +86,6 @@ export function liveUdpEndpoints(o: LiveUdpEndpointsOptions = {}): LiveUdpEndpoi
     socket.on('error', () => {
       // ICMP port unreachable and friends: a lost datagram, as UDP promises nothing.
     });
-    const reassembler = new Reassembler({ clock });
     const listeners = new Set<(bytes: Uint8Array, from: DatagramAddress) => void>();
     let closed = false;
     let messageId = 0;
