@@ -7,6 +7,7 @@
 export * from './kv-store.js';
 export * from './errors.js';
 export * from './ur.js';
+export * from './envelope-check.js';
 export * from './faults.js';
 export * from './volume.js';
 export * from './stores/base.js';

@@ -15,7 +15,8 @@
  * Bytewords + CRC + UR framing: `@ngraveio/bc-ur` 1.1.13. CBOR: `cbor2` in dCBOR mode.
  */
 import { UR, URDecoder, UREncoder } from '@ngraveio/bc-ur';
-import { Tag, decode as cborDecode, encode as cborEncode, type DecodeOptions } from 'cbor2';
+import { Tag, decode as cborDecode, encode as cborEncode } from 'cbor2';
+import { ENVELOPE_DECODE_OPTIONS, envelopeStructureError } from './envelope-check.js';
 import {
   HubertArgumentError,
   InvalidAridError,
@@ -40,7 +41,15 @@ export const ARID_LENGTH = 32;
 /** Seeded randomness: returns `n` random bytes. */
 export type Rng = (n: number) => Uint8Array;
 
-const DCBOR_DECODE: DecodeOptions = { dcbor: true, ignoreGlobalTags: true };
+/** dCBOR decoding that keeps ints (bigint), floats (number), maps (Map) and tags (Tag) apart. */
+const DCBOR_DECODE = ENVELOPE_DECODE_OPTIONS;
+
+/**
+ * Minimal bytewords: lowercase ASCII letters only (bc-ur-rust via the `ur` crate's
+ * `bytewords::decode`: non-ASCII → NonAscii, other characters → InvalidWord). Checked before
+ * @ngraveio/bc-ur, whose /.{1,2}/g split silently skips line terminators (\r, U+2028, U+2029).
+ */
+const MINIMAL_BYTEWORDS = /^[a-z]*$/;
 
 /** Plain Uint8Array copy (cbor2 would encode a Node Buffer as an object). */
 function plain(bytes: Uint8Array): Uint8Array {
@@ -79,6 +88,8 @@ function decodeUrBody(text: string, type: string, field: UrField): Uint8Array {
   if (!/^[a-z0-9-]+$/.test(urType)) throw errorFor(field, `invalid UR type "${urType}"`);
   if (urType !== type) throw errorFor(field, `unexpected UR type "${urType}" (expected "${type}")`);
   if (parts.length !== 2) throw errorFor(field, 'not a single-part UR');
+  if (!MINIMAL_BYTEWORDS.test(parts[1]!))
+    throw errorFor(field, 'bad bytewords (only the letters a-z may follow the type)');
   try {
     return plain(URDecoder.decode(lower).cbor);
   } catch (e) {
@@ -168,43 +179,22 @@ export function envelopeFromUr(text: string): Uint8Array {
   return plain(value.contents);
 }
 
-function isEnvelopeCase(value: unknown, depth: number): boolean {
-  if (depth > 64) return false;
-  if (value instanceof Tag) {
-    const tag = Number(value.tag);
-    if (tag === TAG_LEAF) return true;
-    if (tag === TAG_ENVELOPE) return isEnvelopeCase(value.contents, depth + 1); // wrapped
-    if (tag === TAG_ENCRYPTED || tag === TAG_COMPRESSED) return Array.isArray(value.contents);
-    return false;
-  }
-  if (Array.isArray(value)) {
-    // node: subject followed by one or more assertions (or elided/obscured assertions)
-    return value.length >= 2 && value.every((v) => isEnvelopeCase(v, depth + 1));
-  }
-  if (value instanceof Map) {
-    if (value.size !== 1) return false;
-    const [[k, v]] = [...value.entries()] as [[unknown, unknown]];
-    return isEnvelopeCase(k, depth + 1) && isEnvelopeCase(v, depth + 1); // assertion
-  }
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0; // known value
-  if (typeof value === 'bigint') return value >= 0n;
-  if (value instanceof Uint8Array) return value.length === 32; // elided: its digest
-  return false;
-}
-
 /**
- * Decode and check any `ur:envelope/...` text; returns the UNTAGGED envelope CBOR (the UR body).
- * Accepts the Gordian Envelope cases: leaf `201(x)`, node `[subject, assertion...]`, assertion
- * `{predicate: object}`, wrapped `200(envelope)`, known value (unsigned int), elided (32-byte
- * digest), encrypted `40002([...])`, compressed `40003([...])`. The body must be valid dCBOR.
- * Structural, not semantic: digests and assertion order are not verified (a documented
- * approximation of bc-envelope `Envelope::from_ur_string`).
- * @throws InvalidEnvelopeError naming the fault.
+ * Decode and check any `ur:envelope/...` text; returns the UNTAGGED envelope CBOR (the UR body),
+ * byte for byte as sent. Accepts exactly what bc-envelope v0.43 `Envelope::from_ur_string`
+ * accepts (see src/envelope-check.ts): leaf `201(x)` or `24(x)`, node `[subject, assertion...]`
+ * whose assertions are assertions or obscured, assertion `{predicate: object}`, wrapped
+ * `200(envelope)`, known value (unsigned int), elided (32-byte digest), encrypted
+ * `40002([ct, nonce, auth, aad-digest, ...])`, compressed `40003([crc32, size, data, digest])`.
+ * The body must be valid dCBOR. Upstream re-encodes what it stores (assertions sorted by digest,
+ * a tag-24 leaf as 201, extra encrypted elements dropped); we keep the bytes as sent.
+ * @throws InvalidEnvelopeError naming the fault (`CBOR body is not an envelope: <reason>`).
  */
 export function decodeEnvelopeUr(text: string): Uint8Array {
   const body = decodeUrBody(text, 'envelope', 'envelope');
   const value = decodeDcbor(body, 'envelope');
-  if (!isEnvelopeCase(value, 0)) throw new InvalidEnvelopeError('CBOR body is not an envelope');
+  const reason = envelopeStructureError(value);
+  if (reason !== null) throw new InvalidEnvelopeError(`CBOR body is not an envelope: ${reason}`);
   return body;
 }
 
@@ -291,5 +281,8 @@ export function parseReferenceEnvelope(untaggedCbor: Uint8Array): { arid: Uint8A
   ) {
     return null;
   }
-  return { arid: plain(id.contents), size: typeof size === 'number' ? size : -1 };
+  return {
+    arid: plain(id.contents),
+    size: typeof size === 'bigint' ? Number(size) : typeof size === 'number' ? size : -1,
+  };
 }

@@ -1,6 +1,8 @@
 /**
  * Test helpers: a seeded byte generator (test-only, not cryptographic) and small builders.
  */
+import { UR, UREncoder } from '@ngraveio/bc-ur';
+import { encode } from 'cbor2';
 import { aridToUr, envelopeToUr, newArid, type Rng } from '../src/index.js';
 
 /** Deterministic byte stream from `seed` (mulberry32). Test-only. */
@@ -33,4 +35,14 @@ export function envOf(text: string): string {
 /** A leaf envelope holding `n` bytes of value `fill`. */
 export function envOfSize(n: number, fill = 0x61): string {
   return envelopeToUr(new Uint8Array(n).fill(fill));
+}
+
+/** A single-part UR of `type` whose body is `cbor` exactly (no checks): for malformed inputs. */
+export function rawUr(type: string, cbor: Uint8Array): string {
+  return UREncoder.encodeSinglePart(new UR(Buffer.from(cbor), type));
+}
+
+/** `ur:envelope/...` whose body is `value` encoded as dCBOR (cbor2), valid envelope or not. */
+export function envelopeUrOf(value: unknown): string {
+  return rawUr('envelope', encode(value, { dcbor: true }));
 }

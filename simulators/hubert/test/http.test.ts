@@ -11,8 +11,10 @@ import {
   HubertUnavailableError,
   type HubertAppOptions,
   type HubertFaults,
+  type KvStore,
 } from '../src/index.js';
-import { aridUr, envOf, seededRng } from './helpers.js';
+import { Tag } from 'cbor2';
+import { aridUr, envelopeUrOf, envOf, seededRng } from './helpers.js';
 
 const TEXT_PLAIN = 'text/plain; charset=utf-8';
 
@@ -66,6 +68,25 @@ describe('POST /put (byte-exact)', () => {
     ['negative TTL', `${arid}\n${env}\n-5`, 'Invalid TTL'],
     ['empty third line', `${arid}\n${env}\n\n`, 'Invalid TTL'],
     ['TTL with a space', `${arid}\n${env}\n 60`, 'Invalid TTL'],
+    ['ARID line ending in a bare CR', `${arid}\r\r\n${env}`, 'Invalid ur:arid'],
+    ['ARID with U+2028 inside', `${arid.slice(0, 20)}\u2028${arid.slice(20)}\n${env}`, 'Invalid ur:arid'],
+    ['envelope line ending in a bare CR (last line)', `${arid}\n${env}\r`, 'Invalid ur:envelope'],
+    ['envelope with U+2029 before the TTL', `${arid}\n${env}\u2029\n60`, 'Invalid ur:envelope'],
+    [
+      'a node whose assertion is a leaf',
+      `${arid}\n${envelopeUrOf([new Tag(201, 1), new Tag(201, 2)])}`,
+      'Invalid ur:envelope',
+    ],
+    [
+      'an encrypted envelope without its digest',
+      `${arid}\n${envelopeUrOf(new Tag(40002, [Uint8Array.of(1), new Uint8Array(12), new Uint8Array(16)]))}`,
+      'Invalid ur:envelope',
+    ],
+    ['a float that is no known value', `${arid}\n${envelopeUrOf(1e300)}`, 'Invalid ur:envelope'],
+    ['TTL with a bare CR (last line)', `${arid}\n${env}\n60\r`, 'Invalid TTL'],
+    ['TTL "+" alone', `${arid}\n${env}\n+`, 'Invalid TTL'],
+    ['TTL "-0"', `${arid}\n${env}\n-0`, 'Invalid TTL'],
+    ['TTL in Arabic-Indic digits', `${arid}\n${env}\n\u0666\u0660`, 'Invalid TTL'],
     ['TTL over u64', `${arid}\n${env}\n18446744073709551616`, 'Invalid TTL'],
     ['fractional TTL', `${arid}\n${env}\n1.5`, 'Invalid TTL'],
   ])('400 for %s', async (_name, body, expected) => {
@@ -80,26 +101,34 @@ describe('POST /put (byte-exact)', () => {
     ['the largest u64 TTL (clamped)', `${arid}\n${env}\n18446744073709551615`],
     ['extra lines after the TTL (ignored)', `${arid}\n${env}\n60\nwhatever`],
     ['uppercase UR text', `${arid.toUpperCase()}\n${env.toUpperCase()}`],
+    ['leading zeros in the TTL', `${arid}\n${env}\n0060`],
   ])('200 for %s', async (_name, body) => {
     const { call, store } = setup();
     expect(await call('/put', body)).toMatchObject({ status: 200, text: 'OK' });
     expect(store.peek(arid)).toBe(env);
   });
 
-  it('409 with `<ur:arid> already exists` (or the upstream in-memory text when asked)', async () => {
-    const a = setup();
-    await a.call('/put', `${arid}\n${env}`);
-    expect(await a.call('/put', `${arid}\n${envOf('other')}`)).toMatchObject({
-      status: 409,
-      text: `${arid} already exists`,
-      type: TEXT_PLAIN,
-    });
-    const b = setup({ conflictText: 'upstream-memory' });
-    await b.call('/put', `${arid}\n${env}`);
-    expect(await b.call('/put', `${arid}\n${env}`)).toMatchObject({
-      status: 409,
-      text: 'ARID already exists',
-    });
+  it('200 for an envelope upstream accepts that is no byte-string leaf (tag-24 leaf, known-value predicate)', async () => {
+    const { call, store } = setup();
+    const r = seededRng(103);
+    const [a, b] = [aridUr(r), aridUr(r)];
+    const tag24 = envelopeUrOf(new Tag(24, 'x'));
+    const knows = envelopeUrOf([new Tag(201, 'Alice'), new Map([[1, new Tag(201, 'Bob')]])]);
+    expect(await call('/put', `${a}\n${tag24}`)).toMatchObject({ status: 200, text: 'OK' });
+    expect(await call('/put', `${b}\n${knows}`)).toMatchObject({ status: 200, text: 'OK' });
+    expect(store.peek(b)).toBe(knows);
+  });
+
+  it('409 with `<ur:arid> already exists`, for both conflictText settings (v0.5.0 memory storage is MemoryKv)', async () => {
+    for (const conflictText of [undefined, 'store', 'upstream-memory'] as const) {
+      const a = setup(conflictText === undefined ? {} : { conflictText });
+      await a.call('/put', `${arid}\n${env}`);
+      expect(await a.call('/put', `${arid.toUpperCase()}\n${envOf('other')}`)).toMatchObject({
+        status: 409,
+        text: `${arid} already exists`,
+        type: TEXT_PLAIN,
+      });
+    }
   });
 
   it('TTL: as given, clamped to 86400 s, 86400 s when absent', async () => {
@@ -147,7 +176,71 @@ describe('POST /put (byte-exact)', () => {
     expect(await call('/put', `${arid}\n${env}`)).toMatchObject({
       status: 413,
       text: 'Failed to buffer the request body: length limit exceeded',
+      type: TEXT_PLAIN,
     });
+  });
+
+  it('413 for a body without a length: reading stops at the limit (at most one chunk more)', async () => {
+    const { app } = setup({ bodyLimitBytes: 1000 });
+    let pulled = 0;
+    const chunk = new Uint8Array(300).fill(0x61);
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 4 * 1024 * 1024) return controller.close(); // long enough to tell
+        pulled += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await app.fetch(
+      new Request('http://hubert.sim/put', { method: 'POST', body: endless, duplex: 'half' } as RequestInit),
+    );
+    expect([res.status, await res.text()]).toEqual([
+      413,
+      'Failed to buffer the request body: length limit exceeded',
+    ]);
+    expect(pulled).toBeLessThanOrEqual(1000 + 2 * chunk.length);
+  });
+
+  it('a body that fails mid-read is a 400, not a 500', async () => {
+    const { app } = setup();
+    const broken = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(Uint8Array.of(0x75, 0x72));
+        controller.error(new Error('connection reset'));
+      },
+    });
+    const res = await app.fetch(
+      new Request('http://hubert.sim/put', { method: 'POST', body: broken, duplex: 'half' } as RequestInit),
+    );
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/^Failed to buffer the request body: /);
+  });
+});
+
+describe('storage failures (hubert-rust server_kv.rs get_sync `.ok().flatten()`, server.rs handle_put `map_err(Conflict)`)', () => {
+  const failing: KvStore = {
+    put: () => Promise.reject(new Error('database is locked')),
+    get: () => Promise.reject(new Error('disk I/O error')),
+    exists: () => Promise.reject(new Error('disk I/O error')),
+  };
+  const arid = aridUr(seededRng(110));
+
+  it('a failed get is 404 `Not found`', async () => {
+    const app = createHubertApp(failing);
+    const res = await app.fetch(new Request('http://hubert.sim/get', { method: 'POST', body: arid }));
+    expect([res.status, await res.text(), res.headers.get('content-type')]).toEqual([
+      404,
+      'Not found',
+      TEXT_PLAIN,
+    ]);
+  });
+
+  it('a failed put is 409 with the error text', async () => {
+    const app = createHubertApp(failing);
+    const res = await app.fetch(
+      new Request('http://hubert.sim/put', { method: 'POST', body: `${arid}\n${envOf('x')}` }),
+    );
+    expect([res.status, await res.text()]).toEqual([409, 'database is locked']);
   });
 });
 
@@ -185,24 +278,57 @@ describe('POST /get (byte-exact)', () => {
 });
 
 describe('other routes', () => {
-  it('GET /health', async () => {
+  it('GET /health: text/plain, keys in serde_json order (server.rs handle_health)', async () => {
     const { call } = setup();
     expect(await call('/health', undefined, 'GET')).toMatchObject({
       status: 200,
-      text: '{"server":"hubert","version":"0.5.0","status":"ok"}',
-      type: 'application/json',
+      text: '{"server":"hubert","status":"ok","version":"0.5.0"}',
+      type: TEXT_PLAIN,
     });
     const custom = setup({ version: '9.9.9' });
     expect((await custom.call('/health', undefined, 'GET')).text).toBe(
-      '{"server":"hubert","version":"9.9.9","status":"ok"}',
+      '{"server":"hubert","status":"ok","version":"9.9.9"}',
     );
+    const head = await custom.app.fetch(new Request('http://hubert.sim/health', { method: 'HEAD' }));
+    expect([head.status, await head.text(), head.headers.get('content-length')]).toEqual([200, '', '51']);
   });
 
-  it('unknown path → 404 empty; wrong method → 405 empty with allow', async () => {
+  it('unknown path → 404 empty; wrong method → 405 empty with allow; no content type on either', async () => {
     const { call } = setup();
-    expect(await call('/nope', 'x')).toMatchObject({ status: 404, text: '' });
-    expect(await call('/put', undefined, 'GET')).toMatchObject({ status: 405, text: '', allow: 'POST' });
-    expect(await call('/health', 'x', 'POST')).toMatchObject({ status: 405, allow: 'GET,HEAD' });
+    expect(await call('/nope', 'x')).toMatchObject({ status: 404, text: '', type: null });
+    expect(await call('/put', undefined, 'GET')).toMatchObject({
+      status: 405,
+      text: '',
+      allow: 'POST',
+      type: null,
+    });
+    expect(await call('/health', 'x', 'POST')).toMatchObject({ status: 405, allow: 'GET,HEAD', type: null });
+    expect(await call('/get', undefined, 'HEAD')).toMatchObject({ status: 405, allow: 'POST' });
+  });
+
+  it('routes on the path as sent, without decoding (axum/matchit): /%67et and /GET are 404', async () => {
+    const { call } = setup();
+    expect(await call('/%67et', aridUr(seededRng(301)))).toMatchObject({ status: 404, text: '', type: null });
+    expect(await call('/GET', aridUr(seededRng(301)))).toMatchObject({ status: 404, text: '' });
+    expect(await call('/get/', aridUr(seededRng(301)))).toMatchObject({ status: 404, text: '' });
+    expect(await call('/get?x=1', aridUr(seededRng(301)))).toMatchObject({ status: 404, text: 'Not found' });
+  });
+
+  it('never answers 500 to input: 400 mutated bodies, each answered 200, 400 or 409', async () => {
+    const { call } = setup();
+    const rng = seededRng(302);
+    const base = new TextEncoder().encode(`${aridUr(rng)}\n${envOf('fuzz')}\n60`);
+    const seen = new Set<number>();
+    for (let i = 0; i < 400; i++) {
+      const body = base.slice();
+      const [a, b, c] = rng(3);
+      const edits = 1 + (a! % 4);
+      for (let k = 0; k < edits; k++) body[(b! * 256 + c! + k * 37) % body.length] = rng(1)[0]!;
+      const res = await call(i % 2 === 0 ? '/put' : '/get', body);
+      seen.add(res.status);
+      expect([200, 400, 404, 409]).toContain(res.status);
+    }
+    expect(seen.has(400)).toBe(true);
   });
 
   it('keeps serving after every kind of bad input', async () => {

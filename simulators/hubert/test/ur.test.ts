@@ -67,7 +67,7 @@ describe('ARID UR', () => {
     ],
     ['bad byteword', VECTOR_ARID.slice(0, -2) + 'qq', /bad bytewords or checksum/],
     ['CRC mismatch', VECTOR_ARID.slice(0, -2) + 'ae', /Invalid Checksum/],
-    ['empty body', 'ur:arid/', /bad bytewords or checksum/],
+    ['empty body', 'ur:arid/', /bytewords/],
     ['16-byte ARID', rawUr('arid', '50' + '11'.repeat(16)), /an ARID is 32 bytes, got 16/],
     ['non-minimal length (not dCBOR)', rawUr('arid', '590020' + VECTOR_ARID_HEX), /invalid dCBOR/],
     [
@@ -86,6 +86,28 @@ describe('ARID UR', () => {
     expect((err as InvalidAridError).name).toBe('InvalidAridError');
     expect((err as InvalidAridError).field).toBe('arid');
     expect((err as Error).message).toMatch(reason);
+  });
+
+  // bc-ur-rust `UR::from_ur_string` → ur `bytewords::decode`: the body must be ASCII and every
+  // pair a minimal byteword. @ngraveio/bc-ur alone splits the body with /.{1,2}/g, which skips
+  // line terminators (\r, U+2028, U+2029) silently: these were answered 200 by /put.
+  it.each([
+    ['a bare CR at the end', VECTOR_ARID + '\r'],
+    ['a CR inside the bytewords', VECTOR_ARID.slice(0, 20) + '\r' + VECTOR_ARID.slice(20)],
+    ['U+2028 inside the bytewords', VECTOR_ARID.slice(0, 20) + '\u2028' + VECTOR_ARID.slice(20)],
+    ['U+2029 at the end', VECTOR_ARID + '\u2029'],
+    ['a trailing space', VECTOR_ARID + ' '],
+    ['a NUL inside', VECTOR_ARID.slice(0, 20) + '\0' + VECTOR_ARID.slice(20)],
+  ])('aridFromUr rejects %s (bytewords are letters only)', (_name, text) => {
+    expect(() => aridFromUr(text)).toThrow(InvalidAridError);
+    expect(() => aridFromUr(text)).toThrow(/bytewords/);
+  });
+
+  it.each([
+    ['a bare CR at the end', HELLO_ENVELOPE + '\r'],
+    ['U+2028 inside the bytewords', HELLO_ENVELOPE.slice(0, 16) + '\u2028' + HELLO_ENVELOPE.slice(16)],
+  ])('decodeEnvelopeUr rejects %s (bytewords are letters only)', (_name, text) => {
+    expect(() => decodeEnvelopeUr(text)).toThrow(InvalidEnvelopeError);
   });
 
   it('aridToUr rejects a wrong length', () => {

@@ -3,27 +3,33 @@
  * `createHubertApp(store).fetch` is a plain fetch handler: the simulated network calls it
  * in-process, and src/live/server.ts serves it on a real socket.
  *
- * Routes:
- * - `GET /health` → 200 `{"server":"hubert","version":"<ver>","status":"ok"}` (application/json).
+ * Routes (server.rs `Server::run`; routing as axum, see ./route.ts):
+ * - `GET /health` (and HEAD) → 200 `{"server":"hubert","status":"ok","version":"<ver>"}`,
+ *   `text/plain; charset=utf-8` (server.rs 179-187 `handle_health`: `(StatusCode::OK, String)`
+ *   of `serde_json::to_string`, whose map keeps keys sorted).
  * - `POST /put`, body `ur:arid\nur:envelope[\n<ttl>]` → 200 `OK`; 400 `Invalid UTF-8` |
  *   `Expected at least 2 lines: ur:arid and ur:envelope` | `Invalid ur:arid` | `Invalid ur:envelope` |
- *   `Invalid TTL`; 409 `<ur:arid> already exists`.
+ *   `Invalid TTL`; 409 with the storage error text, e.g. `<ur:arid> already exists`.
  * - `POST /get`, body `ur:arid` (trimmed) → 200 `<ur:envelope>`; 404 `Not found`; 400
  *   `Invalid UTF-8` | `Expected ur:arid` | `Invalid ur:arid`.
+ * - A body over the limit (2 MiB) → 413 `Failed to buffer the request body: length limit exceeded`.
  * Text responses carry `content-type: text/plain; charset=utf-8` (axum's for a String body).
- * Unknown paths → 404 with an empty body; a wrong method on a known path → 405, empty body, `allow`.
+ * Unknown paths → 404, a wrong method on a known path → 405 with `allow`: both with an empty body
+ * and no content type (axum's fallbacks).
  */
 import { Hono } from 'hono';
-import { AlreadyExistsError, HubertServerError, HubertUnavailableError } from '../errors.js';
+import { HubertServerError, HubertUnavailableError } from '../errors.js';
 import type { KvStore } from '../kv-store.js';
 import { SERVER_MAX_TTL_SECONDS } from '../stores/memory.js';
 import { canonicalAridUr, canonicalEnvelopeUr } from '../ur.js';
+import { BODY_TOO_LARGE_TEXT, DEFAULT_BODY_LIMIT_BYTES, readBodyLimited } from './body.js';
+import { routeRequest } from './route.js';
 import { decodeUtf8Strict, parseRustU64, rustLines, rustTrim } from './rust-text.js';
+
+export { DEFAULT_BODY_LIMIT_BYTES } from './body.js';
 
 /** hubert-rust crate version reported by `/health` by default. */
 export const HUBERT_VERSION = '0.5.0';
-/** axum's default request body limit (DefaultBodyLimit: 2 MiB). */
-export const DEFAULT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /** Options of {@link createHubertApp}. */
 export interface HubertAppOptions {
@@ -34,9 +40,11 @@ export interface HubertAppOptions {
   /** Larger bodies get 413 `Failed to buffer the request body: length limit exceeded`. Default 2 MiB. */
   bodyLimitBytes?: number;
   /**
-   * 409 body. 'store' (default): the store's AlreadyExists text `<ur:arid> already exists`
-   * (upstream SQLite storage). 'upstream-memory': `ARID already exists`, which upstream's
-   * in-memory server storage answers.
+   * 409 body on a write-once conflict. Both values give `<ur:arid> already exists`: in v0.5.0
+   * the in-memory server storage is `MemoryKv` (server/server_kv.rs), whose AlreadyExists error
+   * reads `{arid} already exists` (memory_kv.rs 81, error.rs 5), as SQLite storage does.
+   * (`ARID already exists` is the text of an earlier server.rs, before storage went through ServerKv.)
+   * @deprecated kept for compatibility; it no longer changes anything.
    */
   conflictText?: 'store' | 'upstream-memory';
 }
@@ -49,115 +57,158 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
  * object must be fresh per response: @hono/node-server writes content-length into it.
  */
 function text(status: number, body: string): Response {
-  return new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  const length = String(new TextEncoder().encode(body).length); // kept on a HEAD answer too
+  return new Response(body, {
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': length },
+  });
 }
 
+/** axum's 404 fallback: empty body, no content type. */
+function notFound(): Response {
+  return new Response(null, { status: 404, headers: { 'content-length': '0' } });
+}
+
+/** axum's 405 fallback: empty body, no content type, `allow`. */
 function methodNotAllowed(allow: string): Response {
-  return new Response(null, { status: 405, headers: { allow } });
+  return new Response(null, { status: 405, headers: { allow, 'content-length': '0' } });
 }
 
-/** Body bytes, or null when larger than `limit`. */
-async function readBody(request: Request, limit: number): Promise<Uint8Array | null> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (Number.isFinite(declared) && declared > limit) return null;
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  return bytes.length > limit ? null : bytes;
+/** The body text, or the error response axum / the handler gives (413, 400). */
+async function bodyText(request: Request, limit: number): Promise<string | Response> {
+  const read = await readBodyLimited(request, limit);
+  if (!read.ok)
+    return read.reason === 'too-large'
+      ? text(413, BODY_TOO_LARGE_TEXT)
+      : text(400, `Failed to buffer the request body: ${read.detail}`); // axum UnknownBodyError
+  return decodeUtf8Strict(read.bytes) ?? text(400, 'Invalid UTF-8');
 }
 
-const TOO_LARGE = (): Response => text(413, 'Failed to buffer the request body: length limit exceeded');
+/** The raw path and query of a fetch Request (WHATWG-parsed, percent escapes kept). */
+function targetOf(request: Request): string {
+  const url = new URL(request.url);
+  return url.pathname + url.search;
+}
+
+/** A parsed `/put`: canonical ARID and envelope texts and the effective TTL, s. */
+interface PutRequest {
+  arid: string;
+  envelope: string;
+  ttlSeconds: number;
+}
+
+/**
+ * Parse a `/put` body as server.rs `handle_put` does (lines, ARID, envelope, optional TTL, in
+ * that order; TTL clamped to `maxTtl`, `maxTtl` when absent).
+ * @returns the request, or the 400 response upstream gives.
+ */
+function parsePut(body: string, maxTtl: bigint): PutRequest | Response {
+  const lines = rustLines(body);
+  if (lines.length < 2) return text(400, 'Expected at least 2 lines: ur:arid and ur:envelope');
+  let arid: string;
+  let envelope: string;
+  try {
+    arid = canonicalAridUr(lines[0]!);
+  } catch {
+    return text(400, 'Invalid ur:arid');
+  }
+  try {
+    envelope = canonicalEnvelopeUr(lines[1]!);
+  } catch {
+    return text(400, 'Invalid ur:envelope');
+  }
+  let ttl = maxTtl;
+  if (lines.length > 2) {
+    const requested = parseRustU64(lines[2]!);
+    if (requested === null) return text(400, 'Invalid TTL');
+    if (requested < ttl) ttl = requested;
+  }
+  return { arid, envelope, ttlSeconds: Number(ttl) };
+}
+
+/**
+ * Parse a `/get` body as server.rs `handle_get` does (Rust `trim`, then the ARID).
+ * @returns the canonical ARID text, or the 400 response upstream gives.
+ */
+function parseGet(body: string): string | Response {
+  const aridText = rustTrim(body);
+  if (aridText === '') return text(400, 'Expected ur:arid');
+  try {
+    return canonicalAridUr(aridText);
+  } catch {
+    return text(400, 'Invalid ur:arid');
+  }
+}
+
+/**
+ * The answer to a store error that is an injected fault, or null for a real storage failure.
+ * HubertServerError (a `{status}` fault) → that status and body; HubertUnavailableError (store
+ * down / crashed) → 503 `Service Unavailable`. Upstream has neither (docs/frost.md, deviations).
+ */
+function faultAnswer(e: unknown): Response | null {
+  if (e instanceof HubertServerError) return text(e.status, e.body);
+  if (e instanceof HubertUnavailableError) return text(503, 'Service Unavailable');
+  return null;
+}
 
 /**
  * Build the Hubert HTTP app over `store` (any {@link KvStore}; typically `createServerKvStore`).
  * The server never polls: `/get` calls `store.get(arid, { timeoutSeconds: 0 })` (one check), and
  * `/put` passes the effective TTL (`ttl` clamped to `maxTtlSeconds`, or `maxTtlSeconds` when absent).
- * Store errors map to: AlreadyExistsError → 409; HubertServerError → its status and body (injected
- * faults); HubertUnavailableError → 503 `Service Unavailable`; any other put error → 409 with its
- * message (upstream turns every storage error into Conflict); any other get error → 500.
+ * Store errors: a failed put → 409 with the error's text (server.rs 235 `map_err(Conflict)`; an
+ * AlreadyExistsError reads `<ur:arid> already exists`); a failed get → 404 `Not found`
+ * (server_kv.rs 62/67 `.ok().flatten()`); except injected faults (see {@link faultAnswer}).
+ * Input never gets a 500: body errors are 413/400, routing is decided before any handler.
  * @returns the hono app; use `app.fetch` as a {@link FetchHandler}.
  */
 export function createHubertApp(store: KvStore, options: HubertAppOptions = {}): Hono {
-  const version = options.version ?? HUBERT_VERSION;
   const maxTtl = BigInt(options.maxTtlSeconds ?? SERVER_MAX_TTL_SECONDS);
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const conflictText = options.conflictText ?? 'store';
+  // serde_json's Map is a BTreeMap: keys come out sorted.
+  const health = JSON.stringify({
+    server: 'hubert',
+    status: 'ok',
+    version: options.version ?? HUBERT_VERSION,
+  });
   const app = new Hono();
 
-  const storeFailure = (e: unknown, fallbackStatus: number): Response => {
-    if (e instanceof AlreadyExistsError)
-      return text(409, conflictText === 'upstream-memory' ? 'ARID already exists' : e.message);
-    if (e instanceof HubertServerError) return text(e.status, e.body);
-    if (e instanceof HubertUnavailableError) return text(503, 'Service Unavailable');
-    return text(fallbackStatus, e instanceof Error ? e.message : 'Internal Server Error');
-  };
+  app.use(async (c, next) => {
+    const route = routeRequest(c.req.method, targetOf(c.req.raw));
+    if (route.kind === 'not-found') return notFound();
+    if (route.kind === 'method-not-allowed') return methodNotAllowed(route.allow);
+    await next();
+  });
 
-  app.get(
-    '/health',
-    () =>
-      new Response(JSON.stringify({ server: 'hubert', version, status: 'ok' }), {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-      }),
-  );
+  app.get('/health', () => text(200, health));
 
   app.post('/put', async (c) => {
-    const bytes = await readBody(c.req.raw, limit);
-    if (bytes === null) return TOO_LARGE();
-    const body = decodeUtf8Strict(bytes);
-    if (body === null) return text(400, 'Invalid UTF-8');
-    const lines = rustLines(body);
-    if (lines.length < 2) return text(400, 'Expected at least 2 lines: ur:arid and ur:envelope');
-    let arid: string;
+    const body = await bodyText(c.req.raw, limit);
+    if (body instanceof Response) return body;
+    const put = parsePut(body, maxTtl);
+    if (put instanceof Response) return put;
     try {
-      arid = canonicalAridUr(lines[0]!);
-    } catch {
-      return text(400, 'Invalid ur:arid');
-    }
-    let envelope: string;
-    try {
-      envelope = canonicalEnvelopeUr(lines[1]!);
-    } catch {
-      return text(400, 'Invalid ur:envelope');
-    }
-    let ttl = maxTtl;
-    if (lines.length > 2) {
-      const requested = parseRustU64(lines[2]!);
-      if (requested === null) return text(400, 'Invalid TTL');
-      if (requested < ttl) ttl = requested;
-    }
-    try {
-      await store.put(arid, envelope, Number(ttl));
+      await store.put(put.arid, put.envelope, put.ttlSeconds);
     } catch (e) {
-      return storeFailure(e, 409);
+      return faultAnswer(e) ?? text(409, e instanceof Error ? e.message : String(e));
     }
     return text(200, 'OK');
   });
 
   app.post('/get', async (c) => {
-    const bytes = await readBody(c.req.raw, limit);
-    if (bytes === null) return TOO_LARGE();
-    const body = decodeUtf8Strict(bytes);
-    if (body === null) return text(400, 'Invalid UTF-8');
-    const aridText = rustTrim(body);
-    if (aridText === '') return text(400, 'Expected ur:arid');
-    let arid: string;
-    try {
-      arid = canonicalAridUr(aridText);
-    } catch {
-      return text(400, 'Invalid ur:arid');
-    }
+    const body = await bodyText(c.req.raw, limit);
+    if (body instanceof Response) return body;
+    const arid = parseGet(body);
+    if (arid instanceof Response) return arid;
     let found: string | null;
     try {
       found = await store.get(arid, { timeoutSeconds: 0 });
     } catch (e) {
-      return storeFailure(e, 500);
+      return faultAnswer(e) ?? text(404, 'Not found');
     }
     return found === null ? text(404, 'Not found') : text(200, found);
   });
 
-  app.all('/put', () => methodNotAllowed('POST'));
-  app.all('/get', () => methodNotAllowed('POST'));
-  app.all('/health', () => methodNotAllowed('GET,HEAD'));
-  app.notFound(() => new Response(null, { status: 404 }));
+  app.notFound(notFound);
   app.onError(() => text(500, 'Internal Server Error'));
   return app;
 }

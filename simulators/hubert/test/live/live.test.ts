@@ -49,9 +49,10 @@ describe('live Hubert server', () => {
     ]);
     expect(await post('/get', '')).toEqual([400, 'Expected ur:arid', 'text/plain; charset=utf-8']);
     const health = await fetch(`${server.url}/health`);
-    expect([health.status, await health.text()]).toEqual([
+    expect([health.status, await health.text(), health.headers.get('content-type')]).toEqual([
       200,
-      '{"server":"hubert","version":"0.5.0","status":"ok"}',
+      '{"server":"hubert","status":"ok","version":"0.5.0"}',
+      'text/plain; charset=utf-8',
     ]);
   });
 });
