@@ -383,8 +383,9 @@ export class SimNetwork {
         const listeners = this.#sockets.get(toKey);
         if (listeners === undefined) return;
         this.stats.replies++;
-        const sender = { host: '127.0.0.1', port: 0 };
-        for (const l of [...listeners]) l(payload.slice(), sender);
+        // The reply comes from the address the request was sent to (as a UDP reply does), so a
+        // client can check its source.
+        for (const l of [...listeners]) l(payload.slice(), to);
       },
     });
   }
