@@ -634,7 +634,9 @@ describe('coalescing and the empty-outbox cache', () => {
       expect(() => retrieveOfflineMessages([fp('a')], { ...o, ...bad })).toThrow(
         expect.objectContaining({ field }),
       );
-    expect(() => new EmptyOutboxCache({ ttlMs: 0, clock: new VirtualClock() })).toThrow(expect.objectContaining({ field: 'ttlMs' }));
+    expect(() => new EmptyOutboxCache({ ttlMs: 0, clock: new VirtualClock() })).toThrow(
+      expect.objectContaining({ field: 'ttlMs' }),
+    );
     expect(dht.calls).toEqual([]);
   });
 });
