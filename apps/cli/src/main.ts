@@ -18,6 +18,7 @@ import { Catalog, UnknownNameError } from './catalog.js';
 import { ConfigError, loadConfig } from './config.js';
 import { registerDemos } from './commands/demo.js';
 import { registerList } from './commands/list.js';
+import { registerMerge } from './commands/merge.js';
 import { registerReplay } from './commands/replay.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
@@ -87,6 +88,7 @@ async function program(argv: readonly string[], env: Env): Promise<Command> {
   registerRun(p, env);
   registerReplay(p, env);
   registerList(p, env);
+  registerMerge(p, env);
   registerSim(p, env, systems);
   registerDemos(p, env, systems);
   const legacy = ['bao', 'frost', 'dht'].filter((n) => !BUILTIN_SYSTEMS.some((e) => e.name === n));

@@ -72,9 +72,31 @@ function writeFile(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
-/** The JSON summary: one object per scenario (Summary fields). */
+/**
+ * The JSON summary: one object per scenario, its fields in a fixed order (the same whatever
+ * --jobs split the runs), samples included so that shards can be merged (`fanout merge-reports`).
+ */
 export function writeJson(path: string, summaries: readonly Summary[]): void {
-  writeFile(path, `${JSON.stringify(summaries, null, 2)}\n`);
+  const ordered = summaries.map((s) => ({
+    scenario: s.scenario,
+    mode: s.mode,
+    runs: s.runs,
+    firstSeed: s.firstSeed,
+    ...(s.shard !== undefined && { shard: s.shard }),
+    runsHeld: s.runsHeld,
+    runsViolated: s.runsViolated,
+    checksHeld: s.checksHeld,
+    checksViolated: s.checksViolated,
+    p50Ms: s.p50Ms,
+    p99Ms: s.p99Ms,
+    speedup: s.speedup ?? null,
+    baselineRuns: s.baselineRuns,
+    failureCount: s.failureCount,
+    failures: s.failures,
+    wallMs: s.wallMs,
+    samples: s.samples,
+  }));
+  writeFile(path, `${JSON.stringify(ordered, null, 2)}\n`);
 }
 
 /** The JUnit XML report (see the module docstring). */

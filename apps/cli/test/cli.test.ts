@@ -204,3 +204,46 @@ export default defineScenario({
     rmSync(user, { recursive: true, force: true });
   }, 60_000);
 });
+
+describe('every core, across machines', () => {
+  test('--jobs 1 and --jobs 2 write the same JSON and JUnit (timing fields aside); shards merge back into the same summary', () => {
+    const out = (n: string) => join(dir, n);
+    const args = ['run', 'raida.no-hol', 'raida.ordering', '--runs', '12', '--quiet'];
+    expect(fanout([...args, '--jobs', '1', '--json', out('j1.json'), '--junit', out('j1.xml')]).code).toBe(0);
+    expect(fanout([...args, '--jobs', '2', '--json', out('j2.json'), '--junit', out('j2.xml')]).code).toBe(0);
+    const json = (f: string) =>
+      (JSON.parse(readFileSync(out(f), 'utf8')) as Record<string, unknown>[]).map(
+        ({ wallMs: _w, ...rest }) => rest,
+      );
+    const xml = (f: string) => readFileSync(out(f), 'utf8').replace(/ time="[^"]*"/g, '');
+    expect(json('j2.json')).toEqual(json('j1.json'));
+    expect(xml('j2.xml')).toBe(xml('j1.xml'));
+
+    const shards = join(dir, 'shards');
+    for (const i of [1, 2, 3]) {
+      const r = fanout([
+        ...args,
+        '--jobs',
+        '1',
+        '--shard',
+        `${i}/3`,
+        '--json',
+        join(shards, `s${i}.json`),
+        '--junit',
+        join(shards, `s${i}.xml`),
+      ]);
+      expect(r.code, r.err).toBe(0);
+    }
+    const merged = fanout([
+      'merge-reports',
+      shards,
+      '--json',
+      out('merged.json'),
+      '--junit',
+      out('merged.xml'),
+    ]);
+    expect(merged.code, merged.err).toBe(0);
+    expect(json('merged.json')).toEqual(json('j1.json'));
+    expect(xml('merged.xml').replace(/\s+/g, ' ').trim()).toBe(xml('j1.xml').replace(/\s+/g, ' ').trim());
+  }, 300_000);
+});

@@ -45,6 +45,10 @@ export interface RunManyOptions {
   readonly baseline?: BaselinePolicy;
   /** Run only this shard of the runs. */
   readonly shard?: Shard;
+  /** Run exactly these run indexes (0-based, before sharding; a worker's share of --jobs). */
+  readonly indexes?: readonly number[];
+  /** Keep every run's decision latency and speedup in `samples`, so summaries can be merged. */
+  readonly keepSamples?: boolean;
   /** Folder for replay/trace files of violating runs (default '.fanout/replays'); false: none. */
   readonly replayDir?: string | false;
   /** Failures kept in the summary (default 20); the count covers all. */
@@ -86,6 +90,8 @@ export interface Summary {
   readonly failureCount: number;
   /** Wall time of all runs, ms (0 without a wall clock). */
   readonly wallMs: number;
+  /** Every run's latency and speedup, sorted (with `keepSamples`), for {@link mergeSummaries}. */
+  readonly samples?: { readonly latencyMs: readonly number[]; readonly speedups: readonly number[] };
 }
 
 /** Nearest-rank percentile of the first `n` values (0 < p ≤ 100); 0 for none. */
@@ -118,7 +124,7 @@ export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<Su
   const wallNow = o.wallNow ?? (() => 0);
   const policy = mode === 'sim' ? (o.baseline ?? 'sample') : (o.baseline ?? 'none');
   const keep = o.keepFailures ?? 20;
-  const indexes = shardRuns(o.runs, o.shard);
+  const indexes = o.indexes ?? shardRuns(o.runs, o.shard);
   const latencies = new Float64Array(indexes.length);
   const speedups = new Float64Array(indexes.length);
   let nLat = 0;
@@ -186,5 +192,63 @@ export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<Su
     failures,
     failureCount,
     wallMs: wallNow() - t0,
+    ...(o.keepSamples === true && {
+      samples: {
+        latencyMs: [...latencies.slice(0, nLat).sort()],
+        speedups: [...speedups.slice(0, nSpeed).sort()],
+      },
+    }),
+  };
+}
+
+/** A summary was not mergeable (no samples, or another scenario/mode/first seed). */
+export class SummaryMergeError extends Error {
+  override readonly name = 'SummaryMergeError';
+}
+
+/**
+ * Merge summaries of disjoint parts of one scenario's runs (worker shares of --jobs, or shards
+ * run on several machines): counts add up, percentiles and the speedup are recomputed from the
+ * merged samples, failures are ordered by run (seed − first seed, mod 2^32) and cut to `keep`.
+ * The result is the same whatever the split. `wallMs` is the caller's (the parts ran at once).
+ * @throws SummaryMergeError for no parts, parts without samples, or parts of different
+ *   scenarios, modes or first seeds.
+ */
+export function mergeSummaries(parts: readonly Summary[], wallMs: number, keep = 20): Summary {
+  const first = parts[0];
+  if (first === undefined) throw new SummaryMergeError('nothing to merge');
+  for (const p of parts) {
+    if (p.samples === undefined)
+      throw new SummaryMergeError(`${p.scenario}: a part has no samples (keepSamples)`);
+    if (p.scenario !== first.scenario || p.mode !== first.mode || p.firstSeed !== first.firstSeed)
+      throw new SummaryMergeError(
+        `cannot merge ${p.scenario}/${p.mode}/${p.firstSeed} into ${first.scenario}/${first.mode}/${first.firstSeed}`,
+      );
+  }
+  const latencyMs = Float64Array.from(parts.flatMap((p) => p.samples!.latencyMs));
+  const speedups = Float64Array.from(parts.flatMap((p) => p.samples!.speedups));
+  const sum = (f: (s: Summary) => number): number => parts.reduce((a, p) => a + f(p), 0);
+  const order = (s: number): number => (s - first.firstSeed) >>> 0;
+  const failures = parts
+    .flatMap((p) => p.failures)
+    .sort((a, b) => order(a.seed) - order(b.seed)) // stable: a run's failures stay in declaration order
+    .slice(0, keep);
+  return {
+    scenario: first.scenario,
+    mode: first.mode,
+    runs: sum((p) => p.runs),
+    firstSeed: first.firstSeed,
+    runsHeld: sum((p) => p.runsHeld),
+    runsViolated: sum((p) => p.runsViolated),
+    checksHeld: sum((p) => p.checksHeld),
+    checksViolated: sum((p) => p.checksViolated),
+    p50Ms: percentileOf(latencyMs, latencyMs.length, 50),
+    p99Ms: percentileOf(latencyMs, latencyMs.length, 99),
+    speedup: speedups.length > 0 ? percentileOf(speedups, speedups.length, 50) : undefined,
+    baselineRuns: speedups.length,
+    failures,
+    failureCount: sum((p) => p.failureCount),
+    wallMs,
+    samples: { latencyMs: [...latencyMs.sort()], speedups: [...speedups.sort()] },
   };
 }

@@ -20,6 +20,7 @@ import { Board } from '../board.js';
 import { readPlanFile, wallNow, type Env } from '../env.js';
 import { intArg, setArg } from '../flags.js';
 import { summaryTable, writeJson, writeJunit, type RunRecord } from '../reports.js';
+import { defaultJobs, RunPool } from '../pool.js';
 
 /** Without --events/--no-events, per-event lines are printed (no TTY) for scenarios run at most this often. */
 export const EVENTS_AUTO_MAX_RUNS = 3;
@@ -28,6 +29,8 @@ export const EVENTS_AUTO_MAX_RUNS = 3;
 export const DETERMINISM_SEEDS = 20;
 
 interface RunFlags {
+  jobs?: number;
+  config?: string;
   mode: Mode;
   seed: number;
   runs?: number;
@@ -79,6 +82,7 @@ async function runOne(
     ...(flags.baseline !== undefined && { baseline: flags.baseline }),
     ...(flags.shard !== undefined && { shard: flags.shard }),
     replayDir: flags.replayDir,
+    keepSamples: true,
     signal: env.signal,
     wallNow,
     ...(wantEvents && {
@@ -99,24 +103,63 @@ async function runOne(
         wallMs: result.wallMs,
         failures,
       });
-      const status = result.held
-        ? pc.green('held')
-        : pc.red(
-            `VIOLATED ${result.guarantees
-              .filter((g) => !g.held)
-              .map((g) => g.name)
-              .join(', ')}`,
-          );
-      if (!env.interactive && !flags.quiet)
-        env.log(
-          `${scenario.name} seed=${result.seed} ${status} decision ${result.latencyMs.toFixed(1)} ms ` +
-            `(${flags.mode === 'sim' ? 'virtual' : 'wall'}), run ${result.wallMs.toFixed(1)} ms wall`,
-        );
-      else if (!result.held) env.log(`${scenario.name} seed=${result.seed} ${status}`);
+      runLine(
+        env,
+        flags,
+        records[records.length - 1]!,
+        result.guarantees
+          .filter((g) => !g.held)
+          .map((g) => g.name)
+          .join(', '),
+      );
     },
   });
   board.done();
   return summary;
+}
+
+/** The per-run line (no TTY), or nothing (quiet / TTY without a violation). */
+function runLine(env: Env, flags: RunFlags, r: RunRecord, names: string): void {
+  const status = r.held ? pc.green('held') : pc.red(`VIOLATED ${names}`);
+  if (!env.interactive && !flags.quiet)
+    env.log(
+      `${r.scenario} seed=${r.seed} ${status} decision ${r.latencyMs.toFixed(1)} ms ` +
+        `(${r.mode === 'sim' ? 'virtual' : 'wall'}), run ${r.wallMs.toFixed(1)} ms wall`,
+    );
+  else if (!r.held) env.log(`${r.scenario} seed=${r.seed} ${status}`);
+}
+
+/** One scenario's runs over the worker pool (--jobs > 1): run lines in run order, no event board. */
+async function runPooled(
+  env: Env,
+  pool: RunPool,
+  scenario: Scenario,
+  flags: RunFlags,
+  records: RunRecord[],
+): Promise<Summary> {
+  const runs = flags.runs ?? scenario.defaultRuns[flags.mode];
+  return pool.run(
+    {
+      cwd: process.cwd(),
+      config: flags.config,
+      scenario: scenario.name,
+      mode: flags.mode,
+      seed: flags.seed,
+      runs,
+      options: optionsFor(scenario, flags.set),
+      plan: flags.plan,
+      baseline: flags.baseline,
+      replayDir: flags.replayDir,
+    },
+    flags.shard,
+    wallNow,
+    (share) => {
+      for (const r of share.records) {
+        records.push(r);
+        runLine(env, flags, r, [...new Set(r.failures.map((f) => f.guarantee))].join(', '));
+      }
+    },
+  );
 }
 
 async function determinism(env: Env, list: readonly Scenario[], flags: RunFlags): Promise<number> {
@@ -156,8 +199,7 @@ function printViolations(env: Env, summaries: readonly Summary[]): void {
       if (f.replayFile !== undefined) {
         env.log(`    ${pc.cyan(`fanout replay ${f.replayFile}`)}`);
         if (f.traceFile !== undefined) env.log(`    trace (JSON Lines): ${f.traceFile}`);
-      } else
-        env.log(`    ${pc.cyan(`fanout run ${s.scenario} --mode ${s.mode} --seed ${f.seed} --runs 1`)}`);
+      } else env.log(`    ${pc.cyan(`fanout run ${s.scenario} --mode ${s.mode} --seed ${f.seed} --runs 1`)}`);
     }
     if (s.failureCount > 5) env.log(`  … and ${s.failureCount - 5} more for ${s.scenario}`);
   }
@@ -182,9 +224,20 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
   });
   const summaries: Summary[] = [];
   const records: RunRecord[] = [];
-  for (const scenario of list) {
-    summaries.push(await runOne(env, scenario, flags, board, records));
-    if (env.signal.aborted) break;
+  // Live runs stay in this thread (they share the machine's wall clock); sim runs use --jobs.
+  const jobs = flags.mode === 'sim' ? (flags.jobs ?? defaultJobs()) : 1;
+  const pool = jobs > 1 ? new RunPool(jobs) : undefined;
+  try {
+    for (const scenario of list) {
+      summaries.push(
+        pool
+          ? await runPooled(env, pool, scenario, flags, records)
+          : await runOne(env, scenario, flags, board, records),
+      );
+      if (env.signal.aborted) break;
+    }
+  } finally {
+    await pool?.close();
   }
   let mismatched = 0;
   if (flags.checkDeterminism && flags.mode === 'sim' && !env.signal.aborted)
@@ -242,6 +295,11 @@ export function registerRun(program: Command, env: Env): void {
       'runs per scenario (default: each scenario its own, see fanout list)',
       intArg('--runs', 1, 10_000_000),
     )
+    .option(
+      '--jobs <n>',
+      'worker threads for sim runs (default: the number of CPUs); results are the same for any n',
+      intArg('--jobs', 1, 256),
+    )
     .option('--set <key=value>', 'a scenario option (repeatable), e.g. --set slowMs=2000', setArg)
     .option(
       '--plan <file>',
@@ -268,5 +326,9 @@ export function registerRun(program: Command, env: Env): void {
     )
     .option('--no-events', 'without a TTY, one line per run only')
     .option('--quiet', 'only the summary and violations')
-    .action(async (names: string[], flags: RunFlags) => env.exit(await run(env, names, flags)));
+    .action(async (names: string[], flags: RunFlags, cmd: Command) =>
+      env.exit(
+        await run(env, names, { ...flags, config: (cmd.optsWithGlobals() as { config?: string }).config }),
+      ),
+    );
 }

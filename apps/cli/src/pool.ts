@@ -1,0 +1,67 @@
+/**
+ * `fanout run --jobs N`: a scenario's runs split into shares over N worker threads (tinypool),
+ * merged back so that the summary, the replay files, the JSON and the JUnit report are the same
+ * whatever N is (timing fields aside): runs are assigned by index, results are merged in run
+ * order, percentiles come from every run's sample.
+ */
+import { availableParallelism } from 'node:os';
+import Tinypool from 'tinypool';
+import { mergeSummaries, shardRuns, type Shard, type Summary } from '@fanout/scenarios';
+import type { WorkerResult, WorkerTask } from './worker.js';
+
+/** The default --jobs: the number of CPUs. */
+export const defaultJobs = (): number => availableParallelism();
+
+/** A pool of N worker threads for `fanout run`. */
+export class RunPool {
+  readonly #pool: Tinypool;
+
+  constructor(readonly jobs: number) {
+    const fromSources = import.meta.url.endsWith('.ts');
+    this.#pool = new Tinypool({
+      filename: new URL(fromSources ? './worker-dev.mjs' : './worker.js', import.meta.url).href,
+      minThreads: jobs,
+      maxThreads: jobs,
+      // Workers start with the parent's flags (the source condition and the TypeScript loader
+      // in this repository; nothing for the published CLI).
+      execArgv: process.execArgv,
+    });
+  }
+
+  /**
+   * Run one scenario's runs (this shard's, if any) in shares of about runs / (4 × jobs), merged.
+   * `onShare` gets each share's records in run order, shares in run order.
+   */
+  async run(
+    task: Omit<WorkerTask, 'indexes'>,
+    shard: Shard | undefined,
+    wallNow: () => number,
+    onShare: (r: WorkerResult) => void,
+  ): Promise<Summary> {
+    const t0 = wallNow();
+    const all = shardRuns(task.runs, shard);
+    const size = Math.max(1, Math.ceil(all.length / (this.jobs * 4)));
+    const shares: number[][] = [];
+    for (let i = 0; i < all.length; i += size) shares.push(all.slice(i, i + size));
+    const pending = shares.map(
+      (indexes) => this.#pool.run({ ...task, indexes } satisfies WorkerTask) as Promise<WorkerResult>,
+    );
+    const results: WorkerResult[] = [];
+    for (const p of pending) {
+      const r = await p; // in run order, whatever order they finish in
+      onShare(r);
+      results.push(r);
+    }
+    return {
+      ...mergeSummaries(
+        results.map((r) => r.summary),
+        wallNow() - t0,
+      ),
+      ...(shard !== undefined && { shard }),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.#pool.destroy();
+  }
+}
