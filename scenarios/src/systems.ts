@@ -51,4 +51,11 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     hasSim: true,
     load: async () => (await import('./bao-next/index.js')).default,
   },
+  {
+    name: 'prime',
+    title: 'Prime: a federated-training coordinator fanning out rounds to trainer nodes',
+    hasDemo: true,
+    hasSim: true,
+    load: async () => (await import('./prime/index.js')).default,
+  },
 ];
