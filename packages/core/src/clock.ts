@@ -95,13 +95,69 @@ export interface VirtualClockOptions {
 const flushMicrotasks = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * Immediates queued per event-loop turn by {@link pump}: each fires at most one timer. 64 keeps a
+ * stopped pump's leftover (no-op) callbacks cheap and lets other work (I/O, other clocks) run
+ * between two batches.
+ */
+const BATCH = 64;
+
+/**
+ * Call `step` once per `setImmediate` callback, queueing {@link BATCH} callbacks per event-loop
+ * turn, until `step` returns false (then `onStop()`) or throws (then `onError(error)`). The
+ * callbacks left in a batch after that do nothing.
+ *
+ * Why this keeps "promise work drains between two timers": Node runs the whole immediate queue of
+ * a turn in one check phase, but drains the process.nextTick queue and the microtask queue, until
+ * both are empty, before each callback after the first (lib/internal/timers.js, processImmediate:
+ * `if (ranAtLeastOneImmediate) runNextTicks();` → lib/internal/process/task_queues.js
+ * processTicksAndRejections), and the first callback of a turn starts with both queues empty.
+ * So every call of `step` sees the promise work of the previous one finished, as with one timer
+ * per turn, and `step` must read the heap when it runs, never from a list taken earlier (promise
+ * work between two callbacks may clear or set timers). Immediates queued by a callback run in the
+ * next turn, so a batch is bounded and I/O still gets its turn between batches.
+ */
+function pump(step: () => boolean, onStop: () => void, onError: (error: unknown) => void): void {
+  let stopped = false;
+  const call = (): boolean => {
+    if (stopped) return false;
+    let more: boolean;
+    try {
+      more = step();
+    } catch (error) {
+      stopped = true;
+      onError(error);
+      return false;
+    }
+    if (!more) {
+      stopped = true;
+      onStop();
+    }
+    return more;
+  };
+  const middle = (): void => {
+    call();
+  };
+  const last = (): void => {
+    if (call()) queue();
+  };
+  const queue = (): void => {
+    for (let i = 1; i < BATCH; i++) setImmediate(middle);
+    setImmediate(last);
+  };
+  queue();
+}
+
+/**
  * Deterministic simulated clock.
  *
  * Timers are kept in a binary heap ordered by (due time, insertion order), so timers due at the
- * same instant fire in the order they were set. Between two timers every pending microtask runs
- * (the clock waits for one `setImmediate` turn), so "advance only when no promise work is
- * pending" holds for in-process code. Real I/O (sockets, files) is invisible to it: use
- * {@link realClock} for the live tier.
+ * same instant fire in the order they were set. Between two timers every pending microtask and
+ * process.nextTick callback runs, so "advance only when no promise work is pending" holds for
+ * in-process code. Each timer fires in its own `setImmediate` callback, and up to 64 such
+ * callbacks are queued per event-loop turn (Node drains the nextTick and microtask queues between
+ * two of them; see {@link pump}), so timer-heavy runs do not pay one event-loop turn per timer.
+ * Real I/O and host timers (sockets, files, setTimeout) are invisible to it and may run only
+ * between batches: use {@link realClock} for the live tier.
  */
 export class VirtualClock implements Clock {
   #now: number;
@@ -145,8 +201,9 @@ export class VirtualClock implements Clock {
    * Run `fn` once at virtual time now() + `ms` (negative or NaN treated as 0). Timers due at the same
    * time fire in the order they were set; promise work drains between two timers. With autoAdvance
    * this also starts the clock driving itself. A throw from `fn` is not caught by the clock: it
-   * rejects advance/runUntilIdle/run when they fire it, and is an uncaught exception when the clock
-   * drives itself.
+   * rejects advance/runUntilIdle/run when they fire it (and they fire nothing more), and is an
+   * uncaught exception when the clock drives itself (if the process survives it, the clock keeps
+   * driving, as host timers do).
    * @returns a handle for {@link VirtualClock.clearTimer}.
    */
   setTimer(fn: () => void, ms: number): TimerHandle {
@@ -168,20 +225,21 @@ export class VirtualClock implements Clock {
   }
 
   /**
-   * Move time forward by `ms`, firing every timer due on the way in order (microtasks drain
+   * Move time forward by `ms`, firing every timer due on the way in order (promise work drains
    * between timers). Ends with `now()` equal to the old time + `ms`.
    * @throws RangeError for a negative or non-finite `ms`.
+   * @throws (rejects with) whatever a fired timer's callback throws; no later timer fires.
    */
   async advance(ms: number): Promise<void> {
     if (!(ms >= 0) || !Number.isFinite(ms))
       throw new RangeError(`advance(ms): ms must be a finite number >= 0, got ${ms}`);
     const until = this.#now + ms;
-    for (;;) {
-      await flushMicrotasks();
+    await this.#pumped(() => {
       const next = this.#peek();
-      if (next === undefined || next.at > until) break;
+      if (next === undefined || next.at > until) return false;
       this.#fireNext();
-    }
+      return true;
+    });
     this.#now = until;
     await flushMicrotasks();
   }
@@ -190,21 +248,26 @@ export class VirtualClock implements Clock {
    * Fire timers (jumping time to each) until none remain.
    * @param maxSteps timers to fire at most (default 10,000,000).
    * @throws VirtualClockStepLimitError when more timers keep arriving than `maxSteps`.
+   * @throws (rejects with) whatever a fired timer's callback throws; no later timer fires.
    */
   async runUntilIdle(maxSteps = 10_000_000): Promise<void> {
-    for (let steps = 0; ; steps++) {
-      await flushMicrotasks();
-      if (this.#peek() === undefined) return;
+    let steps = 0;
+    await this.#pumped(() => {
+      if (this.#peek() === undefined) return false;
       if (steps >= maxSteps)
         throw new VirtualClockStepLimitError(`runUntilIdle: more than ${maxSteps} timers fired`);
+      steps++;
       this.#fireNext();
-    }
+      return true;
+    });
   }
 
   /**
-   * Drive time until `work` settles and return its value (works in either mode).
-   * @throws VirtualClockDeadlockError when `work` is pending, no microtask is queued and no timer is set.
+   * Drive time until `work` settles and return its value (works in either mode). Stops as soon as
+   * `work` has settled and promise work has drained: timers due later stay pending.
+   * @throws VirtualClockDeadlockError when `work` is pending, no promise work is queued and no timer is set.
    * @throws VirtualClockStepLimitError after `maxSteps` timers.
+   * @throws (rejects with) whatever a fired timer's callback throws; no later timer fires.
    */
   async run<T>(work: PromiseLike<T> | (() => PromiseLike<T>), maxSteps = 10_000_000): Promise<T> {
     const promise = Promise.resolve(typeof work === 'function' ? work() : work);
@@ -213,9 +276,9 @@ export class VirtualClock implements Clock {
       () => (settled = true),
       () => (settled = true),
     );
-    for (let steps = 0; ; steps++) {
-      await flushMicrotasks();
-      if (settled) return promise;
+    let steps = 0;
+    await this.#pumped(() => {
+      if (settled) return false;
       if (this.#peek() === undefined) {
         throw new VirtualClockDeadlockError(
           `run(): the promise is still pending at t=${this.#now} ms with no timer left to fire`,
@@ -223,21 +286,36 @@ export class VirtualClock implements Clock {
       }
       if (steps >= maxSteps)
         throw new VirtualClockStepLimitError(`run(): more than ${maxSteps} timers fired`);
+      steps++;
       this.#fireNext();
-    }
+      return true;
+    });
+    return promise;
   }
 
+  /** {@link pump} as a promise: resolves when `step` returns false, rejects with what it throws. */
+  #pumped(step: () => boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => pump(step, resolve, reject));
+  }
+
+  /** Fire due timers, one per immediate, until none is left (autoAdvance). */
   #drive(): void {
     this.#driving = true;
-    const step = (): void => {
-      if (this.#peek() === undefined) {
+    pump(
+      () => {
+        if (this.#peek() !== undefined) {
+          this.#fireNext();
+          return true;
+        }
         this.#driving = false;
-        return;
-      }
-      this.#fireNext();
-      setImmediate(step);
-    };
-    setImmediate(step);
+        return false;
+      },
+      () => {},
+      (error) => {
+        this.#drive(); // keep driving the other timers, like host timers after a throw
+        throw error; // an uncaught exception, as documented on setTimer
+      },
+    );
   }
 
   #fireNext(): void {
