@@ -20,7 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { realClock } from '@fanout/core';
 import { BaoClient, BaoKeyring, type SignRequest } from '@fanout/bao-keyring';
 import type { BaoCounters } from '@fanout/sim-bao';
-import { setUpWorkers, workerTx } from '@fanout/scenarios/legacy';
+import { setUpWorkers, workerTx } from '@fanout/scenarios/bao';
 
 const quick = process.argv.includes('--quick');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -49,7 +49,7 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     title: 'Bao keyring: secp256k1 keys in OpenBao for parallel Celestia workers',
     hasDemo: true,
     hasSim: true,
-    load: async () => (await import('./bao-next/index.js')).default,
+    load: async () => (await import('./bao/index.js')).default,
   },
   {
     name: 'prime',

@@ -19,8 +19,10 @@ import { ConfigError, loadConfig } from './config.js';
 import { registerDemos } from './commands/demo.js';
 import { registerList } from './commands/list.js';
 import { registerMerge } from './commands/merge.js';
+import { registerPlan } from './commands/plan.js';
 import { registerReplay } from './commands/replay.js';
 import { registerRun } from './commands/run.js';
+import { registerShrink } from './commands/shrink.js';
 import { registerSim } from './commands/sim.js';
 import { wallNow, type Env } from './env.js';
 
@@ -89,9 +91,11 @@ async function program(argv: readonly string[], env: Env): Promise<Command> {
   registerReplay(p, env);
   registerList(p, env);
   registerMerge(p, env);
+  registerPlan(p, env);
+  registerShrink(p, env);
   registerSim(p, env, systems);
   registerDemos(p, env, systems);
-  const legacy = ['bao', 'frost', 'dht'].filter((n) => !BUILTIN_SYSTEMS.some((e) => e.name === n));
+  const legacy = ['frost', 'dht'].filter((n) => !BUILTIN_SYSTEMS.some((e) => e.name === n));
   if (legacy.includes(words[0] ?? '')) {
     // Systems not yet on the kernel.
     const { registrations } = await import('./legacy/index.js');

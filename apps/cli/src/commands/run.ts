@@ -2,11 +2,14 @@
  * `fanout run [scenario…]`: run scenarios for consecutive seeds, print one line per run (or a live
  * board on a TTY), a summary table, and for every violation the command that replays it exactly.
  * Exit 0 when every guarantee held, 1 on any violation, 2 on a usage error.
+ * With --until-failure: random seeds until the first violation or --budget, then it is shrunk
+ * (commands/shrink.ts).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
 import {
   checkDeterminism,
+  resolveOptions,
   runMany,
   type BaselinePolicy,
   type Mode,
@@ -21,6 +24,7 @@ import { readPlanFile, wallNow, type Env } from '../env.js';
 import { intArg, setArg } from '../flags.js';
 import { summaryTable, writeJson, writeJunit, type RunRecord } from '../reports.js';
 import { defaultJobs, RunPool } from '../pool.js';
+import { DEFAULT_BUDGET_MS, durationArg, untilFailure } from './shrink.js';
 
 /** Without --events/--no-events, per-event lines are printed (no TTY) for scenarios run at most this often. */
 export const EVENTS_AUTO_MAX_RUNS = 3;
@@ -44,6 +48,10 @@ interface RunFlags {
   checkDeterminism?: boolean;
   quiet?: boolean;
   events?: boolean;
+  untilFailure?: boolean;
+  budget?: number;
+  /** Whether --seed was given (else --until-failure draws its seed stream's root at random). */
+  seedGiven?: boolean;
 }
 
 function shardArg(v: string): Shard {
@@ -138,6 +146,8 @@ async function runPooled(
   records: RunRecord[],
 ): Promise<Summary> {
   const runs = flags.runs ?? scenario.defaultRuns[flags.mode];
+  // Bad options are a usage error here, before any worker starts.
+  resolveOptions(scenario, flags.mode, optionsFor(scenario, flags.set));
   return pool.run(
     {
       cwd: process.cwd(),
@@ -208,6 +218,13 @@ function printViolations(env: Env, summaries: readonly Summary[]): void {
 async function run(env: Env, names: string[], flags: RunFlags): Promise<number> {
   const catalog = await env.catalog();
   const list = (await catalog.pick(names)).filter((s) => s.tiers.includes(flags.mode));
+  if (flags.untilFailure === true)
+    return untilFailure(
+      env,
+      list,
+      { ...flags, seedGiven: flags.seedGiven === true, budgetMs: flags.budget ?? DEFAULT_BUDGET_MS },
+      (s) => optionsFor(s, flags.set),
+    );
   const counts = [...new Set(list.map((s) => flags.runs ?? s.defaultRuns[flags.mode]))].sort((a, b) => b - a);
   env.log(
     `${pc.bold('fanout run')}: ${list.length} scenario(s), mode ${flags.mode}, seeds from ${flags.seed}, ${counts.join('/')} run(s) each` +
@@ -326,9 +343,22 @@ export function registerRun(program: Command, env: Env): void {
     )
     .option('--no-events', 'without a TTY, one line per run only')
     .option('--quiet', 'only the summary and violations')
+    .option(
+      '--until-failure',
+      'random seeds (from a stream rooted at --seed, else at random: printed) until the first violation, then shrink it',
+    )
+    .option(
+      '--budget <duration>',
+      `wall-clock budget of --until-failure, e.g. 90s, 5m (default ${DEFAULT_BUDGET_MS / 1000}s)`,
+      durationArg('--budget'),
+    )
     .action(async (names: string[], flags: RunFlags, cmd: Command) =>
       env.exit(
-        await run(env, names, { ...flags, config: (cmd.optsWithGlobals() as { config?: string }).config }),
+        await run(env, names, {
+          ...flags,
+          config: (cmd.optsWithGlobals() as { config?: string }).config,
+          seedGiven: cmd.getOptionValueSource('seed') === 'cli',
+        }),
       ),
     );
 }

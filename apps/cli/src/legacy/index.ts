@@ -3,14 +3,12 @@
  * sets the process exit code once the action finishes. Keep one import + one entry per system.
  */
 import type { Command } from 'commander';
-import { registerBao } from './bao.js';
 import { registerFrost } from './frost.js';
 import { registerDht } from './dht.js';
 
 export type Register = (program: Command, exit: (code: number) => void) => void;
 
 export const registrations: Record<string, Register> = {
-  bao: registerBao,
   frost: registerFrost,
   dht: registerDht,
 };

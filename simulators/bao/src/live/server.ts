@@ -53,6 +53,13 @@ export interface BaoServerOptions extends Omit<BaoAppOptions, 'clock'> {
   host?: string;
   /** Sim-kit fault plan applied at the socket edge (rules name target {@link target}). Default: none. */
   plan?: FaultPlan;
+  /**
+   * The fault injector to apply at the socket edge instead of one made from `plan` / `planRng`
+   * (which are then ignored): shared with other parties of a run, and swappable at run time
+   * through `injector.setPlan` (e.g. by `fanout sim`'s fault-control API). Its plan is read per
+   * request.
+   */
+  injector?: FaultInjector;
   /** Root stream for the plan's draws (forks "faults:<target>"). Default `createRng(0)`. */
   planRng?: SimRng;
   /** Target id of this server in the plan. Default 'bao'. */
@@ -156,7 +163,16 @@ function planActive(plan: FaultPlan | undefined): plan is FaultPlan {
  *   (rejects with) the listen error, e.g. EADDRINUSE for a taken fixed port.
  */
 export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServerHandle> {
-  const { port = 0, host = '127.0.0.1', plan, planRng, target = BAO_TARGET, trace, ...appOptions } = options;
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    plan,
+    planRng,
+    injector: shared,
+    target = BAO_TARGET,
+    trace,
+    ...appOptions
+  } = options;
   const clock = appOptions.clock ?? realClock;
   // On the wall clock, created_at and server_time_utc are the real date (clock 0 = process start).
   const epochMs =
@@ -173,10 +189,11 @@ export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServe
   });
   const stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, replies: 0 };
   const t0 = clock.now();
-  const injector = planActive(plan) ? new FaultInjector(plan, planRng ?? createRng(0)) : undefined;
+  const injector =
+    shared ?? (planActive(plan) ? new FaultInjector(plan, planRng ?? createRng(0)) : undefined);
   const fetch = async (request: Request, env: { incoming: IncomingMessage }): Promise<Response> => {
     stats.sent++;
-    if (injector === undefined) {
+    if (injector === undefined || !planActive(injector.plan)) {
       stats.delivered++;
       return closeGently(await sim.app.fetch(request, env), env);
     }
