@@ -140,7 +140,7 @@ export default tseslint.config(
       'packages/*/test/live/**/*.ts',
       'simulators/*/test/live/**/*.ts',
       'scenarios/src/**/live/**/*.ts',
-      'scenarios/test/live/**/*.ts',
+      'scenarios/test/**/live/**/*.ts',
       'scenarios/test-next/**/live/**/*.ts',
     ],
     rules: {

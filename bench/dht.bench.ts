@@ -20,7 +20,8 @@
  */
 import { realClock, type Clock } from '@fanout/core';
 import { retrieveOfflineMessages, type DhtGetter, type OfflineReport } from '@fanout/dht';
-import { buildDhtWorld, type ContactSpec, type DhtWorld, type Mode } from '@fanout/scenarios/legacy';
+import { createWorld, type Mode } from '@fanout/scenarios';
+import { buildDhtWorld, type ContactSpec, type DhtParties } from '@fanout/scenarios/dht';
 import type { LatencySpec } from '@fanout/sim';
 
 const quick = process.argv.includes('--quick');
@@ -75,6 +76,9 @@ async function retrieve(
   return { ms, report };
 }
 
+/** The DHT parties of a kernel world, with the world's clock, tier and close. */
+type DhtWorld = DhtParties & { readonly clock: Clock; readonly mode: Mode; close(): Promise<void> };
+
 async function world(
   mode: Mode,
   contacts: number,
@@ -87,15 +91,14 @@ async function world(
       { seq: 2n, ttlSeconds: 86_400 },
     ],
   }));
-  return buildDhtWorld({
-    seed: 7,
-    mode,
+  const w = await createWorld({ seed: 7, mode, plan: { latency: { default: latency } }, traced: false });
+  const parties = await buildDhtWorld(w, {
     nodes: 100,
     contacts: specs,
     publish: 'direct',
-    latency,
     ...(rpcTimeoutMs !== undefined && { rpcTimeoutMs }),
   });
+  return { ...parties, clock: w.clock, mode, close: () => w.close() };
 }
 
 interface Row {

@@ -42,7 +42,7 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     title: 'DHT offline messages: a recipient fetching 100 contacts’ outboxes',
     hasDemo: true,
     hasSim: true,
-    load: async () => (await import('./dht-next/index.js')).default,
+    load: async () => (await import('./dht/index.js')).default,
   },
   {
     name: 'bao',

@@ -89,6 +89,27 @@ async function edgeFor(mode: Mode): Promise<WorldInit['edge']> {
   return liveEdge;
 }
 
+/**
+ * A world outside any scenario (tests, benchmarks, a user's own harness): the tier's edge, the
+ * plan validated, traced in sim unless told otherwise. Close it when done.
+ * @throws FaultPlanError for a bad plan; the bind error of a live edge.
+ */
+export async function createWorld(o: {
+  readonly seed: number;
+  readonly mode?: Mode;
+  readonly plan?: FaultPlan | FaultPlanInput;
+  readonly traced?: boolean;
+}): Promise<World> {
+  const mode = o.mode ?? 'sim';
+  return World.create({
+    seed: o.seed,
+    mode,
+    plan: parseFaultPlan(o.plan ?? {}),
+    traced: o.traced ?? mode === 'sim',
+    edge: await edgeFor(mode),
+  });
+}
+
 function makeContext(
   scenario: Scenario,
   world: World,

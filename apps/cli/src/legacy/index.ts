@@ -4,11 +4,9 @@
  */
 import type { Command } from 'commander';
 import { registerFrost } from './frost.js';
-import { registerDht } from './dht.js';
 
 export type Register = (program: Command, exit: (code: number) => void) => void;
 
 export const registrations: Record<string, Register> = {
   frost: registerFrost,
-  dht: registerDht,
 };

@@ -1,8 +1,9 @@
 /**
- * Sender side (queueToOutbox) as a fast-check property, in sim mode (virtual time, seeded swarm
- * on SimNetwork): two devices of one sender queue messages to the same outbox at the same time.
- * Upstream serialises its get → append → put with a process-wide mutex; two devices share none,
- * so a naive read-modify-write loses the update of whichever device put second.
+ * Sender side (queueToOutbox) as a fast-check property, in sim mode (virtual time, a kernel World
+ * with the DHT swarm on its SimNetwork): two devices of one sender queue messages to the same
+ * outbox at the same time. Upstream serialises its get → append → put with a process-wide mutex;
+ * two devices share none, so a naive read-modify-write loses the update of whichever device put
+ * second.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -15,36 +16,36 @@ import {
   type SignedValue,
 } from '@fanout/dht';
 import type { DhtNode } from '@fanout/sim-dht';
-import { NOW0, PUT_TTL_MS, buildDhtWorld, resultTexts, type DhtWorld } from '../src/legacy.js';
+import type { World } from '../../src/kernel/index.js';
+import { NOW0, PUT_TTL_MS, resultTexts, type DhtParties } from '../../src/dht/index.js';
+import { dhtWorld } from './helpers.js';
 
 /** Device `name` queues `n` messages one after the other, starting `startMs` in; returns the texts acknowledged. */
 async function device(
-  world: DhtWorld,
+  world: World,
+  parties: DhtParties,
   node: DhtNode,
-  name: string,
-  n: number,
-  startMs: number,
-  seq0: number,
+  d: { name: string; n: number; startMs: number; seq0: number },
   write: typeof queueToOutbox,
 ): Promise<{ acked: string[]; rounds: number }> {
-  const c = world.contacts[0]!;
+  const c = parties.contacts[0]!;
   const acked: string[] = [];
   let rounds = 0;
-  if (startMs > 0) await world.clock.sleep(startMs);
-  for (let i = 0; i < n; i++) {
-    const text = `${name}${i}`;
+  if (d.startMs > 0) await world.clock.sleep(d.startMs);
+  for (let i = 0; i < d.n; i++) {
+    const text = `${d.name}${i}`;
     const opts: QueueToOutboxOptions = {
       sender: c.fingerprint,
-      recipient: world.recipient,
+      recipient: parties.recipient,
       secretKey: c.secretKey,
       nowSeconds: NOW0 + i,
-      verify: world.verify,
+      verify: parties.verify,
       putTtlMs: PUT_TTL_MS,
       attempts: 12,
     };
     const r = await write(
       node,
-      { ciphertext: new TextEncoder().encode(text), seq: BigInt(seq0 + i), ttlSeconds: 86_400 },
+      { ciphertext: new TextEncoder().encode(text), seq: BigInt(d.seq0 + i), ttlSeconds: 86_400 },
       opts,
     );
     rounds += r.attempts;
@@ -69,20 +70,24 @@ async function concurrentSenders(
   offsetMs: number,
   write: typeof queueToOutbox,
 ): Promise<{ acked: string[]; delivered: string[]; retries: number }> {
-  const world = await buildDhtWorld({
+  const { world, parties } = await dhtWorld(
     seed,
-    mode: 'sim',
-    nodes: 40,
-    contacts: [{ messages: [] }],
-    publish: 'direct',
-    latency: { kind: 'uniform', minMs: 10, maxMs: 120 },
-  });
+    { nodes: 40, contacts: [{ messages: [] }], publish: 'direct' },
+    { latency: { default: { kind: 'uniform', minMs: 10, maxMs: 120 } } },
+  );
   try {
+    const { swarm } = parties;
     const [a, b] = await Promise.all([
-      device(world, world.swarm.node(1 + (seed % 19)), 'a', na, 0, 1, write),
-      device(world, world.swarm.node(20 + (seed % 19)), 'b', nb, offsetMs, 1001, write),
+      device(world, parties, swarm.node(1 + (seed % 19)), { name: 'a', n: na, startMs: 0, seq0: 1 }, write),
+      device(
+        world,
+        parties,
+        swarm.node(20 + (seed % 19)),
+        { name: 'b', n: nb, startMs: offsetMs, seq0: 1001 },
+        write,
+      ),
     ]);
-    const report = await world.retrieve();
+    const report = await parties.retrieve();
     return {
       acked: [...a.acked, ...b.acked],
       delivered: resultTexts(report.contacts[0]!),
