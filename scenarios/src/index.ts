@@ -15,3 +15,4 @@ export * from './kernel/determinism.js';
 export * from './kernel/system.js';
 export * from './kernel/services.js';
 export * from './kernel/io/replay-files.js';
+export * from './kernel/shrink.js';

@@ -9,3 +9,4 @@ export * from './trace.js';
 export * from './fault-plan.js';
 export * from './network.js';
 export * from './fault-control.js';
+export * from './compose.js';

@@ -15,3 +15,4 @@ export * from './determinism.js';
 export * from './system.js';
 export * from './services.js';
 export * from './io/replay-files.js';
+export * from './shrink.js';
