@@ -23,9 +23,17 @@
  * Every party polls Hubert every `--poll` ms (default 1000, the Hubert server's interval).
  */
 import { setMaxListeners } from 'node:events';
+import type { Clock } from '@fanout/core';
 import { publicIdentity, type RoundEvent } from '@fanout/frost';
 import { createRng } from '@fanout/sim';
-import { buildFrostWorld, groupFixture } from '@fanout/scenarios/legacy';
+import { createWorld } from '@fanout/scenarios';
+import {
+  buildFrostWorld,
+  frostPlan,
+  groupFixture,
+  type FrostParties,
+  type FrostWorldSpec,
+} from '@fanout/scenarios/frost';
 
 const quick = process.argv.includes('--quick');
 const argOf = (name: string): string | undefined => {
@@ -46,6 +54,22 @@ interface RoundTime {
   readonly sendMs: number;
 }
 
+/** FROST parties in a fresh kernel world whose plan gives participant i's store `latenciesMs[i]`. */
+async function frostWorld(
+  seed: number,
+  mode: 'sim' | 'live',
+  latenciesMs: readonly number[],
+  spec: FrostWorldSpec,
+): Promise<FrostParties & { clock: Clock; close(): Promise<void> }> {
+  const plan = frostPlan({
+    participants: spec.participants,
+    storeLatency: latenciesMs.map((ms) => ({ kind: 'constant', ms })),
+  });
+  const w = await createWorld({ seed, mode, plan, traced: false });
+  const parties = await buildFrostWorld(w, spec);
+  return Object.assign(parties, { clock: w.clock, close: () => w.close() });
+}
+
 /** One DKG invite + round 1 (collect and send) in `mode`; throws if the round fails. */
 async function roundTime(
   mode: 'sim' | 'live',
@@ -57,12 +81,9 @@ async function roundTime(
   // include their DKG round 2 (O(n²) crypto that would only load the CPU during the send).
   const agentsStop = new AbortController();
   setMaxListeners(2 * latenciesMs.length + 10, agentsStop.signal); // a get and a sleep per agent
-  const world = await buildFrostWorld({
-    seed,
-    mode,
+  const world = await frostWorld(seed, mode, latenciesMs, {
     participants: latenciesMs.length,
     minSigners: 2,
-    storeLatency: latenciesMs.map((ms) => ({ kind: 'constant', ms })),
     pollIntervalMs,
     coordinator: { mode: coordinatorMode, timeoutMs: mode === 'sim' ? 3_600_000 : 120_000 },
     onRoundEvent: (e: RoundEvent) => {
@@ -182,13 +203,10 @@ async function signRound1Time(
   quorumExit: boolean,
 ): Promise<{ totalMs: number; inviteMs: number; collectMs: number; signers: number }> {
   const fixture = await groupFixture(n, t);
-  const world = await buildFrostWorld({
-    seed: 70 + n,
-    mode: 'sim',
+  const world = await frostWorld(70 + n, 'sim', latenciesMs, {
     participants: n,
     minSigners: t,
     fixture,
-    storeLatency: latenciesMs.map((ms) => ({ kind: 'constant', ms })),
     pollIntervalMs,
     coordinator: { timeoutMs: 3_600_000 },
   });

@@ -27,15 +27,15 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     name: 'frost',
     title: 'FROST threshold signing over a Hubert KV store',
     hasDemo: true,
-    hasSim: false,
-    load: async () => (await import('./frost-next/index.js')).default,
+    hasSim: true,
+    load: async () => (await import('./frost/index.js')).default,
   },
   {
     name: 'hubert',
     title: 'Hubert: the write-once KV store FROST parties talk through',
     hasDemo: false,
     hasSim: true,
-    load: async () => (await import('./frost-next/hubert-system.js')).default,
+    load: async () => (await import('./frost/hubert-system.js')).default,
   },
   {
     name: 'dht',

@@ -95,12 +95,6 @@ async function program(argv: readonly string[], env: Env): Promise<Command> {
   registerShrink(p, env);
   registerSim(p, env, systems);
   registerDemos(p, env, systems);
-  const legacy = ['frost'].filter((n) => !BUILTIN_SYSTEMS.some((e) => e.name === n));
-  if (legacy.includes(words[0] ?? '')) {
-    // Systems not yet on the kernel.
-    const { registrations } = await import('./legacy/index.js');
-    registrations[words[0]!]!(p, env.exit);
-  }
   for (const c of p.commands) c.exitOverride().configureOutput({ outputError: () => {} });
   return p;
 }

@@ -44,6 +44,11 @@ const roundOptionsSchema = z
     minUpdates: z.number().int().min(1).optional(),
     /** Close the round once this many well-formed updates arrived (the rest are cancelled). Default: all selected. */
     closeAfter: z.number().int().min(1).optional(),
+    /**
+     * Training tasks in flight at once (the fan-out's concurrency). Default: every participant at
+     * once; 1 asks one trainer at a time (a sequential baseline).
+     */
+    concurrency: z.number().int().min(1).optional(),
     /** Per-node task timeout, ms. Default taskTimeoutMs. */
     taskTimeoutMs: z.number().positive().optional(),
     /** Round deadline, ms from the start. Default roundDeadlineMs. */
@@ -305,6 +310,7 @@ async function collect(
     timeoutMs: taskTimeoutMs,
     deadlineMs: o.deadlineMs ?? state.config.roundDeadlineMs,
     ...(need < nodes.length ? { quorum: { count: need, exit: 'early' as const } } : {}),
+    ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
     classify: (e) => (e instanceof UpdateRejectedError ? 'rejected' : 'failed'),
     signal,
     clock: state.clock,

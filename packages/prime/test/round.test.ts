@@ -65,6 +65,19 @@ describe('a round', () => {
       expect(r.outcomes.get(id)).toMatchObject({ status: 'cancelled', reason: 'quorum' });
   });
 
+  it('concurrency 1 asks one trainer at a time: the round takes the sum of the delays, not the max', async () => {
+    const delays = [50, 10, 30, 20];
+    const w = await testWorld(4, { behaviour: (id) => ({ delayMs: delays[Number(id.slice(1))]! }) });
+    const parallel = await w.coordinator.runRound();
+    const sequential = await w.coordinator.runRound({ concurrency: 1 });
+    expect(parallel.closedAt - parallel.startedAt).toBe(50);
+    expect(sequential.closedAt - sequential.startedAt).toBe(110);
+    expect(statuses(sequential)).toEqual(Array(4).fill('accepted'));
+    await expect(w.coordinator.runRound({ concurrency: 0 })).rejects.toMatchObject({
+      field: 'round.concurrency',
+    });
+  });
+
   it('per-node timeout, round deadline and transport failures end up in the outcomes', async () => {
     const w = await testWorld(6, {
       behaviour: (id) =>

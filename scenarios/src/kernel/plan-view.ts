@@ -9,7 +9,14 @@
  * 'maybe' (a probabilistic rule, or a window that covers only part of the interval). Oracles
  * treat 'maybe' as "either outcome is right" and say so in their detail.
  */
-import type { FaultPlan, FaultRule, LatencySpec } from '@fanout/sim';
+import {
+  clockRuleOffset,
+  linkCuts,
+  swizzleBounds,
+  type FaultPlan,
+  type FaultRule,
+  type LatencySpec,
+} from '@fanout/sim';
 
 /** How sure the plan is about an effect during an interval. */
 export type Certainty = 'always' | 'never' | 'maybe';
@@ -228,5 +235,127 @@ export class PlanView {
       restartAfterMs: r.restartAfterMs,
       loseState: r.loseState,
     }));
+  }
+
+  // ---- the newer kinds (docs/fault-plans-new-kinds.md) ------------------------------------------
+
+  /**
+   * What `target`'s clock is off by at plan time `t` (ms): the sum of the clockSkew and
+   * clockStrobe offsets active then, ms (exact: clock rules draw nothing).
+   */
+  clockOffsetMs(target: string, t: number): number {
+    let offset = 0;
+    for (const r of this.plan.rules)
+      if ((r.fault === 'clockSkew' || r.fault === 'clockStrobe') && this.applies(r, target))
+        offset += clockRuleOffset(r, t);
+    return offset;
+  }
+
+  /**
+   * Whether `target` reads a skewed time during `at`: 'always' when a clockSkew with a non-zero
+   * offset covers the interval, 'maybe' when a clock rule covers part of it or a strobe applies
+   * (it flips back to the true time every other period).
+   */
+  clockSkewed(target: string, at: Interval = WHOLE_RUN): Certainty {
+    const skews = this.rulesOf(target, 'clockSkew')
+      .filter((r) => r.offsetMs !== 0)
+      .map((r) => windowCover(r.window, at));
+    const strobes = this.rulesOf(target, 'clockStrobe')
+      .filter((r) => r.deltaMs !== 0)
+      .map((r) => (windowCover(r.window, at) === 'never' ? 'never' : 'maybe'));
+    return strongest([...skews, ...strobes]);
+  }
+
+  /**
+   * Whether `target` is held by a swizzle-clog during `at` (its traffic waits until it unclogs):
+   * 'always' when the interval lies between its clog time and the first unclog of its rule (sure
+   * whatever the seed), 'maybe' when it overlaps the time until the rule's last unclog (the unclog
+   * order comes from the seed), else 'never'.
+   */
+  clogged(target: string, at: Interval = WHOLE_RUN): Certainty {
+    return strongest(
+      this.rulesOf(target, 'swizzleClog').map((r) => {
+        const b = swizzleBounds(r, this.plan.groups, target);
+        if (b === undefined) return 'never';
+        if (windowCover({ fromMs: b.clogAtMs, toMs: b.firstUnclogMs }, at) === 'always') return 'always';
+        return windowCover({ fromMs: b.clogAtMs, toMs: b.lastUnclogMs }, at) === 'never' ? 'never' : 'maybe';
+      }),
+    );
+  }
+
+  /**
+   * Whether messages from party `from` to party `to` are lost to a linkPartition during `at`
+   * (undefined party: a client, not a plan target).
+   */
+  linkCut(from: string | undefined, to: string | undefined, at: Interval = WHOLE_RUN): Certainty {
+    return strongest(
+      this.plan.rules
+        .filter((r): r is Extract<FaultRule, { fault: 'linkPartition' }> => r.fault === 'linkPartition')
+        .filter((r) => linkCuts(r, this.plan.groups, from, to))
+        .map((r) => windowCover(r.window, at)),
+    );
+  }
+
+  /**
+   * Whether requests from `source` (default: a client) reach `target` but its replies are lost
+   * during `at`: an asymmetric partition (or an outbound linkPartition), so the target may act on
+   * a request whose sender never hears back.
+   */
+  repliesCut(target: string, at: Interval = WHOLE_RUN, source?: string): Certainty {
+    const replies = this.linkCut(target, source, at);
+    const requests = this.linkCut(source, target, at);
+    return requests === 'always' ? 'never' : replies;
+  }
+
+  /**
+   * Whether a Gilbert–Elliott burstLoss rule may lose `target`'s messages during `at`: 'always'
+   * when a rule losing in both states covers the interval, 'maybe' for any other rule that can
+   * lose, 'never' without one.
+   */
+  burstLoss(target: string, at: Interval = WHOLE_RUN): Certainty {
+    return strongest(
+      this.rulesOf(target, 'burstLoss').map((r) => {
+        const w = windowCover(r.window, at);
+        if (w === 'never' || (r.lossInGood === 0 && (r.lossInBad === 0 || r.pGoodToBad === 0)))
+          return 'never';
+        return w === 'always' && r.lossInGood === 1 && r.lossInBad === 1 ? 'always' : 'maybe';
+      }),
+    );
+  }
+
+  /**
+   * The HTTP connection toxics that may act on `target`'s exchanges during `at`, each with its
+   * certainty: `[{kind, certainty}]` for bandwidth, slicer, limitData, slowClose, timeout and
+   * resetPeer rules (in plan order, 'never' left out).
+   */
+  httpToxics(target: string, at: Interval = WHOLE_RUN): { kind: string; certainty: Certainty }[] {
+    const kinds = ['bandwidth', 'slicer', 'limitData', 'slowClose', 'timeout', 'resetPeer'] as const;
+    return this.plan.rules
+      .filter((r) => (kinds as readonly string[]).includes(r.fault) && this.applies(r, target))
+      .map((r) => ({
+        kind: r.fault,
+        certainty: ruleFires(r as { probability?: number; window?: WindowOf }, at),
+      }))
+      .filter((x) => x.certainty !== 'never');
+  }
+
+  /**
+   * Whether an exchange with `target` during `at` may get no reply in time, counting the newer
+   * kinds as well as {@link silent}: link partitions between `source` (default: a client) and the
+   * target either way, Gilbert–Elliott loss, timeout / resetPeer toxics (swallowed request or
+   * reply), and swizzle clogs (held until the unclog, which may come after the caller gives up).
+   */
+  silentOrHeld(target: string, at: Interval = WHOLE_RUN, source?: string): Certainty {
+    const swallowing = this.httpToxics(target, at)
+      .filter((x) => x.kind === 'timeout' || x.kind === 'resetPeer')
+      .map((x) => x.certainty);
+    return strongest([
+      this.silent(target, at),
+      this.linkCut(source, target, at),
+      this.linkCut(target, source, at),
+      this.burstLoss(target, at),
+      this.clogged(target, at),
+      ...swallowing,
+    ]);
   }
 }

@@ -244,10 +244,16 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
   // Live runs stay in this thread (they share the machine's wall clock); sim runs use --jobs.
   const jobs = flags.mode === 'sim' ? (flags.jobs ?? defaultJobs()) : 1;
   const pool = jobs > 1 ? new RunPool(jobs) : undefined;
+  // Progress events (the TTY board, per-event lines) exist only for runs in this thread: a
+  // scenario that shows them runs here unless --jobs was given explicitly.
+  const showsEvents = (s: Scenario): boolean =>
+    !flags.quiet &&
+    (env.interactive || (flags.events ?? (flags.runs ?? s.defaultRuns[flags.mode]) <= EVENTS_AUTO_MAX_RUNS));
   try {
     for (const scenario of list) {
+      const pooled = pool !== undefined && (flags.jobs !== undefined || !showsEvents(scenario));
       summaries.push(
-        pool
+        pooled
           ? await runPooled(env, pool, scenario, flags, records)
           : await runOne(env, scenario, flags, board, records),
       );
