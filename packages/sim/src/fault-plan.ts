@@ -4,11 +4,26 @@
  *
  * Fault vocabulary from Jepsen's nemeses, Toxiproxy's toxics and tc netem (see
  * shared/reference/harness.md): drops, delay, duplicate, reorder, corrupt, truncate, spoofed
- * sender, forced status, crash (+ restart), pause (hang without closing), partition.
+ * sender, forced status, crash (+ restart), pause (hang without closing), partition; and the
+ * newer kinds (docs/fault-plans-new-kinds.md): clock skew and strobe per target (clock-faults.ts),
+ * one-way and node-to-node link partitions, Gilbert–Elliott correlated loss (burst-loss.ts),
+ * Toxiproxy's bandwidth / slicer / limitData / slowClose / timeout / resetPeer for HTTP edges
+ * (http-toxics.ts) and FoundationDB's swizzle-clog (swizzle.ts). The newer kinds draw from their
+ * own per-target stream, so plans without them draw exactly as before.
  */
 import { z } from 'zod';
-import { formatSchemaIssues, latencySpecSchema, sampleLatency, type LatencySpec } from './latency.js';
+import {
+  LATENCY_CEILING_MS,
+  formatSchemaIssues,
+  latencySpecSchema,
+  sampleLatency,
+  type LatencySpec,
+} from './latency.js';
+import { burstStep, type BurstState } from './burst-loss.js';
+import { clockRuleOffset } from './clock-faults.js';
+import type { HttpToxics } from './http-toxics.js';
 import type { Rng } from './rng.js';
+import { swizzleSchedule, type SwizzleEntry } from './swizzle.js';
 
 /** A plan failed validation. `issues` lists every problem with its JSON path. */
 export class FaultPlanError extends Error {
@@ -42,6 +57,157 @@ const scope = {
   /** Chance that the rule fires for a given message (0..1). Default 1. */
   probability: z.number().min(0).max(1).default(1),
 };
+
+/** The other side of a `linkPartition`: target ids and/or a group; neither = every other party, clients included. */
+const peers = z
+  .object({
+    targets: z.array(z.string().min(1)).optional(),
+    group: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** A probability in [0, 1]. */
+const chance = () => z.number().min(0).max(1);
+
+/** Plan times, ms: finite, within the timer ceiling. */
+const planMs = () => z.number().min(0).max(LATENCY_CEILING_MS);
+
+/** Toxiproxy direction of a timeout / resetPeer toxic (see http-toxics.ts). */
+const toxicStream = z.enum(['upstream', 'downstream']).default('downstream');
+
+/**
+ * The kinds added after version 1's first release (docs/fault-plans-new-kinds.md): clock faults,
+ * link partitions, correlated loss, HTTP connection toxics and swizzle-clog. Each names its
+ * targets as every other rule does; none draws from the streams of the older kinds.
+ */
+const newKinds = [
+  z
+    .object({
+      /** The target's clock reads `offsetMs` ahead (negative: behind) while the window is open. */
+      fault: z.literal('clockSkew'),
+      targets: scope.targets,
+      group: scope.group,
+      window: window.optional(),
+      /** Ms added to the target's "now" (may be negative). */
+      offsetMs: z.number().min(-LATENCY_CEILING_MS).max(LATENCY_CEILING_MS),
+    })
+    .strict(),
+  z
+    .object({
+      /** The target's clock flips between +deltaMs and the true time every periodMs (Jepsen strobe). */
+      fault: z.literal('clockStrobe'),
+      targets: scope.targets,
+      group: scope.group,
+      window: window.optional(),
+      /** Ms added to "now" in the even periods (may be negative). */
+      deltaMs: z.number().min(-LATENCY_CEILING_MS).max(LATENCY_CEILING_MS),
+      /** Length of one period, ms (> 0). */
+      periodMs: z.number().positive().max(LATENCY_CEILING_MS),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * Messages between the rule's targets and `peers` are lost while the window is open, in the
+       * `direction` given relative to the targets: 'both', 'outbound' (targets → peers: requests
+       * reach a target, its replies do not) or 'inbound' (peers → targets).
+       */
+      fault: z.literal('linkPartition'),
+      targets: scope.targets,
+      group: scope.group,
+      window: window.optional(),
+      peers: peers.optional(),
+      direction: z.enum(['both', 'outbound', 'inbound']).default('both'),
+    })
+    .strict(),
+  z
+    .object({
+      /** Gilbert–Elliott correlated loss, one chain per target stepped once per exchange (burst-loss.ts). */
+      fault: z.literal('burstLoss'),
+      targets: scope.targets,
+      group: scope.group,
+      window: window.optional(),
+      /** Chance good → bad after a message (netem p). */
+      pGoodToBad: chance(),
+      /** Chance bad → good after a message (netem r). */
+      pBadToGood: chance(),
+      /** Loss probability in the good state. Default 0. */
+      lossInGood: chance().default(0),
+      /** Loss probability in the bad state. Default 1. */
+      lossInBad: chance().default(1),
+      /** Which message of the exchange is lost: the request (default) or the reply. */
+      leg: z.enum(['request', 'reply']).default('request'),
+    })
+    .strict(),
+  z
+    .object({
+      fault: z.literal('bandwidth'),
+      ...scope,
+      /** KB/s (1 KB = 1000 bytes) of the response body. */
+      rateKBps: z.number().positive().max(1e9),
+    })
+    .strict(),
+  z
+    .object({
+      fault: z.literal('slicer'),
+      ...scope,
+      /** Mean piece size, bytes. */
+      averageBytes: z.number().int().min(1).max(1e9),
+      /** Piece sizes vary by up to ± this many bytes (kept below averageBytes). Default 0. */
+      variationBytes: z.number().int().min(0).max(1e9).default(0),
+      /** Pause after each piece, ms. Default 0. */
+      delayMs: planMs().default(0),
+    })
+    .strict(),
+  z
+    .object({
+      fault: z.literal('limitData'),
+      ...scope,
+      /** Body bytes after which the connection is closed. */
+      bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    })
+    .strict(),
+  z
+    .object({
+      fault: z.literal('slowClose'),
+      ...scope,
+      /** Ms between the last body byte and the end of the response. */
+      delayMs: planMs(),
+    })
+    .strict(),
+  z
+    .object({
+      fault: z.literal('timeout'),
+      ...scope,
+      /** Ms after which the connection is closed; 0 = never (a black hole). */
+      timeoutMs: planMs(),
+      stream: toxicStream,
+    })
+    .strict(),
+  z
+    .object({
+      fault: z.literal('resetPeer'),
+      ...scope,
+      /** Ms after which the connection is reset (TCP RST); 0 = at once. */
+      timeoutMs: planMs(),
+      stream: toxicStream,
+    })
+    .strict(),
+  z
+    .object({
+      /** FoundationDB swizzle-clog over the rule's members (swizzle.ts); needs targets or group. */
+      fault: z.literal('swizzleClog'),
+      targets: scope.targets,
+      group: scope.group,
+      /** Plan time of the first clog, ms. Default 0. */
+      atMs: planMs().default(0),
+      /** Ms between two clogs and between two unclogs. */
+      periodMs: z.number().positive().max(LATENCY_CEILING_MS),
+      /** Ms all members stay clogged before the first unclog. Default periodMs. */
+      holdMs: planMs().optional(),
+    })
+    .strict(),
+] as const;
 
 const rule = z.discriminatedUnion('fault', [
   z.object({ fault: z.literal('dropRequest'), ...scope }).strict(),
@@ -106,6 +272,7 @@ const rule = z.discriminatedUnion('fault', [
       window: window.optional(),
     })
     .strict(),
+  ...newKinds,
 ]);
 
 export const faultPlanSchema = z
@@ -131,6 +298,18 @@ export const faultPlanSchema = z
     plan.rules.forEach((r, i) => {
       if (r.group !== undefined && !(r.group in plan.groups)) {
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'group'], message: `unknown group "${r.group}"` });
+      }
+      if (r.fault === 'linkPartition' && r.peers?.group !== undefined && !(r.peers.group in plan.groups)) {
+        const message = `unknown group "${r.peers.group}"`;
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'peers', 'group'], message });
+      }
+      if (r.fault === 'swizzleClog' && r.targets === undefined && r.group === undefined) {
+        const message = 'swizzleClog needs targets or a group (the members it clogs in turn)';
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'targets'], message });
+      }
+      if (r.fault === 'slicer' && r.variationBytes >= r.averageBytes && r.variationBytes > 0) {
+        const message = 'must be less than averageBytes';
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'variationBytes'], message });
       }
     });
   });
@@ -179,8 +358,88 @@ export interface ExchangeDecision {
   wrongSender: string | undefined;
   /** The target answers this status instead of handling the request. */
   forceStatus: { status: number; message: string | undefined } | undefined;
+  /**
+   * The request is lost to a newer rule kind, named for the trace: 'linkPartition' (the link from
+   * the sender to the target is cut) or 'burstLoss' (a Gilbert–Elliott chain lost it).
+   */
+  requestLost: 'linkPartition' | 'burstLoss' | undefined;
+  /** The reply is lost (the target handled the request): 'linkPartition' or 'burstLoss'. */
+  replyLost: 'linkPartition' | 'burstLoss' | undefined;
+  /** HTTP connection toxics that fired (HTTP edges only: datagram edges ignore them). */
+  toxics: HttpToxics | undefined;
   /** Names of the rules that fired (for the trace). */
   fired: string[];
+}
+
+/** The rule kinds of {@link newKinds}: decided apart from the older kinds, on their own streams. */
+type NewKindRule = Extract<
+  FaultRule,
+  {
+    fault:
+      | 'clockSkew'
+      | 'clockStrobe'
+      | 'linkPartition'
+      | 'burstLoss'
+      | 'bandwidth'
+      | 'slicer'
+      | 'limitData'
+      | 'slowClose'
+      | 'timeout'
+      | 'resetPeer'
+      | 'swizzleClog';
+  }
+>;
+
+const NEW_KINDS: ReadonlySet<string> = new Set(newKinds.map((k) => k.shape.fault.value));
+
+/** Whether `rule` is one of the newer kinds (decided by {@link FaultInjector}'s second pass). */
+export function isNewKindRule(rule: FaultRule): rule is NewKindRule {
+  return NEW_KINDS.has(rule.fault);
+}
+
+type Win = { fromMs: number; toMs?: number | undefined } | undefined;
+const inWindowAt = (w: Win, t: number): boolean =>
+  w === undefined || (t >= w.fromMs && (w.toMs === undefined || t < w.toMs));
+
+/** Whether a rule's `targets` / `group` (or a `peers` side) names party `p` (a target id). */
+function names(
+  side: { targets?: string[] | undefined; group?: string | undefined },
+  groups: Readonly<Record<string, readonly string[]>>,
+  p: string,
+): boolean {
+  if (side.targets === undefined && side.group === undefined) return true;
+  return (
+    side.targets?.includes(p) === true ||
+    (side.group !== undefined && groups[side.group]?.includes(p) === true)
+  );
+}
+
+/**
+ * Whether a `linkPartition` rule (window aside) loses a message from party `from` to party `to`;
+ * undefined stands for a party that is no plan target (a client). Side A is the rule's targets /
+ * group (a client belongs to it only when the rule names neither); the peers are `peers` (a
+ * client belongs to it only when `peers` names neither) or, when `peers` is omitted, every party
+ * outside side A, clients included. 'outbound' loses A → peers, 'inbound' peers → A, 'both' both.
+ * A party never loses messages to itself. Pure: oracles ask it too.
+ */
+export function linkCuts(
+  rule: Extract<FaultRule, { fault: 'linkPartition' }>,
+  groups: Readonly<Record<string, readonly string[]>>,
+  from: string | undefined,
+  to: string | undefined,
+): boolean {
+  if (from === to) return false;
+  const named = (r: { targets?: string[] | undefined; group?: string | undefined }): boolean =>
+    r.targets !== undefined || r.group !== undefined;
+  const inA = (p: string | undefined): boolean => (p === undefined ? !named(rule) : names(rule, groups, p));
+  const inPeers = (p: string | undefined): boolean => {
+    const peers = rule.peers;
+    if (peers === undefined) return !inA(p);
+    return p === undefined ? !named(peers) : names(peers, groups, p);
+  };
+  const out = rule.direction !== 'inbound' && inA(from) && inPeers(to);
+  const back = rule.direction !== 'outbound' && inPeers(from) && inA(to);
+  return out || back;
 }
 
 /**
@@ -192,6 +451,12 @@ export class FaultInjector {
   #plan: FaultPlan;
   readonly #rng: Rng;
   readonly #streams = new Map<string, Rng>();
+  /** Streams of the newer kinds, "faults+:<target>": their draws never shift the older kinds'. */
+  readonly #newStreams = new Map<string, Rng>();
+  /** Gilbert–Elliott chain states by target and rule content (they survive an unrelated setPlan). */
+  readonly #burst = new Map<string, BurstState>();
+  readonly #ruleKeys = new WeakMap<object, string>();
+  readonly #swizzles = new WeakMap<object, SwizzleEntry[]>();
 
   constructor(plan: FaultPlan, rng: Rng) {
     this.#plan = plan;
@@ -272,8 +537,12 @@ export class FaultInjector {
   /**
    * Decide the fate of one exchange with `target` that starts at time `t` (ms since run start).
    * Draws from the target's own stream in rule order: deterministic for a given sequence of calls.
+   * `source` is the plan target the request comes from, when the sender is one (a DHT node calling
+   * another); undefined for a client. Only `linkPartition` rules look at it. The newer kinds are
+   * decided after the older ones, from the target's second stream "faults+:<target>", so a plan
+   * without them draws exactly as before.
    */
-  decide(target: string, t: number): ExchangeDecision {
+  decide(target: string, t: number, source?: string): ExchangeDecision {
     const rng = this.#stream(target);
     const d: ExchangeDecision = {
       unreachable: undefined,
@@ -287,6 +556,9 @@ export class FaultInjector {
       truncateTo: undefined,
       wrongSender: undefined,
       forceStatus: undefined,
+      requestLost: undefined,
+      replyLost: undefined,
+      toxics: undefined,
       fired: [],
     };
     const spec = this.latencyFor(target);
@@ -294,7 +566,7 @@ export class FaultInjector {
     const inWindow = (w: { fromMs: number; toMs?: number | undefined } | undefined): boolean =>
       w === undefined || (t >= w.fromMs && (w.toMs === undefined || t < w.toMs));
     this.plan.rules.forEach((r, i) => {
-      if (!this.applies(r, target)) return;
+      if (isNewKindRule(r) || !this.applies(r, target)) return;
       const name = `${r.fault}#${i}`;
       switch (r.fault) {
         case 'crash': {
@@ -358,7 +630,167 @@ export class FaultInjector {
           break;
       }
     });
+    this.#decideNewKinds(target, t, source, d);
     return d;
+  }
+
+  /**
+   * The stream of the newer kinds for `target`, "faults+:<target>" (Gilbert–Elliott steps, toxic
+   * draws, slicer piece sizes): separate from the older kinds' "faults:<target>", so a plan without
+   * newer kinds draws exactly as before. Keep using the returned instance to continue it.
+   */
+  newKindStream(target: string): Rng {
+    let s = this.#newStreams.get(target);
+    if (s === undefined) {
+      s = this.#rng.fork(`faults+:${target}`);
+      this.#newStreams.set(target, s);
+    }
+    return s;
+  }
+
+  /** A stable text key of a rule's content (JSON), cached per rule object. */
+  #ruleKey(rule: FaultRule): string {
+    let k = this.#ruleKeys.get(rule);
+    if (k === undefined) {
+      k = JSON.stringify(rule);
+      this.#ruleKeys.set(rule, k);
+    }
+    return k;
+  }
+
+  /**
+   * Second pass of {@link decide}, for the newer kinds (rule order, their own "faults+:<target>"
+   * stream): link partitions, Gilbert–Elliott loss (two draws per exchange and rule), swizzle
+   * clogs (a hold until the target unclogs) and HTTP toxics (one draw each, like the older
+   * probabilistic rules).
+   */
+  #decideNewKinds(target: string, t: number, source: string | undefined, d: ExchangeDecision): void {
+    this.plan.rules.forEach((r, i) => {
+      if (!isNewKindRule(r)) return;
+      const name = `${r.fault}#${i}`;
+      if (r.fault === 'linkPartition') {
+        if (!inWindowAt(r.window, t)) return;
+        if (linkCuts(r, this.plan.groups, source, target)) d.requestLost ??= 'linkPartition';
+        else if (linkCuts(r, this.plan.groups, target, source)) d.replyLost ??= 'linkPartition';
+        else return;
+        d.fired.push(name);
+        return;
+      }
+      if (!this.applies(r, target)) return;
+      switch (r.fault) {
+        case 'clockSkew':
+        case 'clockStrobe':
+          return; // what the target reads as now: clockOffsetMs()
+        case 'swizzleClog': {
+          const until = this.#clogUntilOf(r, target, t);
+          if (until === undefined) return;
+          d.holdMs = Math.max(d.holdMs, until - t);
+          d.fired.push(name);
+          return;
+        }
+        case 'burstLoss': {
+          if (!inWindowAt(r.window, t)) return;
+          const key = `${target}\u0000${this.#ruleKey(r)}`;
+          const step = burstStep(this.#burst.get(key) ?? 'good', r, this.newKindStream(target));
+          this.#burst.set(key, step.next);
+          if (!step.lost) return;
+          if (r.leg === 'request') d.requestLost ??= 'burstLoss';
+          else d.replyLost ??= 'burstLoss';
+          d.fired.push(name);
+          return;
+        }
+      }
+      if (!inWindowAt(r.window, t)) return;
+      if (!(this.newKindStream(target).float() < r.probability)) return;
+      d.fired.push(name);
+      const x = (d.toxics ??= {});
+      switch (r.fault) {
+        case 'bandwidth':
+          x.bandwidthKBps = Math.min(x.bandwidthKBps ?? Infinity, r.rateKBps);
+          break;
+        case 'slicer':
+          x.slicer ??= { averageBytes: r.averageBytes, variationBytes: r.variationBytes, delayMs: r.delayMs };
+          break;
+        case 'limitData':
+          x.limitBytes = Math.min(x.limitBytes ?? Infinity, r.bytes);
+          break;
+        case 'slowClose':
+          x.slowCloseMs = Math.max(x.slowCloseMs ?? 0, r.delayMs);
+          break;
+        case 'timeout':
+          x.timeout ??= { timeoutMs: r.timeoutMs, stream: r.stream };
+          break;
+        case 'resetPeer':
+          x.resetPeer ??= { timeoutMs: r.timeoutMs, stream: r.stream };
+          break;
+      }
+    });
+  }
+
+  /**
+   * Whether a message from party `from` to party `to` at plan time `t` (ms) is lost to a
+   * `linkPartition` rule (undefined party: a client, not a plan target). Draws nothing.
+   */
+  linkCut(from: string | undefined, to: string | undefined, t: number): boolean {
+    return this.plan.rules.some(
+      (r) =>
+        r.fault === 'linkPartition' && inWindowAt(r.window, t) && linkCuts(r, this.plan.groups, from, to),
+    );
+  }
+
+  /**
+   * The schedule of a `swizzleClog` rule: members in clog order with their clog intervals (plan
+   * ms), the unclog order drawn from the stream "swizzle:<rule JSON>" (so it depends on the seed
+   * and the rule's content only). Cached per rule object.
+   */
+  swizzleSchedule(rule: Extract<FaultRule, { fault: 'swizzleClog' }>): readonly SwizzleEntry[] {
+    let s = this.#swizzles.get(rule);
+    if (s === undefined) {
+      s = swizzleSchedule(rule, this.plan.groups, this.#rng.fork(`swizzle:${this.#ruleKey(rule)}`));
+      this.#swizzles.set(rule, s);
+    }
+    return s;
+  }
+
+  #clogUntilOf(
+    rule: Extract<FaultRule, { fault: 'swizzleClog' }>,
+    target: string,
+    t: number,
+  ): number | undefined {
+    const e = this.swizzleSchedule(rule).find((x) => x.target === target);
+    return e !== undefined && t >= e.clogAtMs && t < e.unclogAtMs ? e.unclogAtMs : undefined;
+  }
+
+  /**
+   * When `target` unclogs, if a swizzle-clog holds it at plan time `t` (ms): the latest unclog time
+   * of the rules that clog it then; undefined when it is not clogged. Draws nothing from the
+   * target streams (a rule's unclog order is drawn once, from its own stream).
+   */
+  clogUntil(target: string, t: number): number | undefined {
+    let until: number | undefined;
+    for (const r of this.plan.rules) {
+      if (r.fault !== 'swizzleClog' || !this.applies(r, target)) continue;
+      const u = this.#clogUntilOf(r, target, t);
+      if (u !== undefined) until = Math.max(until ?? u, u);
+    }
+    return until;
+  }
+
+  /**
+   * What `target`'s clock is off by at plan time `t` (ms since the run started): the sum of the
+   * active `clockSkew` and `clockStrobe` offsets, ms (0 when none applies). Draws nothing.
+   */
+  clockOffsetMs(target: string, t: number): number {
+    let offset = 0;
+    for (const r of this.plan.rules)
+      if ((r.fault === 'clockSkew' || r.fault === 'clockStrobe') && this.applies(r, target))
+        offset += clockRuleOffset(r, t);
+    return offset;
+  }
+
+  /** Plan time as `target` reads it at true plan time `t`: `t + clockOffsetMs(target, t)`, ms. */
+  nowFor(target: string, t: number): number {
+    return t + this.clockOffsetMs(target, t);
   }
 
   /** Flip `count` random bytes of `bytes` (a copy), drawing from the target's stream. */

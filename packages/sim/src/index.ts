@@ -10,3 +10,7 @@ export * from './fault-plan.js';
 export * from './network.js';
 export * from './fault-control.js';
 export * from './compose.js';
+export * from './clock-faults.js';
+export * from './burst-loss.js';
+export * from './swizzle.js';
+export * from './http-toxics.js';

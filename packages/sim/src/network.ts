@@ -13,7 +13,16 @@ import {
   type FetchHandler,
   type FetchLike,
 } from '@fanout/core';
+import { skewedClock } from './clock-faults.js';
 import { FaultInjector, NO_FAULTS, type ExchangeDecision, type FaultPlan } from './fault-plan.js';
+import {
+  bodySteps,
+  bodyStream,
+  markShaped,
+  shapesBody,
+  type HttpToxics,
+  type ToxicStream,
+} from './http-toxics.js';
 import type { Rng } from './rng.js';
 
 /** Where the network reports what happens (a {@link Trace} satisfies it). */
@@ -101,6 +110,11 @@ export interface DatagramExchange {
   from: DatagramAddress;
   /** Ms since the run started when the request was sent. */
   t: number;
+  /**
+   * The plan target that sent the request, when the sender is one (a DHT node serves and sends
+   * on one address); undefined for a client. Only `linkPartition` rules look at it.
+   */
+  source?: string | undefined;
   elapsed: () => number;
   record: (kind: string, fields: Record<string, unknown>) => void;
   stats: NetworkStats;
@@ -115,7 +129,7 @@ export interface DatagramExchange {
  * damage/duplicate the reply, latency/2 + extra, send. Timers come from `clock` only.
  */
 export function serveDatagramWithFaults(x: DatagramExchange): void {
-  const d = x.injector.decide(x.target, x.t);
+  const d = x.injector.decide(x.target, x.t, x.source);
   x.record('send', {
     to: x.target,
     bytes: x.request.length,
@@ -128,7 +142,23 @@ export function serveDatagramWithFaults(x: DatagramExchange): void {
     x.record('drop', { to: x.target, reason: d.unreachable ?? (d.dropRequest ? 'dropRequest' : 'paused') });
     return;
   }
+  if (d.requestLost !== undefined) {
+    x.stats.dropped++;
+    x.record('drop', {
+      to: x.target,
+      reason: d.requestLost,
+      ...(x.source === undefined ? {} : { from: x.source }),
+    });
+    return;
+  }
+  // holdMs: pause windows and swizzle clogs (the request leaves when the target unclogs).
   x.clock.setTimer(() => void deliver(x, d), d.holdMs + d.latencyMs / 2);
+}
+
+/** Extra ms a reply leaving `target` at plan time `t` waits for a swizzle-clog to end (0: none). */
+function replyClogMs(injector: FaultInjector, target: string, t: number): number {
+  const until = injector.clogUntil(target, t);
+  return until === undefined ? 0 : until - t;
 }
 
 async function deliver(x: DatagramExchange, d: ExchangeDecision): Promise<void> {
@@ -159,13 +189,22 @@ async function deliver(x: DatagramExchange, d: ExchangeDecision): Promise<void> 
     x.record('drop', { from: x.target, reason: 'dropReply' });
     return;
   }
+  if (d.replyLost !== undefined) {
+    x.stats.dropped++;
+    x.record('drop', {
+      from: x.target,
+      reason: d.replyLost,
+      ...(x.source === undefined ? {} : { to: x.source }),
+    });
+    return;
+  }
   let out = reply;
   if (d.truncateTo !== undefined) out = out.slice(0, d.truncateTo);
   if (d.corruptBytes > 0) out = x.injector.corrupt(x.target, out, d.corruptBytes);
   if (d.wrongSender !== undefined && x.service.spoofSender !== undefined)
     out = x.service.spoofSender(out, d.wrongSender);
   const copies = 1 + (d.duplicates?.copies ?? 0);
-  const delay = d.latencyMs / 2 + d.extraReplyMs;
+  const delay = d.latencyMs / 2 + d.extraReplyMs + replyClogMs(x.injector, x.target, x.elapsed());
   for (let i = 0; i < copies; i++) {
     const payload = out;
     x.clock.setTimer(
@@ -187,17 +226,63 @@ export interface HttpExchange {
   request: Request;
   signal: AbortSignal | undefined;
   t: number;
+  /** The plan target that sent the request, if any (see {@link DatagramExchange.source}). */
+  source?: string | undefined;
   elapsed: () => number;
   record: (kind: string, fields: Record<string, unknown>) => void;
   stats: NetworkStats;
   beforeHandle?: (t: number) => void;
+  /**
+   * The caller plays shaped bodies (bandwidth, slicer, limitData, slowClose) on its own socket:
+   * a shaped reply then comes back with no body, its steps kept for {@link shapedStepsOf}, instead
+   * of a stream played on `clock`. Live edges set it; the simulated fetch does not.
+   */
+  bodyOnSocket?: boolean;
 }
 
 /** How an HTTP exchange failed at the transport level. */
 export type HttpFailure =
   | { kind: 'refused'; why: string } // connection refused (crashed target)
   | { kind: 'blackhole'; why: string } // no answer ever (partition, dropped request, paused forever)
-  | { kind: 'reset'; why: string }; // connection reset (dropped reply, handler blew up)
+  // connection reset (dropped reply, handler blew up); `rst`: a real TCP RST (resetPeer toxic)
+  | { kind: 'reset'; why: string; rst?: boolean }
+  | { kind: 'closed'; why: string }; // closed without an answer (timeout toxic)
+
+/**
+ * The timeout / resetPeer toxic that swallows `stream`, if any: the one that ends first (a
+ * timeout of 0 never ends; on a tie the reset wins).
+ */
+function swallowing(
+  t: HttpToxics | undefined,
+  stream: ToxicStream,
+): { kind: 'timeout' | 'resetPeer'; timeoutMs: number } | undefined {
+  const reset = t?.resetPeer?.stream === stream ? t.resetPeer.timeoutMs : undefined;
+  const close = t?.timeout?.stream === stream ? t.timeout.timeoutMs || Infinity : undefined;
+  if (reset !== undefined && (close === undefined || reset <= close))
+    return { kind: 'resetPeer', timeoutMs: reset };
+  return close === undefined ? undefined : { kind: 'timeout', timeoutMs: close };
+}
+
+/**
+ * A timeout / resetPeer toxic swallowed the request (upstream) or the reply (downstream): record
+ * it, wait `timeoutMs` plus the way back (latency/2), then fail as a close or a TCP reset. A
+ * timeout of 0 (Infinity here) never closes: a black hole.
+ */
+async function swallow(
+  x: HttpExchange,
+  d: ExchangeDecision,
+  toxic: { kind: 'timeout' | 'resetPeer'; timeoutMs: number },
+  stream: ToxicStream,
+): Promise<HttpFailure> {
+  x.stats.dropped++;
+  const who = stream === 'upstream' ? { to: x.target } : { from: x.target };
+  x.record('drop', { ...who, reason: toxic.kind, stream });
+  if (toxic.timeoutMs === Infinity) return { kind: 'blackhole', why: `timeout toxic (${stream})` };
+  await x.clock.sleep(toxic.timeoutMs + d.latencyMs / 2, x.signal);
+  return toxic.kind === 'timeout'
+    ? { kind: 'closed', why: `connection closed by the timeout toxic after ${toxic.timeoutMs} ms` }
+    : { kind: 'reset', why: `connection reset by peer after ${toxic.timeoutMs} ms (resetPeer)`, rst: true };
+}
 
 /**
  * One HTTP exchange under the fault plan. Returns the (possibly damaged) Response, or how the
@@ -207,7 +292,7 @@ export type HttpFailure =
 export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | HttpFailure> {
   const { request, signal } = x;
   const path = new URL(request.url).pathname;
-  const d = x.injector.decide(x.target, x.t);
+  const d = x.injector.decide(x.target, x.t, x.source);
   x.record('send', { to: x.target, method: request.method, path, latencyMs: d.latencyMs });
   if (d.fired.length > 0) x.record('fault', { target: x.target, fired: d.fired });
   if (d.unreachable === 'partition' || d.dropRequest || d.holdMs === Infinity) {
@@ -215,6 +300,16 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
     const why = d.unreachable ?? (d.dropRequest ? 'dropRequest' : 'paused');
     x.record('drop', { to: x.target, reason: why });
     return { kind: 'blackhole', why };
+  }
+  if (d.requestLost !== undefined) {
+    // A lost request leg of a TCP exchange: nothing ever comes back (only the client's timeout ends it).
+    x.stats.dropped++;
+    x.record('drop', {
+      to: x.target,
+      reason: d.requestLost,
+      ...(x.source === undefined ? {} : { from: x.source }),
+    });
+    return { kind: 'blackhole', why: d.requestLost };
   }
   const body =
     request.method === 'GET' || request.method === 'HEAD'
@@ -228,6 +323,8 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
     x.record('drop', { to: x.target, reason: 'crashed' });
     return { kind: 'refused', why: `ECONNREFUSED ${x.target} (crashed)` };
   }
+  const upstream = swallowing(d.toxics, 'upstream');
+  if (upstream !== undefined) return swallow(x, d, upstream, 'upstream');
   x.stats.delivered++;
   x.record('deliver', { to: x.target, method: request.method, path });
   let response: Response;
@@ -254,18 +351,63 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
     x.record('drop', { from: x.target, reason: 'dropReply' });
     return { kind: 'reset', why: 'connection reset after the request was processed' };
   }
+  if (d.replyLost !== undefined) {
+    x.stats.dropped++;
+    x.record('drop', {
+      from: x.target,
+      reason: d.replyLost,
+      ...(x.source === undefined ? {} : { to: x.source }),
+    });
+    return { kind: 'blackhole', why: d.replyLost };
+  }
+  const downstream = swallowing(d.toxics, 'downstream');
+  if (downstream !== undefined) return swallow(x, d, downstream, 'downstream');
   if (d.truncateTo !== undefined) bytes = bytes.slice(0, d.truncateTo);
   if (d.corruptBytes > 0)
     bytes = x.injector.corrupt(x.target, bytes, d.corruptBytes) as Uint8Array<ArrayBuffer>;
-  await x.clock.sleep(d.latencyMs / 2 + d.extraReplyMs, signal);
+  const clogMs = replyClogMs(x.injector, x.target, x.elapsed());
+  await x.clock.sleep(d.latencyMs / 2 + d.extraReplyMs + clogMs, signal);
   x.stats.replies++;
   x.record('reply', { from: x.target, status: response.status, bytes: bytes.length });
   const noBody = response.status === 204 || response.status === 304 || request.method === 'HEAD';
+  if (!noBody && shapesBody(d.toxics)) return shapedResponse(x, response, bytes, d.toxics);
   return new Response(noBody ? null : bytes, {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/**
+ * The reply with its body played under the body toxics (bandwidth, slicer, limitData, slowClose)
+ * as a stream on the exchange's clock, without Content-Length (the client reads to the end).
+ * The steps are decided now (slicer sizes from the target's "faults+" stream) and remembered with
+ * {@link markShaped} so a live edge can play them on its socket instead.
+ */
+function shapedResponse(x: HttpExchange, response: Response, bytes: Uint8Array, t: HttpToxics): Response {
+  const steps = bodySteps(bytes, t, x.injector.newKindStream(x.target));
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  const init = { status: response.status, statusText: response.statusText, headers };
+  if (x.bodyOnSocket === true) return markShaped(new Response(null, init), steps);
+  const stream = bodyStream(steps, x.clock, (step) => {
+    if (step.kind === 'cut') x.record('drop', { from: x.target, reason: 'limitData', bytes: t.limitBytes });
+    if (step.kind === 'end' && t.slowCloseMs !== undefined)
+      x.record('note', { from: x.target, slowClose: 'end' });
+  });
+  return markShaped(new Response(stream, init), steps);
+}
+
+/**
+ * What a simulated fetch failure carries as its `cause`, shaped as undici's: a close is
+ * `other side closed` (code UND_ERR_SOCKET), a TCP reset `read ECONNRESET` (code ECONNRESET); the
+ * older failures an Error with the reason text.
+ */
+function failureCause(out: HttpFailure): Error {
+  if (out.kind === 'closed') return Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+  if (out.kind === 'reset' && out.rst === true)
+    return Object.assign(new Error(`read ECONNRESET (${out.why})`), { code: 'ECONNRESET' });
+  return new Error(out.why);
 }
 
 /**
@@ -275,7 +417,9 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
  * Exchange model: a request reaches its target after holdMs (pause) + latency/2; the reply
  * reaches the sender latency/2 + extraReplyMs (delay, reorder) later. Drops, partitions and
  * crashes lose the message; corrupt/truncate/wrongSender alter the reply; duplicateReply sends
- * extra copies. Every step is recorded in the trace with its virtual time.
+ * extra copies; link partitions and burst loss lose one leg; swizzle clogs hold both legs; HTTP
+ * toxics shape or cut the connection. Every step is recorded in the trace with its virtual time.
+ * {@link clockFor} gives a target's skewed clock (clockSkew / clockStrobe).
  */
 export class SimNetwork {
   readonly clock: Clock;
@@ -302,6 +446,16 @@ export class SimNetwork {
 
   #record(kind: string, fields: Record<string, unknown>): void {
     this.#trace?.record({ t: this.elapsed(), kind, ...fields });
+  }
+
+  /**
+   * The clock `target` believes in: the network's clock, with `now()` moved by the plan's
+   * clockSkew / clockStrobe rules for `target` (plan time counted from this network's creation);
+   * timers unchanged. Give it to a simulator where it reads the time of day (TTL expiry,
+   * created_at); with no clock rule it reads exactly as the network's clock.
+   */
+  clockFor(target: string): Clock {
+    return skewedClock({ clock: this.clock, offsets: this.injector, target, startedAt: this.#t0 });
   }
 
   #crashCheck(target: string, ep: { lastSeenT: number }, t: number, wipe: (() => void) | undefined): void {
@@ -367,6 +521,8 @@ export class SimNetwork {
       return;
     }
     const toKey = addressKey(from);
+    // A sender bound as a service (a DHT node serves and sends on one address) is that target.
+    const source = this.#datagram.get(toKey)?.target;
     serveDatagramWithFaults({
       clock: this.clock,
       injector: this.injector,
@@ -375,6 +531,7 @@ export class SimNetwork {
       request: bytes,
       from,
       t: this.elapsed(),
+      source,
       elapsed: () => this.elapsed(),
       record: (kind, fields) => this.#record(kind, fields),
       stats: this.stats,
@@ -409,8 +566,27 @@ export class SimNetwork {
    * dropReply → the handler runs, the client gets `TypeError('fetch failed')` (ambiguous outcome);
    * pause → held until the window ends; forceStatus → that status without calling the handler;
    * delay/reorder → later reply; corrupt/truncate → damaged body. Aborts reject with `signal.reason`.
+   * Newer kinds: a linkPartition or burstLoss on either leg → black hole; swizzleClog → held until
+   * the target unclogs (both legs); timeout → closed (cause code UND_ERR_SOCKET) after timeoutMs,
+   * black hole for 0; resetPeer → reset (cause code ECONNRESET) after timeoutMs; bandwidth, slicer,
+   * limitData, slowClose → the body streams on the clock (limitData ends it with
+   * `TypeError('terminated')`). The sender is a client; {@link fetchFrom} names a target sender.
    */
-  readonly fetch: FetchLike = async (input, init) => {
+  readonly fetch: FetchLike = (input, init) => this.#fetch(input, init, undefined);
+
+  /**
+   * The {@link fetch} of a sender that is itself plan target `source` (a node calling another):
+   * `linkPartition` rules between `source` and the called target apply to its exchanges.
+   */
+  fetchFrom(source: string): FetchLike {
+    return (input, init) => this.#fetch(input, init, source);
+  }
+
+  async #fetch(
+    input: Parameters<FetchLike>[0],
+    init: Parameters<FetchLike>[1],
+    source: string | undefined,
+  ): Promise<Response> {
     const request = input instanceof Request ? input : new Request(input, init);
     const signal = init?.signal ?? request.signal;
     const origin = new URL(request.url).origin;
@@ -434,6 +610,7 @@ export class SimNetwork {
       request,
       signal: signal ?? undefined,
       t: this.elapsed(),
+      source,
       elapsed: () => this.elapsed(),
       record: (kind, fields) => this.#record(kind, fields),
       stats: this.stats,
@@ -446,6 +623,6 @@ export class SimNetwork {
         signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
       });
     }
-    throw new TypeError('fetch failed', { cause: new Error(out.why) });
-  };
+    throw new TypeError('fetch failed', { cause: failureCause(out) });
+  }
 }

@@ -43,6 +43,13 @@ export interface BaoAppOptions {
   /** Time source for `created_at`, health `server_time_utc` and fault latency. */
   clock: Clock;
   /**
+   * What the server believes the time is, for `created_at` and health `server_time_utc`
+   * (default `clock`). A target's skewed clock (`net.clockFor(target)` / `skewedClock(...)` from
+   * @fanout/sim) runs the server under a clockSkew / clockStrobe fault; fault latency and the
+   * hooks' `at` stay on `clock`.
+   */
+  wallClock?: Pick<Clock, 'now'>;
+  /**
    * Random bytes for private keys (48 per key). For a server a real client talks to, a CSPRNG
    * (e.g. `randomBytes` from @noble/hashes/utils). Exclusive with `seed`.
    */
@@ -178,6 +185,7 @@ function stableUuid(label: string): string {
 /** The options of {@link createBaoApp}, checked and with their defaults. */
 interface AppConfig {
   readonly clock: Clock;
+  readonly wallClock: Pick<Clock, 'now'>;
   readonly random: RandomBytes;
   readonly tokens: ReadonlySet<string>;
   readonly missingKeyStatus: 400 | 404;
@@ -212,6 +220,7 @@ function configure(options: BaoAppOptions): AppConfig {
     throw new BaoOptionError('mount', `cannot mount the plugin at "${options.mount ?? ''}"`);
   return {
     clock: options.clock,
+    wallClock: options.wallClock ?? options.clock,
     random,
     tokens,
     missingKeyStatus,
@@ -440,7 +449,7 @@ export function createBaoApp(options: BaoAppOptions): BaoSimulator {
       initialized,
       sealed,
       standby,
-      serverTimeUtc: Math.floor((config.epochMs + clock.now()) / 1000),
+      serverTimeUtc: Math.floor((config.epochMs + config.wallClock.now()) / 1000),
       version: '2.4.0+sim',
       clusterName: config.clusterName,
       clusterId,

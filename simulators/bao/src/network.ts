@@ -40,14 +40,16 @@ export interface BoundBao {
 }
 
 /**
- * Create a Bao simulator on the network's clock and serve it at `origin` as target `target`.
+ * Create a Bao simulator on the network's clock and serve it at `origin` as target `target`. Its
+ * `created_at` and `server_time_utc` read `net.clockFor(target)`, so the plan's clockSkew /
+ * clockStrobe rules for `target` move them (unless `wallClock` is given).
  * A `crash` rule makes the server refuse connections while down; Bao's storage is durable, so a
  * crash with `loseState` keeps every key (nothing is wiped).
  * @throws Error when the origin is already bound in `net`; RangeError from {@link createBaoApp}.
  */
 export function bindBaoSimulator(net: SimNetwork, options: BindBaoOptions = {}): BoundBao {
   const { origin = BAO_SIM_ORIGIN, target = BAO_TARGET, ...appOptions } = options;
-  const sim = createBaoApp({ ...appOptions, clock: net.clock });
+  const sim = createBaoApp({ wallClock: net.clockFor(target), ...appOptions, clock: net.clock });
   net.bindHttp(origin, target, (request) => sim.app.fetch(request));
   return { sim, origin: new URL(origin).origin, target, fetch: net.fetch };
 }

@@ -148,6 +148,8 @@ export interface PluginDeps {
   readonly store: KeyStore;
   readonly random: RandomBytes;
   readonly clock: Clock;
+  /** What the server reads as the time for `created_at` (the clock, or a skewed one). */
+  readonly wallClock: Pick<Clock, 'now'>;
   /** Wall time (Unix ms) of clock time 0, for `created_at`. */
   readonly epochMs: number;
   readonly missingKeyStatus: 400 | 404;
@@ -205,7 +207,7 @@ function newEntry(
     publicKey: compressedPublicKey(sk),
     exportable,
     imported,
-    createdAtMs: deps.clock.now(),
+    createdAtMs: deps.wallClock.now(),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { DatagramAddress, DatagramTransport } from '@fanout/core';
+import type { Clock, DatagramAddress, DatagramTransport } from '@fanout/core';
 import type { DatagramService, SimNetwork } from '@fanout/sim';
 import { addressKey } from '@fanout/core';
 import { DhtRpcTimeoutError } from './errors.js';
@@ -48,9 +48,14 @@ export interface NodeEndpoint {
 
 /**
  * Opens a node's endpoint: bind `service` as fault-plan target `target` and give it a socket.
+ * Optionally also says which clock the node serving as `target` reads its time from
+ * (`clockFor`: the sim kit's skewed clock of that target, so clockSkew / clockStrobe rules move
+ * its value expiry); {@link simEndpoints} and `liveUdpEndpoints` provide it.
  * @throws the bind error.
  */
-export type EndpointFactory = (target: string, service: DatagramService) => Promise<NodeEndpoint>;
+export type EndpointFactory = ((target: string, service: DatagramService) => Promise<NodeEndpoint>) & {
+  readonly clockFor?: (target: string) => Clock;
+};
 
 /** Fault-plan target name of the swarm node with creation index `index`: "dht-<index>". */
 export function dhtTarget(index: number): string {
@@ -65,7 +70,7 @@ export function dhtTarget(index: number): string {
  */
 export function simEndpoints(net: SimNetwork, options: { readonly host?: string } = {}): EndpointFactory {
   const host = options.host ?? '127.0.0.1';
-  return async (target, service) => {
+  const open = async (target: string, service: DatagramService): Promise<NodeEndpoint> => {
     const transport = net.openDatagram(host);
     const address = transport.address;
     net.bindDatagram(address, target, service);
@@ -78,6 +83,9 @@ export function simEndpoints(net: SimNetwork, options: { readonly host?: string 
       },
     };
   };
+  // Each node reads its fault-plan target's clock (clockSkew / clockStrobe), and sends from the
+  // address it serves on, so the network knows it as that target (linkPartition between nodes).
+  return Object.assign(open, { clockFor: (target: string) => net.clockFor(target) });
 }
 
 /** Options of {@link DatagramDhtNetwork}. */
@@ -246,6 +254,14 @@ export class DatagramDhtNetwork implements SwarmTransport {
   /** Address node `id` serves on, if attached. */
   addressOf(id: NodeId): DatagramAddress | undefined {
     return this.#nodes.get(toHex(id))?.endpoint?.address;
+  }
+
+  /**
+   * The clock node `index` reads its time from: the endpoint factory's `clockFor` of its
+   * fault-plan target (see {@link EndpointFactory}), or undefined (the swarm's clock).
+   */
+  clockFor(index: number, id: NodeId): Clock | undefined {
+    return this.#open.clockFor?.(this.#targetName(index, id));
   }
 
   /** Fault-plan target name of node `id` ('' when never attached). */

@@ -127,8 +127,10 @@ export class Swarm {
     let id = this.rng(ID_BYTES);
     while (this.#ids.has(toHex(id))) id = this.rng(ID_BYTES);
     this.#ids.add(toHex(id));
-    const node = new DhtNode({ ...this.#nodeOptions, id, clock: this.clock, send: this.network.sender(id) });
     const index = this.#nodes.length;
+    // A node reads its time from its own (possibly skewed) clock when the network gives one.
+    const clock = this.network.clockFor?.(index, id) ?? this.clock;
+    const node = new DhtNode({ ...this.#nodeOptions, id, clock, send: this.network.sender(id) });
     this.#nodes.push(node);
     await this.network.attach(node, index);
     return node;

@@ -23,6 +23,13 @@ export interface SwarmTransport {
   attach(endpoint: DhtEndpoint, index: number): void | Promise<void>;
   /** Take a node off the network (`false`) or bring it back (`true`, where supported). */
   setOnline(id: NodeId, online: boolean): void;
+  /**
+   * The clock node `index` (id `id`) reads its time from, when the network gives each node its
+   * own: the sim kit's skewed clock of its fault-plan target, so the plan's clockSkew /
+   * clockStrobe rules move what that node reads as now (value expiry). Optional; undefined or
+   * absent: the swarm's clock.
+   */
+  clockFor?(index: number, id: NodeId): Clock | undefined;
   /** Let `node` know how to reach `peer` without any traffic (direct bootstrap). Optional. */
   introduce?(node: NodeId, peer: NodeId): void;
   /** Release sockets and timers. Optional. */

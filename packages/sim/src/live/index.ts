@@ -6,3 +6,4 @@
 export * from './udp-service.js';
 export * from './http-service.js';
 export * from './fault-control-server.js';
+export * from './http-edge.js';

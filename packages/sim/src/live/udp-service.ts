@@ -4,6 +4,7 @@
  */
 import dgram from 'node:dgram';
 import { realClock, type Clock, type DatagramAddress } from '@fanout/core';
+import { skewedClock } from '../clock-faults.js';
 import { FaultInjector, NO_FAULTS, type FaultPlan } from '../fault-plan.js';
 import {
   serveDatagramWithFaults,
@@ -35,12 +36,23 @@ export interface UdpServiceOptions {
    * instant for each of them.
    */
   startedAt?: number;
+  /**
+   * The plan target a datagram comes from, when its sender is one (e.g. a map from the addresses
+   * of the run's other services); `linkPartition` rules between it and `target` then apply.
+   * Default: none (a client).
+   */
+  sourceOf?: (from: DatagramAddress) => string | undefined;
 }
 
 /** A running live UDP service. */
 export interface UdpServiceHandle {
   readonly address: DatagramAddress;
   readonly stats: NetworkStats;
+  /**
+   * The clock this target believes in (`clock`, with `now()` moved by the plan's clockSkew /
+   * clockStrobe rules for `target`): give it to the service where it reads the time of day.
+   */
+  readonly clock: Clock;
   close(): Promise<void>;
 }
 
@@ -78,6 +90,7 @@ export async function startUdpService(o: UdpServiceOptions): Promise<UdpServiceH
       request: new Uint8Array(msg),
       from,
       t: clock.now() - t0,
+      source: o.sourceOf?.(from),
       elapsed: () => clock.now() - t0,
       record,
       stats,
@@ -95,6 +108,7 @@ export async function startUdpService(o: UdpServiceOptions): Promise<UdpServiceH
   return {
     address: { host: a.address, port: a.port },
     stats,
+    clock: skewedClock({ clock, offsets: injector, target: o.target, startedAt: t0 }),
     close: () =>
       new Promise<void>((resolve) => {
         if (closed) return resolve();

@@ -182,6 +182,15 @@ export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServe
     ...(epochMs === undefined ? {} : { epochMs }),
     ...(appOptions.rng === undefined && appOptions.seed === undefined ? { rng: randomBytes } : {}),
     clock,
+    // created_at and server_time_utc read this target's skewed clock under clockSkew / clockStrobe
+    // rules (what SimNetwork.clockFor gives in simulation); `injector` and `t0` are set below,
+    // before the first request.
+    wallClock: appOptions.wallClock ?? {
+      now: () => {
+        const now = clock.now();
+        return injector === undefined ? now : now + injector.clockOffsetMs(target, now - t0);
+      },
+    },
     onConnectionReset: (env) => {
       resetSocket(env);
       appOptions.onConnectionReset?.(env);

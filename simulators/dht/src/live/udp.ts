@@ -13,12 +13,14 @@ import {
   FaultInjector,
   NO_FAULTS,
   serveDatagramWithFaults,
+  skewedClock,
+  type DatagramService,
   type FaultPlan,
   type NetworkStats,
   type Rng,
   type TraceSink,
 } from '@fanout/sim';
-import type { EndpointFactory } from '../datagram.js';
+import type { EndpointFactory, NodeEndpoint } from '../datagram.js';
 import { DEFAULT_FRAGMENT_BYTES, DEFAULT_REASSEMBLY_BYTES, Reassembler, fragmentFrame } from '../fragment.js';
 import { peekFrame } from '../wire.js';
 
@@ -63,7 +65,9 @@ export function liveUdpEndpoints(o: LiveUdpEndpointsOptions = {}): LiveUdpEndpoi
   const stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, replies: 0 };
   const fragmentBytes = o.fragmentBytes ?? DEFAULT_FRAGMENT_BYTES;
   let open = 0;
-  const factory: EndpointFactory = async (target, service) => {
+  /** Bound address → fault-plan target: a request's source, for linkPartition rules between nodes. */
+  const targets = new Map<string, string>();
+  const factory = async (target: string, service: DatagramService): Promise<NodeEndpoint> => {
     // Built before the socket, so an invalid option throws with nothing to clean up.
     const reassembler = new Reassembler({
       clock,
@@ -114,6 +118,7 @@ export function liveUdpEndpoints(o: LiveUdpEndpointsOptions = {}): LiveUdpEndpoi
         request: frame,
         from,
         t: clock.now() - t0,
+        source: targets.get(addressKey(from)),
         elapsed: () => clock.now() - t0,
         record: (kind, fields) => o.trace?.record({ t: clock.now() - t0, kind, ...fields }),
         stats,
@@ -131,6 +136,7 @@ export function liveUdpEndpoints(o: LiveUdpEndpointsOptions = {}): LiveUdpEndpoi
     });
     const a = socket.address();
     const address = { host: a.address, port: a.port };
+    targets.set(addressKey(address), target);
     return {
       address,
       transport: {
@@ -149,11 +155,16 @@ export function liveUdpEndpoints(o: LiveUdpEndpointsOptions = {}): LiveUdpEndpoi
           if (closed) return resolve();
           closed = true;
           open--;
+          targets.delete(addressKey(address));
           listeners.clear();
           reassembler.close();
           socket.close(() => resolve());
         }),
     };
   };
-  return { open: factory, stats, openSockets: () => open };
+  // Each node reads its fault-plan target's clock (clockSkew / clockStrobe rules, on `clock` time
+  // since this factory was made).
+  const clockFor = (target: string): Clock =>
+    skewedClock({ clock, offsets: injector, target, startedAt: t0 });
+  return { open: Object.assign(factory, { clockFor }), stats, openSockets: () => open };
 }

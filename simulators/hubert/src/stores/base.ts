@@ -18,6 +18,13 @@ export interface SimKvStoreOptions {
   clock: Clock;
   /** Fault hooks (default {@link noFaults}). May be replaced later via `store.faults = ...`. */
   faults?: HubertFaults;
+  /**
+   * What the store believes the time is, for TTL expiry and stored-at times (default `clock`).
+   * Give it a target's skewed clock (`net.clockFor(target)` / `skewedClock(...)` from @fanout/sim)
+   * to run the store under a clockSkew / clockStrobe fault; polling, latency and fault hooks stay
+   * on `clock`.
+   */
+  wallClock?: Pick<Clock, 'now'>;
   /** Durable storage (default: a fresh {@link KvVolume}). Share one to model a restart on the same disk. */
   volume?: KvVolume;
 }
@@ -81,8 +88,10 @@ export function checkTtl(ttlSeconds: number | undefined): void {
 export abstract class SimKvStore implements KvStore {
   /** Backend name, e.g. 'memory', 'server', 'mainline', 'ipfs'. */
   abstract readonly kind: string;
-  /** The store's clock. */
+  /** The store's clock (polling, latency, fault hooks). */
   readonly clock: Clock;
+  /** What the store reads as the time of day (TTL expiry, stored-at); `clock` unless skewed. */
+  readonly wallClock: Pick<Clock, 'now'>;
   /** The durable storage (see {@link KvVolume}). */
   readonly volume: KvVolume;
   /** Fault hooks; replace at any time. */
@@ -97,6 +106,7 @@ export abstract class SimKvStore implements KvStore {
 
   constructor(options: SimKvStoreOptions) {
     this.clock = options.clock;
+    this.wallClock = options.wallClock ?? options.clock;
     this.faults = options.faults ?? noFaults;
     this.volume = options.volume ?? new KvVolume();
   }
@@ -175,7 +185,7 @@ export abstract class SimKvStore implements KvStore {
    */
   peek(arid: string): string | null {
     const e = this.volume.get(canonicalAridUr(arid));
-    if (e === undefined || (e.expiresAtMs !== null && this.clock.now() >= e.expiresAtMs)) return null;
+    if (e === undefined || (e.expiresAtMs !== null && this.wallClock.now() >= e.expiresAtMs)) return null;
     return envelopeCborToUr(e.envelopeCbor);
   }
 
@@ -209,7 +219,7 @@ export abstract class SimKvStore implements KvStore {
   protected lookup(key: string): LookupResult {
     const e = this.volume.get(key);
     if (e === undefined) return 'missing';
-    if (e.expiresAtMs !== null && this.clock.now() >= e.expiresAtMs) {
+    if (e.expiresAtMs !== null && this.wallClock.now() >= e.expiresAtMs) {
       this.volume.delete(key);
       return 'expired';
     }

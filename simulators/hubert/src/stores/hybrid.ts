@@ -30,6 +30,8 @@ export interface HybridKvStoreOptions {
   rng: Rng;
   /** Faults for the parts it creates (each part can be given its own instead). */
   faults?: HubertFaults;
+  /** Time of day for the parts it creates (see SimKvStoreOptions.wallClock). Default `clock`. */
+  wallClock?: Pick<Clock, 'now'>;
   /** The DHT part (default: a new {@link MainlineKvStore}). */
   dht?: MainlineKvStore;
   /** The IPFS part (default: a new {@link IpfsKvStore}). */
@@ -61,12 +63,13 @@ export class HybridKvStore implements KvStore {
   /** @throws HubertArgumentError for a bad `dhtSizeLimit`. */
   constructor(options: HybridKvStoreOptions) {
     this.#rng = options.rng;
-    this.dht =
-      options.dht ??
-      new MainlineKvStore({ clock: options.clock, ...(options.faults ? { faults: options.faults } : {}) });
-    this.ipfs =
-      options.ipfs ??
-      new IpfsKvStore({ clock: options.clock, ...(options.faults ? { faults: options.faults } : {}) });
+    const parts = {
+      clock: options.clock,
+      ...(options.faults ? { faults: options.faults } : {}),
+      ...(options.wallClock ? { wallClock: options.wallClock } : {}),
+    };
+    this.dht = options.dht ?? new MainlineKvStore(parts);
+    this.ipfs = options.ipfs ?? new IpfsKvStore(parts);
     this.dhtSizeLimit = options.dhtSizeLimit ?? DHT_MAX_VALUE_BYTES;
     if (!Number.isSafeInteger(this.dhtSizeLimit) || this.dhtSizeLimit < 0) {
       throw new HubertArgumentError('dhtSizeLimit', `must be an integer >= 0, got ${this.dhtSizeLimit}`);

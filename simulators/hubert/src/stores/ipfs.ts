@@ -47,7 +47,8 @@ export class IpfsKvStore extends SimKvStore {
     const size = taggedEnvelopeSize(cbor);
     if (size > this.maxEnvelopeBytes) throw new EnvelopeTooLargeError(size);
     if (this.volume.has(key)) throw new AlreadyExistsError(key);
-    if (commit) this.volume.set(key, { envelopeCbor: cbor, expiresAtMs: null, storedAtMs: this.clock.now() });
+    if (commit)
+      this.volume.set(key, { envelopeCbor: cbor, expiresAtMs: null, storedAtMs: this.wallClock.now() });
     return `ipfs://${toHex(aridFromUr(key))}`;
   }
 }

@@ -72,7 +72,7 @@ export class MainlineKvStore extends SimKvStore {
       await this.clock.sleep(this.raceWindowMs);
       this.assertUp();
     }
-    const now = this.clock.now();
+    const now = this.wallClock.now();
     if (commit) this.volume.set(key, { envelopeCbor: cbor, expiresAtMs: null, storedAtMs: now });
     return `dht://${toHex(aridFromUr(key))}`;
   }

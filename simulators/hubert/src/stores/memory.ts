@@ -93,7 +93,7 @@ export class MemoryKvStore extends SimKvStore {
     commit: boolean,
   ): string {
     if (this.volume.has(key)) throw new AlreadyExistsError(key);
-    const now = this.clock.now();
+    const now = this.wallClock.now();
     const ttl = this.effectiveTtlSeconds(ttlSeconds);
     if (commit)
       this.volume.set(key, {
