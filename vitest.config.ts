@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // Each project spreads vitest.shared.ts (workspace packages resolve to their sources).
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'simulators/*', 'scenarios', 'examples/*'],
+    projects: ['packages/*', 'apps/*', 'simulators/*', 'scenarios', 'examples/*', 'fuzz'],
     reporters: ['default', './tools/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

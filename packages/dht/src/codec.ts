@@ -194,7 +194,8 @@ export function resolveLimits(limits: Partial<OutboxLimits> = {}): OutboxLimits 
 }
 
 const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the string (it re-encodes to the same bytes).
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function checkU64(v: unknown, field: 'seq' | 'timestamp' | 'expiry', i: number): bigint {
   if (typeof v !== 'bigint' || v < 0n || v > U64_MAX)

@@ -129,6 +129,14 @@ describe('round trip (properties)', () => {
     );
   });
 
+  test('a sender or recipient starting with U+FEFF (a BOM) survives the round trip byte for byte (found by the fuzzer)', () => {
+    const msg = { ...V2_MESSAGE, sender: '\uFEFFabc', recipient: '\uFEFF' };
+    const bytes = encodeOutbox([msg]);
+    const [back] = decodeOutbox(bytes);
+    expect(back).toMatchObject({ sender: '\uFEFFabc', recipient: '\uFEFF' });
+    expect(hex(encodeOutbox(decodeOutbox(bytes)))).toBe(hex(bytes));
+  });
+
   test('every truncation of a valid outbox is an OutboxDecodeError (truncated), at every offset', () => {
     fc.assert(
       fc.property(smallOutbox, (msgs) => {

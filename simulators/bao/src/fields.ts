@@ -117,7 +117,7 @@ export function decodeFields(
 ): FieldData {
   const raw: Record<string, unknown> = { ...data };
   const ignored = Object.keys(raw)
-    .filter((k) => fields[k] === undefined)
+    .filter((k) => !Object.hasOwn(fields, k))
     .sort();
   const replaced = Object.keys(captures)
     .filter((k) => raw[k] !== undefined && raw[k] !== null)
@@ -125,7 +125,8 @@ export function decodeFields(
   Object.assign(raw, captures);
   const values = new Map<string, unknown>();
   for (const name of Object.keys(raw).sort()) {
-    const spec = fields[name];
+    // Own fields only: `constructor`, `toString` or `__proto__` are not declared fields.
+    const spec = Object.hasOwn(fields, name) ? fields[name] : undefined;
     const v = raw[name];
     if (spec === undefined || v === undefined) continue;
     if (v === null) {
@@ -150,7 +151,7 @@ export function decodeFields(
     warnings,
     get(field) {
       if (values.has(field)) return values.get(field);
-      const spec = fields[field];
+      const spec = Object.hasOwn(fields, field) ? fields[field] : undefined;
       return spec === undefined ? undefined : (spec.default ?? zero(spec.type));
     },
   };

@@ -11,7 +11,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { decodeFields, type FieldSpec } from './fields.js';
+import { BaoFieldError, decodeFields, type FieldData, type FieldSpec } from './fields.js';
 import { BaoNamespaceError, canonicalMount, type NamespaceRegistry } from './namespaces.js';
 import { BaoHttpError, UNSUPPORTED_OPERATION, UNSUPPORTED_PATH } from './respond.js';
 
@@ -70,7 +70,15 @@ export function handleSys(
   const mountMatch = /^mounts\/(.+)$/.exec(rest);
   if (mountMatch !== null) {
     if (operation !== 'update') throw UNSUPPORTED_OPERATION();
-    const fields = decodeFields(MOUNT_FIELDS, data, { path: mountMatch[1]! });
+    let fields: FieldData;
+    try {
+      fields = decodeFields(MOUNT_FIELDS, data, { path: mountMatch[1]! });
+    } catch (e) {
+      // As for the plugin's paths: the framework prefixes the conversion error (sdk/framework
+      // backend.go HandleRequest); bad input is a 400, never a 500.
+      if (e instanceof BaoFieldError) throw new BaoHttpError(400, [`Field validation failed: ${e.message}`]);
+      throw e;
+    }
     const type = fields.get('type') as string;
     if (type === '') throw new BaoHttpError(400, ['backend type must be specified as a string']);
     if (type !== PLUGIN_TYPE) throw new BaoHttpError(400, [`plugin not found in the catalog: ${type}`]);
