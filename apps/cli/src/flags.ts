@@ -64,8 +64,11 @@ export function addSchemaFlags(
     const flag = `--${kebab(info.name)}`;
     names.push(info.name);
     if (info.kind === 'boolean') {
-      command.option(flag, help(info));
-      command.option(`--no-${kebab(info.name)}`, `not ${info.description ?? info.name}`);
+      // `--x` turns on what is off by default, `--no-x` turns off what is on by default.
+      // An optional boolean without a default (decided at run time) gets both.
+      if (info.default !== true) command.option(flag, help(info));
+      if (info.default !== false)
+        command.option(`--no-${kebab(info.name)}`, `turn off: ${info.description ?? info.name}`);
       continue;
     }
     const o = new Option(
