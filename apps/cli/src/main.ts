@@ -17,6 +17,7 @@ import { BUILTIN_SYSTEMS } from '@fanout/scenarios/systems';
 import { Catalog, UnknownNameError } from './catalog.js';
 import { ConfigError, loadConfig } from './config.js';
 import { registerDemos } from './commands/demo.js';
+import { registerFrostTools } from './commands/frost-tools.js';
 import { registerList } from './commands/list.js';
 import { registerMerge } from './commands/merge.js';
 import { registerPlan } from './commands/plan.js';
@@ -95,6 +96,7 @@ async function program(argv: readonly string[], env: Env): Promise<Command> {
   registerShrink(p, env);
   registerSim(p, env, systems);
   registerDemos(p, env, systems);
+  registerFrostTools(p, env);
   for (const c of p.commands) c.exitOverride().configureOutput({ outputError: () => {} });
   return p;
 }

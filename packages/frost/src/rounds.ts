@@ -156,6 +156,11 @@ export interface RoundOptions {
   /** Default 'parallel'. */
   readonly mode?: RoundMode;
   /**
+   * Parallel mode only: at most this many participants in flight per phase (integer ≥ 1; the
+   * others queue, their timeout starting when they start). Default: all at once.
+   */
+  readonly concurrency?: number;
+  /**
    * Per-participant timeout of each phase, ms (> 0). Default {@link PARALLEL_TIMEOUT_MS} in parallel
    * mode, {@link SEQUENTIAL_TIMEOUT_MS} in sequential mode.
    */
@@ -177,6 +182,8 @@ export interface ResolvedRoundOptions {
   readonly kv: FrostKv;
   readonly clock: Clock;
   readonly mode: RoundMode;
+  /** In-flight limit per phase in parallel mode (undefined: all at once). */
+  readonly concurrency?: number;
   readonly timeoutMs: number;
   readonly retryIntervalMs: number;
   readonly putAttempts: number;
@@ -187,12 +194,15 @@ export interface ResolvedRoundOptions {
 
 /**
  * Apply defaults and validate.
- * @throws RoundOptionError('mode' | 'timeoutMs' | 'retryIntervalMs' | 'putAttempts' | 'ttlSeconds').
+ * @throws RoundOptionError('mode' | 'concurrency' | 'timeoutMs' | 'retryIntervalMs' | 'putAttempts' |
+ *   'ttlSeconds').
  */
 export function resolveRoundOptions(o: RoundOptions): ResolvedRoundOptions {
   const mode = o.mode ?? 'parallel';
   if (mode !== 'parallel' && mode !== 'sequential')
     throw new RoundOptionError('mode', `must be 'parallel' or 'sequential', got ${String(mode)}`);
+  if (o.concurrency !== undefined && !(Number.isSafeInteger(o.concurrency) && o.concurrency >= 1))
+    throw new RoundOptionError('concurrency', `must be an integer >= 1, got ${String(o.concurrency)}`);
   const timeoutMs = o.timeoutMs ?? (mode === 'parallel' ? PARALLEL_TIMEOUT_MS : SEQUENTIAL_TIMEOUT_MS);
   if (!(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs)))
     throw new RoundOptionError('timeoutMs', `must be a finite number > 0, got ${String(timeoutMs)}`);
@@ -214,6 +224,7 @@ export function resolveRoundOptions(o: RoundOptions): ResolvedRoundOptions {
     kv: o.kv,
     clock: o.clock,
     mode,
+    ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
     timeoutMs,
     retryIntervalMs,
     putAttempts,
@@ -372,7 +383,11 @@ function runPhase<T>(
       key: (t) => t.xid,
       clock,
       timeoutMs,
-      ...(mode === 'sequential' ? { concurrency: 1 } : {}),
+      ...(mode === 'sequential'
+        ? { concurrency: 1 }
+        : o.concurrency === undefined
+          ? {}
+          : { concurrency: o.concurrency }),
       ...(quorum === undefined ? {} : { quorum: { count: quorum, exit: 'early' as const } }),
       ...(signal === undefined ? {} : { signal }),
       onEvent: (e: FanOutEvent<PhaseTarget, T>) => {

@@ -20,6 +20,7 @@ export * from './fixture.js';
 export * from './events.js';
 export * from './scenarios.js';
 export * from './demo.js';
+export * as frostTools from './tools/index.js';
 
 /** The FROST system module. */
 const frost = defineSystem({
