@@ -22,6 +22,7 @@ import { registerList } from './commands/list.js';
 import { registerMerge } from './commands/merge.js';
 import { registerPlan } from './commands/plan.js';
 import { registerReplay } from './commands/replay.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerShrink } from './commands/shrink.js';
 import { registerSim } from './commands/sim.js';
@@ -90,6 +91,7 @@ async function program(argv: readonly string[], env: Env): Promise<Command> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
   registerRun(p, env);
   registerReplay(p, env);
+  registerReport(p, env);
   registerList(p, env);
   registerMerge(p, env);
   registerPlan(p, env);

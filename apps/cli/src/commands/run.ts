@@ -25,6 +25,7 @@ import { intArg, setArg } from '../flags.js';
 import { summaryTable, writeJson, writeJunit, type RunRecord } from '../reports.js';
 import { defaultJobs, RunPool } from '../pool.js';
 import { DEFAULT_BUDGET_MS, durationArg, untilFailure } from './shrink.js';
+import { writeRunReports } from '../report/write.js';
 
 /** Without --events/--no-events, per-event lines are printed (no TTY) for scenarios run at most this often. */
 export const EVENTS_AUTO_MAX_RUNS = 3;
@@ -44,6 +45,8 @@ interface RunFlags {
   shard?: Shard;
   junit?: string;
   json?: string;
+  /** Folder for the HTML reports: one per violating run and index.html. */
+  report?: string;
   replayDir: string;
   checkDeterminism?: boolean;
   quiet?: boolean;
@@ -243,7 +246,9 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
   const records: RunRecord[] = [];
   // Live runs stay in this thread (they share the machine's wall clock); sim runs use --jobs.
   const jobs = flags.mode === 'sim' ? (flags.jobs ?? defaultJobs()) : 1;
-  const pool = jobs > 1 ? new RunPool(jobs) : undefined;
+  // Created at the first pooled scenario: its threads load the whole CLI, which a run that stays
+  // in this thread (a `--runs 1` rerun, the live tier) should not wait for.
+  let pool: RunPool | undefined;
   // Progress events (the TTY board, per-event lines) exist only for runs in this thread: a
   // scenario that shows them runs here unless --jobs was given explicitly.
   const showsEvents = (s: Scenario): boolean =>
@@ -251,10 +256,10 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
     (env.interactive || (flags.events ?? (flags.runs ?? s.defaultRuns[flags.mode]) <= EVENTS_AUTO_MAX_RUNS));
   try {
     for (const scenario of list) {
-      const pooled = pool !== undefined && (flags.jobs !== undefined || !showsEvents(scenario));
+      const pooled = jobs > 1 && (flags.jobs !== undefined || !showsEvents(scenario));
       summaries.push(
         pooled
-          ? await runPooled(env, pool, scenario, flags, records)
+          ? await runPooled(env, (pool ??= new RunPool(jobs)), scenario, flags, records)
           : await runOne(env, scenario, flags, board, records),
       );
       if (env.signal.aborted) break;
@@ -273,6 +278,11 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
   if (flags.junit !== undefined) {
     writeJunit(flags.junit, summaries, records);
     env.log(`JUnit report written to ${flags.junit}`);
+  }
+  if (flags.report !== undefined) {
+    const declared = new Map(list.map((s) => [s.name, s.guarantees]));
+    const r = await writeRunReports(flags.report, summaries, records, (name) => declared.get(name));
+    env.log(`HTML report: ${r.pages} violating run page(s) and ${r.index}`);
   }
   if (env.signal.aborted) {
     env.log(pc.yellow('\nInterrupted: the summary covers the runs that finished.'));
@@ -338,6 +348,7 @@ export function registerRun(program: Command, env: Env): void {
     .option('--shard <i/n>', 'run only shard i of n of the seeds (split across machines)', shardArg)
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--json <file>', 'write a JSON summary')
+    .option('--report <dir>', 'write HTML timeline reports: one per violating run, and index.html')
     .option('--replay-dir <dir>', 'where replay and trace files of violating runs go', '.fanout/replays')
     .option(
       '--check-determinism',
