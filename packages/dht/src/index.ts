@@ -8,4 +8,5 @@ export * from './codec.js';
 export * from './keys.js';
 export * from './outbox.js';
 export * from './signed.js';
+export * from './signing-key.js';
 export * from './client.js';

@@ -1,4 +1,4 @@
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { signingKey } from './signing-key.js';
 import {
   DEFAULT_OUTBOX_TTL_SECONDS,
   OutboxDecodeError,
@@ -142,7 +142,7 @@ function buildOutbox(
   } else if (current !== undefined) {
     if (current.id !== OUTBOX_VALUE_ID)
       throw new OutboxOwnerError('id', `is ${current.id}, expected ${OUTBOX_VALUE_ID}`);
-    if (!bytesEqual(current.owner, ed25519.getPublicKey(options.secretKey)))
+    if (!bytesEqual(current.owner, signingKey(options.secretKey).publicKey))
       throw new OutboxOwnerError('owner', 'is not the sender key');
     if (!verifySignedValue(key, current))
       throw new OutboxOwnerError('signature', 'does not verify for this outbox key');
@@ -389,7 +389,7 @@ export async function queueToOutbox(
   if (!(options.secretKey instanceof Uint8Array) || options.secretKey.length !== 32)
     throw new SignedValueError('secretKey', 'must be a 32-byte ed25519 secret key');
   const key = outboxInfoHash(options.sender, options.recipient);
-  const owner = ed25519.getPublicKey(options.secretKey);
+  const owner = signingKey(options.secretKey).publicKey;
   const verify = options.verify ?? verifySignedValue;
   const onCorrupt = options.onCorrupt ?? 'throw';
   const ttlMs = options.putTtlMs ?? (message.ttlSeconds ?? DEFAULT_OUTBOX_TTL_SECONDS) * 1000;

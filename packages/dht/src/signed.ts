@@ -1,4 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { signingKey } from './signing-key.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
@@ -81,12 +82,13 @@ export function signValue(
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32)
     throw new SignedValueError('secretKey', 'must be a 32-byte ed25519 secret key');
   const msg = signedValueMessage(key, fields.id, fields.seq, fields.data);
+  const signer = signingKey(secretKey); // expanded once per secret (signing-key.ts)
   return {
     id: fields.id,
     seq: fields.seq,
     data: fields.data.slice(),
-    owner: ed25519.getPublicKey(secretKey),
-    signature: ed25519.sign(msg, secretKey),
+    owner: signer.publicKey.slice(),
+    signature: signer.sign(msg),
   };
 }
 

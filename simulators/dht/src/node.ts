@@ -42,6 +42,22 @@ export const DEFAULT_RPC_TIMEOUT_MS = 1000;
 export const CONTACT_STALE_MS = 10 * 60 * 1000;
 /** Most remote listen subscriptions one node keeps. Further `listen` requests get 'storage-full'. */
 export const MAX_REMOTE_LISTENERS = 4096;
+/**
+ * Failed RPCs in a row after which a contact that has answered this node before is evicted
+ * (default of {@link DhtNodeOptions.maxFails}; OpenDHT expires a node after 3 timed-out requests,
+ * `Node::MAX_RESPONSE_TIME` / `requestExpired`). A contact that never answered goes after one.
+ */
+export const DEFAULT_MAX_FAILS = 3;
+/**
+ * How long an evicted contact stays dead for this node, ms (OpenDHT NODE_EXPIRE_TIME: 10 min):
+ * lookups count it as failed without asking it, even when other nodes list it, and requests
+ * claiming its id do not put it back in the routing table. Ends early when it answers.
+ */
+export const CONTACT_DEAD_MS = 10 * 60 * 1000;
+/** Most contacts whose failures (in a row, dead until) one node remembers; oldest forgotten first. */
+export const MAX_CONTACT_HEALTH = 8192;
+/** Most verification pings (to contacts known only from their requests) one node has in flight. */
+export const MAX_VERIFY_PINGS = 32;
 
 /** Options for {@link DhtNode}. */
 export interface DhtNodeOptions {
@@ -57,6 +73,12 @@ export interface DhtNodeOptions {
   alpha?: number;
   /** Per-RPC timeout in ms (default 1000). */
   rpcTimeoutMs?: number;
+  /**
+   * Failed RPCs in a row (timeout, no address, 'unavailable', malformed reply) after which a
+   * contact that has answered before is evicted and marked dead for {@link CONTACT_DEAD_MS}
+   * (integer ≥ 1, default {@link DEFAULT_MAX_FAILS}); a contact that never answered goes after one.
+   */
+  maxFails?: number;
   /**
    * A lookup RPC unanswered after this many ms stops counting against alpha: the lookup asks
    * the next candidate meanwhile (the late answer is still used), so slow nodes cannot stall a
@@ -123,7 +145,10 @@ export interface LookupResult {
   readonly closest: readonly NodeId[];
   /** Every node asked, in the order the requests were sent (the lookup path). */
   readonly queried: readonly NodeId[];
-  /** Nodes that did not answer (timeout, error, unavailable). */
+  /**
+   * Nodes that did not answer (timeout, error, unavailable), and dead contacts other nodes listed
+   * (counted as failed without an RPC, see {@link CONTACT_DEAD_MS}).
+   */
   readonly failed: readonly NodeId[];
   /** RPCs sent. */
   readonly rpcs: number;
@@ -198,12 +223,24 @@ export interface DhtNodeStats {
   rpcsFailed: number;
   requestsHandled: number;
   badRequests: number;
+  /** Contacts evicted (and marked dead) after failing {@link DhtNodeOptions.maxFails} RPCs in a row. */
+  contactsEvicted: number;
+  /** Lookup candidates (listed by other nodes) counted as failed without an RPC because they are dead. */
+  deadSkipped: number;
 }
 
 interface Contact {
   id: Uint8Array;
   vectorClock: number;
   lastSeen: number;
+  /**
+   * It answered an RPC of this node, or was introduced explicitly (addContact, a bootstrap
+   * list); a contact known only from requests it sent (which anyone can send, under any id) is
+   * not. Lookups start from vouched contacts first (OpenDHT searches and lists only "good" nodes,
+   * ones that answered: `RoutingTable::findClosestNodes` / `Node::isGood`), and an unvouched one
+   * is evicted after one failed RPC instead of maxFails.
+   */
+  vouched: boolean;
 }
 
 interface LocalSub {
@@ -211,6 +248,14 @@ interface LocalSub {
   callback: ListenCallback;
   known: Map<bigint, DhtValue>;
   active: boolean;
+}
+
+/** What a node remembers of a contact that failed RPCs (see {@link CONTACT_DEAD_MS}). */
+interface ContactHealth {
+  /** RPCs in a row that failed. */
+  fails: number;
+  /** Clock ms until which it is dead (0: alive). */
+  deadUntil: number;
 }
 
 interface RemoteSub {
@@ -269,7 +314,15 @@ export class DhtNode {
   readonly defaultTtlMs: number;
   /** This node's storage (read it in tests; mutate it only through puts). */
   readonly storage: ValueStore;
-  readonly stats: DhtNodeStats = { rpcsSent: 0, rpcsFailed: 0, requestsHandled: 0, badRequests: 0 };
+  readonly maxFails: number;
+  readonly stats: DhtNodeStats = {
+    rpcsSent: 0,
+    rpcsFailed: 0,
+    requestsHandled: 0,
+    badRequests: 0,
+    contactsEvicted: 0,
+    deadSkipped: 0,
+  };
   /** Current fault mode; may be changed at any time. */
   fault: NodeFault;
 
@@ -281,6 +334,8 @@ export class DhtNode {
   #vectorClock = 0;
   #stopped = false;
   readonly #pinging = new Set<string>();
+  readonly #health = new Map<string, ContactHealth>();
+  readonly #verifying = new Set<string>();
   #nextToken = 1;
   readonly #localSubs = new Map<number, LocalSub>();
   readonly #remoteSubs = new Map<string, Map<string, RemoteSub>>(); // key hex → (from hex + token) → sub
@@ -297,6 +352,7 @@ export class DhtNode {
     this.idHex = toHex(this.id);
     this.k = checkPositiveInt('k', options.k, DEFAULT_K);
     this.alpha = checkPositiveInt('alpha', options.alpha, DEFAULT_ALPHA);
+    this.maxFails = checkPositiveInt('maxFails', options.maxFails, DEFAULT_MAX_FAILS);
     this.rpcTimeoutMs = options.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     if (!(this.rpcTimeoutMs > 0) || !Number.isFinite(this.rpcTimeoutMs))
       throw new RangeError(`DhtNode option 'rpcTimeoutMs' must be a finite number > 0`);
@@ -320,6 +376,11 @@ export class DhtNode {
       localNodeId: this.id,
       numberOfNodesPerKBucket: this.k,
       numberOfNodesToPing: 3,
+      // The newer sighting wins (k-bucket's vector-clock rule), keeping the vouched flag.
+      arbiter: (incumbent, candidate) =>
+        incumbent.vectorClock > candidate.vectorClock
+          ? incumbent
+          : { ...candidate, vouched: candidate.vouched || incumbent.vouched },
     });
     this.#table.on('ping', (old, candidate) => this.#onBucketFull(old, candidate));
   }
@@ -339,9 +400,21 @@ export class DhtNode {
     return this.#closestKnown(target, Infinity);
   }
 
-  /** Add a contact without contacting it (bootstrap lists, direct swarm bootstrap). Ignores self and bad ids. */
+  /**
+   * Add a contact without contacting it (bootstrap lists, direct swarm bootstrap); an explicit
+   * introduction also lifts a dead mark. Ignores self and bad ids.
+   */
   addContact(id: NodeId): void {
-    this.#learn(id);
+    if (isNodeId(id)) this.#health.delete(toHex(id));
+    this.#learn(id, true);
+  }
+
+  /**
+   * True while `id` is dead for this node: it failed {@link maxFails} RPCs in a row (one, if it
+   * never answered) less than {@link CONTACT_DEAD_MS} ago and has not answered since.
+   */
+  isDead(id: NodeId): boolean {
+    return isNodeId(id) && this.#deadHex(toHex(id));
   }
 
   /**
@@ -375,7 +448,7 @@ export class DhtNode {
     try {
       if (!isNodeId(from)) throw new DhtBadRequestError('from', 'must be a 20-byte Uint8Array');
       const req = parseRequest(message);
-      this.#learn(from);
+      this.#heardFrom(from);
       this.#sweep();
       return this.#dispatch(from, req);
     } catch (e) {
@@ -458,18 +531,84 @@ export class DhtNode {
 
   // ---------------------------------------------------------------- routing table
 
-  #learn(id: NodeId): void {
+  /** Put `id` in the routing table (or refresh it); `vouched`: see {@link Contact.vouched}. */
+  #learn(id: NodeId, vouched = false): void {
     if (this.#stopped || !isNodeId(id) || bytesEqual(this.id, id)) return;
-    this.#table.add({ id: id.slice(), vectorClock: ++this.#vectorClock, lastSeen: this.#clock.now() });
+    if (!vouched && this.#deadHex(toHex(id))) return; // a request claiming a dead id (maybe spoofed) does not revive it
+    this.#table.add({
+      id: id.slice(),
+      vectorClock: ++this.#vectorClock,
+      lastSeen: this.#clock.now(),
+      vouched,
+    });
+  }
+
+  /**
+   * A request came from `id`: learn it, and when it is new to the routing table, ping it once
+   * (at most MAX_VERIFY_PINGS at a time): an answer vouches for it; silence evicts it (one failed
+   * RPC, see #failedRpc), so a node that sent requests under a made-up id — or left — does not
+   * stay in the table for other nodes' lookups to wait out (Kademlia / BEP 5: a node heard only
+   * through its queries is "questionable" until it answers a ping).
+   */
+  #heardFrom(id: NodeId): void {
+    const known = this.#table.get(id) !== null;
+    this.#learn(id);
+    if (known || this.#verifying.size >= MAX_VERIFY_PINGS) return;
+    const c = this.#table.get(id);
+    if (c === null || c.vouched) return;
+    const hex = toHex(id);
+    if (this.#verifying.has(hex)) return;
+    this.#verifying.add(hex);
+    this.#rpc(id, { type: 'ping' })
+      .catch(() => undefined) // counted by #rpc
+      .finally(() => this.#verifying.delete(hex));
   }
 
   #forget(id: NodeId): void {
     this.#table.remove(id);
   }
 
-  /** Bucket full: ping its least-recently-seen contacts that are stale; a silent one is replaced. */
+  #deadHex(hex: string): boolean {
+    const h = this.#health.get(hex);
+    return h !== undefined && h.deadUntil > this.#clock.now();
+  }
+
+  /** The health record of `hex`, moved to the newest end (the map forgets its oldest beyond the cap). */
+  #healthOf(hex: string): ContactHealth {
+    const h = this.#health.get(hex) ?? { fails: 0, deadUntil: 0 };
+    this.#health.delete(hex);
+    this.#health.set(hex, h);
+    if (this.#health.size > MAX_CONTACT_HEALTH) this.#health.delete(this.#health.keys().next().value!);
+    return h;
+  }
+
+  /**
+   * An RPC to `to` failed: one more failure in a row; at maxFails (1 for a contact that is not
+   * vouched) it leaves the routing table and is dead for CONTACT_DEAD_MS.
+   */
+  #failedRpc(to: NodeId, hex: string): void {
+    const vouched = this.#table.get(to)?.vouched === true;
+    const h = this.#healthOf(hex);
+    h.fails++;
+    if (h.fails < (vouched ? this.maxFails : 1)) return;
+    this.#forget(to);
+    if (h.deadUntil <= this.#clock.now()) this.stats.contactsEvicted++;
+    h.deadUntil = this.#clock.now() + CONTACT_DEAD_MS;
+  }
+
+  /**
+   * Bucket full: a vouched newcomer replaces an unvouched one among the least-recently-seen;
+   * otherwise ping those that are stale, and a silent one is replaced.
+   */
   #onBucketFull(old: Contact[], candidate: Contact): void {
     if (this.#stopped) return;
+    // A contact that answered (or was introduced) replaces one known only from its requests.
+    const unvouched = candidate.vouched ? old.find((c) => !c.vouched) : undefined;
+    if (unvouched !== undefined) {
+      this.#forget(unvouched.id);
+      this.#table.add(candidate);
+      return;
+    }
     const now = this.#clock.now();
     for (const c of old) {
       if (now - c.lastSeen < CONTACT_STALE_MS) continue;
@@ -488,10 +627,20 @@ export class DhtNode {
     }
   }
 
-  #closestKnown(target: NodeId, n: number): NodeId[] {
+  /**
+   * The `n` routing-table contacts closest to `target`. `preferVouched`: vouched ones first
+   * (closest first), then, when fewer than `n` are vouched, the closest of the others — where a
+   * lookup starts, so a flood of requests under made-up ids does not make every lookup start
+   * from contacts that never answered. Replies list the plain closest (a node that joined through
+   * requests alone must stay findable; the asker judges who answers).
+   */
+  #closestKnown(target: NodeId, n: number, preferVouched = false): NodeId[] {
     const all = this.#table.toArray();
     all.sort((a, b) => compareDistance(target, a.id, b.id));
-    return all.slice(0, n).map((c) => c.id.slice());
+    if (!preferVouched || n >= all.length) return all.slice(0, n).map((c) => c.id.slice());
+    const vouched = all.filter((c) => c.vouched);
+    const picked = vouched.length >= n ? vouched : [...vouched, ...all.filter((c) => !c.vouched)];
+    return picked.slice(0, n).map((c) => c.id.slice());
   }
 
   // ---------------------------------------------------------------- outgoing
@@ -499,7 +648,12 @@ export class DhtNode {
   /**
    * One RPC with this node's timeout. Resolves with a validated, non-error reply; rejects with
    * DhtRpcTimeoutError, DhtRemoteError (error reply or malformed reply), the parent signal's
-   * reason, or the transport's error. Nodes that time out or are unavailable leave the routing table.
+   * reason, or the transport's error. A failure (timeout, 'unavailable', malformed reply,
+   * transport error) counts against the contact: after maxFails in a row (one if it never
+   * answered) it leaves the routing table and is dead for CONTACT_DEAD_MS. Not counted: the
+   * parent's abort (the caller, or a lookup that ended before this RPC stalled — it had no fair
+   * chance to answer; a stalled one runs on to its own timeout, see #iterate), and a refusal
+   * (an error reply: the contact answered).
    */
   async #rpc(to: NodeId, req: DhtRequest, parent?: AbortSignal): Promise<DhtReply> {
     if (this.#stopped) throw new DhtNodeStoppedError(this.idHex);
@@ -534,7 +688,8 @@ export class DhtNode {
         throw new DhtRemoteError('bad-reply', toHexId, (e as Error).message);
       }
       if (reply.type === 'error') throw new DhtRemoteError(reply.code, toHexId, reply.message, reply.reason);
-      this.#learn(to);
+      this.#health.delete(toHexId); // it answered: alive, no failures
+      this.#learn(to, true);
       this.#trace?.({
         kind: 'reply',
         at: this.#clock.now(),
@@ -547,7 +702,8 @@ export class DhtNode {
       this.stats.rpcsFailed++;
       const byParent = parent?.aborted === true && e === parent.reason;
       const remoteRefusal = e instanceof DhtRemoteError && e.code !== 'unavailable' && e.code !== 'bad-reply';
-      if (!byParent && !remoteRefusal) this.#forget(to);
+      if (remoteRefusal) this.#health.delete(toHexId);
+      else if (!byParent) this.#failedRpc(to, toHexId);
       this.#trace?.({
         kind: 'fail',
         at: this.#clock.now(),
@@ -597,8 +753,15 @@ export class DhtNode {
       if (bytesEqual(this.id, id)) return;
       const hex = toHex(id);
       if (byHex.has(hex)) return;
-      const c: Candidate = { id: id.slice(), hex, state: 'new' };
+      // A dead contact (see CONTACT_DEAD_MS) that another node lists counts as failed at once:
+      // it is reported in `failed` as if asked, without waiting out its timeout again.
+      const dead = this.#deadHex(hex);
+      const c: Candidate = { id: id.slice(), hex, state: dead ? 'failed' : 'new' };
       byHex.set(hex, c);
+      if (dead) {
+        this.stats.deadSkipped++;
+        failed.push(c.id.slice());
+      }
       // insert sorted by distance (binary search)
       let lo = 0;
       let hi = candidates.length;
@@ -609,7 +772,7 @@ export class DhtNode {
       }
       candidates.splice(lo, 0, c);
     };
-    for (const id of this.#closestKnown(target, k)) addCandidate(id);
+    for (const id of this.#closestKnown(target, k, true)) addCandidate(id);
 
     return new Promise<LookupResult>((resolve) => {
       let inflight = 0; // RPCs outstanding
@@ -722,7 +885,7 @@ export class DhtNode {
    */
   async bootstrap(contacts: readonly NodeId[], options: LookupOptions = {}): Promise<LookupResult> {
     this.#ensureRunning();
-    for (const c of contacts) this.#learn(c);
+    for (const c of contacts) this.addContact(c);
     return this.findNode(this.id, options);
   }
 

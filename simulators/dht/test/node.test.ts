@@ -2,12 +2,21 @@ import { VirtualClock } from '@fanout/core';
 import { RngArgumentError, createRng, rngBytesFn } from '@fanout/sim';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { DhtNode, InProcessNetwork, idFromHex, seededRng, type DhtReply, type SendFn } from '../src/index.js';
+import {
+  CONTACT_DEAD_MS,
+  DhtNode,
+  InProcessNetwork,
+  idFromHex,
+  seededRng,
+  type DhtReply,
+  type SendFn,
+} from '../src/index.js';
 
 const never: SendFn = (_to, _m, signal) =>
   new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
 const idA = idFromHex('aa00000000000000000000000000000000000000');
 const idB = idFromHex('bb00000000000000000000000000000000000000');
+const idC = idFromHex('cc00000000000000000000000000000000000000');
 const key = idFromHex('0123456789abcdef0123456789abcdef01234567');
 
 describe('DhtNode.handle: bad input gets an error reply, never an exception', () => {
@@ -81,15 +90,53 @@ describe('DhtNode.handle: bad input gets an error reply, never an exception', ()
 });
 
 describe('RPC timeouts and replies of the wrong shape', () => {
-  test('a silent contact times out after rpcTimeoutMs and leaves the routing table', async () => {
+  test('a silent contact times out after rpcTimeoutMs; after maxFails timeouts in a row it leaves the routing table', async () => {
     const clock = new VirtualClock();
     const node = new DhtNode({ id: idA, clock, send: never, rpcTimeoutMs: 250 });
-    node.addContact(idB);
-    const r = await node.findNode(key);
-    expect(r.failed.map((x) => x[0])).toEqual([0xbb]);
-    expect(r.closest).toEqual([]);
-    expect(r.elapsedMs).toBe(250);
+    node.addContact(idB); // introduced: vouched, so it gets maxFails (3) chances
+    for (let i = 1; i <= 3; i++) {
+      const r = await node.findNode(key);
+      expect(r.failed.map((x) => x[0])).toEqual([0xbb]);
+      expect(r.closest).toEqual([]);
+      expect(r.elapsedMs).toBe(250);
+      expect(node.routingTableSize).toBe(i < 3 ? 1 : 0);
+    }
+    expect(node.isDead(idB)).toBe(true);
+    expect(node.stats.contactsEvicted).toBe(1);
+  });
+
+  test('a contact known only from its request is pinged once; silent, it is evicted after one timeout and stays dead', async () => {
+    const clock = new VirtualClock();
+    const sent: string[] = [];
+    // C answers every request listing B; B never answers.
+    const send: SendFn = async (to, msg, signal) => {
+      sent.push(`${to[0]!.toString(16)}:${msg.type}`);
+      if (to[0] === 0xcc) return msg.type === 'ping' ? { type: 'pong' } : { type: 'nodes', nodes: [idB] };
+      return never(to, msg, signal);
+    };
+    const node = new DhtNode({ id: idA, clock, send, rpcTimeoutMs: 250 });
+    expect(node.handle(idB, { type: 'ping' })).toEqual({ type: 'pong' });
+    expect(sent).toEqual(['bb:ping']); // the verification ping
+    expect(node.routingTableSize).toBe(1);
+    await clock.sleep(250);
     expect(node.routingTableSize).toBe(0);
+    expect(node.isDead(idB)).toBe(true);
+    // Requests under its id no longer put it back, nor trigger a ping, while it is dead …
+    node.handle(idB, { type: 'ping' });
+    expect(node.routingTableSize).toBe(0);
+    expect(sent).toEqual(['bb:ping']);
+    // … and a lookup that hears of it from a peer reports it failed without asking it.
+    node.addContact(idC);
+    const r = await node.findNode(key);
+    expect(r.queried.map((x) => x[0])).toEqual([0xcc]);
+    expect(r.failed.map((x) => x[0])).toEqual([0xbb]);
+    expect(r.elapsedMs).toBe(0);
+    expect(node.stats.deadSkipped).toBe(1);
+    expect(sent).toEqual(['bb:ping', 'cc:findNode']);
+    // Once CONTACT_DEAD_MS passed, a peer listing it gets it asked again.
+    await clock.sleep(CONTACT_DEAD_MS);
+    const again = await node.findNode(key);
+    expect(again.queried.map((x) => x[0])).toEqual([0xcc, 0xbb]);
   });
 
   test('a lying peer (bad reply shape) counts as failed, the lookup still ends', async () => {

@@ -1,0 +1,43 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { signingKey, signValue, verifySignedValue } from '../src/index.js';
+
+describe('signingKey: the public key derived once per secret, signing by @noble/curves', () => {
+  test('signatures and public keys are byte-identical to @noble/curves ed25519', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 4 }),
+        (secret, msgs) => {
+          const key = signingKey(secret);
+          expect(key.publicKey).toEqual(ed25519.getPublicKey(secret));
+          for (const m of msgs) {
+            const sig = key.sign(m);
+            expect(sig).toEqual(ed25519.sign(m, secret));
+            expect(ed25519.verify(sig, m, key.publicKey)).toBe(true);
+          }
+          expect(signingKey(secret)).toBe(key); // cached for the same key object
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test('a secret changed in place is derived again; signValue stays verifiable', () => {
+    const secret = new Uint8Array(32).fill(1);
+    const first = signingKey(secret);
+    secret[0] = 2;
+    const second = signingKey(secret);
+    expect(second).not.toBe(first);
+    expect(second.publicKey).toEqual(ed25519.getPublicKey(secret));
+    const key = new Uint8Array(20).fill(9);
+    const v = signValue(key, { id: 1n, seq: 3, data: Uint8Array.of(1, 2) }, secret);
+    expect(v.owner).toEqual(ed25519.getPublicKey(secret));
+    expect(verifySignedValue(key, v)).toBe(true);
+  });
+
+  test('a secret that is not 32 bytes throws', () => {
+    expect(() => signingKey(new Uint8Array(31))).toThrow();
+  });
+});
