@@ -7,20 +7,28 @@ import {
   FanOutOptionError,
   TargetRejectedError,
 } from './errors.js';
+import { HedgeHistory, parsePercentile } from './hedge-history.js';
+import {
+  ABORTED,
+  DEADLINE,
+  FAILED,
+  FULFILLED,
+  OutcomeTable,
+  QUORUM,
+  REJECTED,
+  STATUS_OF,
+  TIMEOUT,
+} from './outcome-table.js';
+import { ResultImpl } from './result.js';
 import type {
   CallContext,
-  Cancelled,
   FanOutEvent,
   FanOutOptions,
   FanOutResult,
   FanOutRun,
-  Failed,
-  Fulfilled,
   Outcome,
   OutcomeStatus,
   QuorumView,
-  Rejected,
-  TimedOut,
 } from './types.js';
 
 /** The function called once per attempt. It may return a value, a promise, or throw. */
@@ -33,58 +41,94 @@ const isPositive = (v: unknown): v is number => typeof v === 'number' && v > 0 &
 const isWholeAtLeast = (v: unknown, min: number): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= min;
 
+/** Where an attempt reports its answer: one object per engine (internal). */
+interface AttemptSink {
+  ok(att: Attempt, value: unknown): void;
+  fail(att: Attempt, error: unknown): void;
+  /** Id of target `index`. */
+  id(index: number): string;
+}
+
+// Attempt flag bits.
+const DONE = 1;
+const ABORTED_BIT = 2;
+const HAS_CONTROLLER = 4;
+const HEDGED = 8;
+/** The attempt number is kept in the flags word above these bits. */
+const ATTEMPT_SHIFT = 4;
+
 /**
  * One call to one target; doubles as the call's {@link CallContext}. Per-target state lives in the
- * engine's flat arrays, so the common one-call-per-target path allocates this object and the outcome.
+ * engine's flat arrays and the outcome in its columns, so one call to one target allocates this
+ * object, two bound handlers for the call's promise (no closures) and nothing else until the
+ * outcome is read.
  */
 class Attempt implements CallContext {
-  done = false;
   timer: TimerHandle | undefined = undefined;
   hedgeTimer: TimerHandle | undefined = undefined;
-  #ctl: AbortController | undefined = undefined;
-  #abortReason: unknown = undefined;
-  #aborted = false;
+  /** attempt << ATTEMPT_SHIFT | DONE | ABORTED_BIT | HAS_CONTROLLER | HEDGED (one field, not five). */
+  #flags: number;
+  /** The AbortController once `signal` was read (HAS_CONTROLLER), else the abort reason once aborted. */
+  #sig: unknown = undefined;
 
   constructor(
+    readonly sink: AttemptSink,
     readonly index: number,
-    readonly id: string,
-    readonly attempt: number,
-    readonly hedged: boolean,
-  ) {}
+    attempt: number,
+    hedged: boolean,
+  ) {
+    this.#flags = attempt * (1 << ATTEMPT_SHIFT) + (hedged ? HEDGED : 0);
+  }
+
+  get id(): string {
+    return this.sink.id(this.index);
+  }
+  get attempt(): number {
+    return Math.floor(this.#flags / (1 << ATTEMPT_SHIFT));
+  }
+  get hedged(): boolean {
+    return (this.#flags & HEDGED) !== 0;
+  }
+  get done(): boolean {
+    return (this.#flags & DONE) !== 0;
+  }
+  markDone(): void {
+    this.#flags |= DONE;
+  }
 
   /** Created lazily: most calls in a large fan-out never read it, and an AbortController is not free. */
   get signal(): AbortSignal {
-    if (this.#ctl === undefined) {
-      this.#ctl = new AbortController();
-      if (this.#aborted) this.#ctl.abort(this.#abortReason);
+    if ((this.#flags & HAS_CONTROLLER) === 0) {
+      const ctl = new AbortController();
+      if ((this.#flags & ABORTED_BIT) !== 0) ctl.abort(this.#sig);
+      this.#sig = ctl;
+      this.#flags |= HAS_CONTROLLER;
     }
-    return this.#ctl.signal;
+    return (this.#sig as AbortController).signal;
   }
 
   abort(reason: unknown): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#abortReason = reason;
-    this.#ctl?.abort(reason);
+    if ((this.#flags & ABORTED_BIT) !== 0) return;
+    this.#flags |= ABORTED_BIT;
+    if ((this.#flags & HAS_CONTROLLER) !== 0) (this.#sig as AbortController).abort(reason);
+    else this.#sig = reason;
   }
 }
 
-/** Runtime shape of every {@link Outcome}: fields irrelevant to a status are undefined. */
-class OutcomeRecord<T, R> {
-  constructor(
-    readonly status: OutcomeStatus,
-    readonly id: string,
-    readonly index: number,
-    readonly target: T,
-    readonly startedAt: number | undefined,
-    readonly settledAt: number,
-    readonly durationMs: number,
-    readonly attempts: number,
-    readonly value: R | undefined,
-    readonly error: unknown,
-    readonly reason: string | undefined,
-  ) {}
-}
+/**
+ * The handlers of an attempt's promise, bound to the attempt per call (`bind` gives two small
+ * function objects and no closure context). Object-literal methods on purpose: a function whose
+ * `name` was redefined (as esbuild's keepNames does to declarations, e.g. under tsx) sends `bind`
+ * down V8's slow path, which allocates several times more per call.
+ */
+const handlers = {
+  answer(this: Attempt, value: unknown): void {
+    this.sink.ok(this, value);
+  },
+  error(this: Attempt, error: unknown): void {
+    this.sink.fail(this, error);
+  },
+};
 
 /** Retry/hedge bookkeeping of a target, created only when those features are in play. */
 interface Extra {
@@ -190,15 +234,29 @@ class Engine<T, R> implements FanOutRun<T, R> {
   readonly #timeoutFactor: number;
   readonly #retryWhen:
     ((error: unknown, info: { attempt: number; kind: 'failed' | 'timedOut' }) => boolean) | undefined;
+  /** True when `hedge` was given (fixed or percentile afterMs). */
+  readonly #hedging: boolean;
+  /** Fixed hedge delay, ms (undefined with a percentile afterMs or no hedge). */
   readonly #hedgeAfterMs: number | undefined;
+  /** Percentile afterMs as a fraction (0.95 for 'p95'), else undefined. */
+  readonly #hedgeQuantile: number | undefined;
+  readonly #hedgeBudget: number | undefined;
+  /** Latency window and hedge counters: the caller's `hedge.history`, or the run's own with a percentile or budget. */
+  readonly #history: HedgeHistory | undefined;
+  /** With #history: start time of each target's current primary attempt (NaN when none). */
+  readonly #primaryStart: Float64Array | undefined;
   readonly #hedgeMax: number;
   readonly #classify: (error: unknown) => 'rejected' | 'failed';
   readonly #signal: AbortSignal | undefined;
   readonly #onEvent: ((event: FanOutEvent<T, R>) => void) | undefined;
 
-  readonly #outcomes: Outcome<T, R>[];
-  /** Target indexes in settlement order (the first #settledCount entries are set). */
-  readonly #order: Int32Array;
+  /** Outcomes as columns; outcome objects are built from it when read. */
+  readonly #table: OutcomeTable<T, R>;
+  readonly #sink: AttemptSink = {
+    ok: (att, value) => this.#attemptOk(att, value as R),
+    fail: (att, error) => this.#attemptError(att, error),
+    id: (index) => this.#id(index),
+  };
   readonly #counts: Record<OutcomeStatus, number> = {
     fulfilled: 0,
     rejected: 0,
@@ -207,7 +265,6 @@ class Engine<T, R> implements FanOutRun<T, R> {
     cancelled: 0,
   };
   readonly #timeoutErrors = new Map<number, AttemptTimeoutError>();
-  #settledCount = 0;
   #next = 0;
   #running = 0;
   #pumping = false;
@@ -314,18 +371,30 @@ class Engine<T, R> implements FanOutRun<T, R> {
     this.#retryWhen = r?.when;
 
     const h = o.hedge;
+    let quantile: number | undefined;
     if (h !== undefined) {
       if (h === null || typeof h !== 'object') throw new FanOutOptionError('hedge', 'must be an object');
-      if (!isPositive(h.afterMs) || !Number.isFinite(h.afterMs))
+      quantile = parsePercentile(h.afterMs);
+      if (quantile === undefined && !(isPositive(h.afterMs) && Number.isFinite(h.afterMs)))
         throw new FanOutOptionError(
           'hedge.afterMs',
-          `must be a finite number > 0 (ms), got ${String(h.afterMs)}`,
+          `must be a finite number > 0 (ms) or a percentile like 'p95', got ${String(h.afterMs)}`,
         );
       if (h.max !== undefined && !isWholeAtLeast(h.max, 1))
         throw new FanOutOptionError('hedge.max', `must be an integer >= 1, got ${String(h.max)}`);
+      if (h.budget !== undefined && !(typeof h.budget === 'number' && h.budget > 0 && h.budget <= 1))
+        throw new FanOutOptionError('hedge.budget', `must be a fraction in (0, 1], got ${String(h.budget)}`);
+      if (h.history !== undefined && !(h.history instanceof HedgeHistory))
+        throw new FanOutOptionError('hedge.history', 'must be a HedgeHistory');
     }
-    this.#hedgeAfterMs = h?.afterMs;
+    this.#hedging = h !== undefined;
+    this.#hedgeAfterMs = quantile === undefined ? (h?.afterMs as number | undefined) : undefined;
+    this.#hedgeQuantile = quantile;
     this.#hedgeMax = h?.max ?? 1;
+    this.#hedgeBudget = h?.budget;
+    this.#history =
+      h?.history ?? (quantile !== undefined || h?.budget !== undefined ? new HedgeHistory() : undefined);
+    this.#primaryStart = this.#history !== undefined ? new Float64Array(n).fill(NaN) : undefined;
 
     if (o.classify !== undefined && typeof o.classify !== 'function')
       throw new FanOutOptionError('classify', 'must be a function');
@@ -367,8 +436,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
     this.#calls = new Uint32Array(n);
     this.#live = new Uint16Array(n);
     this.#current = new Array<Attempt | undefined>(n);
-    this.#outcomes = new Array<Outcome<T, R>>(n);
-    this.#order = new Int32Array(n);
+    this.#table = new OutcomeTable<T, R>(targets, ids, this.#startedAt, this.#calls);
     this.result = new Promise((resolve) => (this.#resolve = resolve));
   }
 
@@ -413,8 +481,9 @@ class Engine<T, R> implements FanOutRun<T, R> {
     let pos = 0;
     let stopped = false;
     const step = (): Promise<IteratorResult<Outcome<T, R>>> => {
-      if (!stopped && pos < this.#settledCount) {
-        return Promise.resolve({ done: false, value: this.#outcomes[this.#order[pos++]!]! });
+      const table = this.#table;
+      if (!stopped && pos < table.settled) {
+        return Promise.resolve({ done: false, value: table.at(table.order[pos++]!) });
       }
       if (stopped || this.#finished) return Promise.resolve({ done: true, value: undefined });
       return new Promise((resolve) => this.#waiters.push(() => resolve(step())));
@@ -467,10 +536,16 @@ class Engine<T, R> implements FanOutRun<T, R> {
   }
 
   #startAttempt(index: number, id: string, hedged: boolean): void {
-    const att = new Attempt(index, id, ++this.#calls[index]!, hedged);
+    const att = new Attempt(this.#sink, index, ++this.#calls[index]!, hedged);
     this.#live[index]!++;
     if (hedged) (this.#extraOf(index).hedges ??= []).push(att);
-    else this.#current[index] = att;
+    else {
+      this.#current[index] = att;
+      if (this.#history !== undefined) {
+        this.#history.notePrimary();
+        this.#primaryStart![index] = this.#clock.now();
+      }
+    }
     if (this.#onEvent !== undefined) {
       this.#emit({ type: 'attempt', at: this.#clock.now(), id, index, attempt: att.attempt, hedged });
     }
@@ -487,10 +562,9 @@ class Engine<T, R> implements FanOutRun<T, R> {
       typeof (ret as PromiseLike<R>).then === 'function'
     ) {
       try {
-        (ret as PromiseLike<R>).then(
-          (value) => this.#attemptOk(att, value),
-          (error: unknown) => this.#attemptError(att, error),
-        );
+        // Bound handlers: two small function objects pointing at `att`, cheaper than closures.
+        // Bound handlers: two small function objects pointing at `att`, cheaper than closures.
+        (ret as PromiseLike<R>).then(handlers.answer.bind(att), handlers.error.bind(att));
       } catch (error) {
         this.#attemptError(att, error);
         return;
@@ -506,15 +580,42 @@ class Engine<T, R> implements FanOutRun<T, R> {
       const ms = this.#timeoutMs * this.#timeoutFactor ** (round - 1);
       att.timer = clock.setTimer(() => this.#attemptTimeout(att, ms), ms);
     }
-    if (this.#hedgeAfterMs !== undefined && (this.#extra.get(index)?.hedgesThisRound ?? 0) < this.#hedgeMax) {
-      att.hedgeTimer = clock.setTimer(() => this.#launchHedge(att), this.#hedgeAfterMs);
+    if (this.#hedging && (this.#extra.get(index)?.hedgesThisRound ?? 0) < this.#hedgeMax) {
+      const after = this.#hedgeDelay();
+      if (after !== undefined) att.hedgeTimer = clock.setTimer(() => this.#launchHedge(att), after);
     }
+  }
+
+  /** The hedge delay for an attempt starting now: the fixed afterMs, or the history's percentile once ready. */
+  #hedgeDelay(): number | undefined {
+    if (this.#hedgeAfterMs !== undefined) return this.#hedgeAfterMs;
+    const h = this.#history!;
+    return h.ready ? h.quantile(this.#hedgeQuantile!) : undefined;
+  }
+
+  /**
+   * Feed the latency window when the current primary attempt of target `index` ends: `answered`
+   * gives its exact latency; otherwise its elapsed time is a lower bound, kept only when it is at
+   * least the current percentile (so it counts on the right side of it; below, it is unknown).
+   */
+  #recordPrimary(att: Attempt, answered: boolean): void {
+    const h = this.#history;
+    if (h === undefined || att.hedged || this.#current[att.index] !== att) return;
+    const elapsed = this.#clock.now() - this.#primaryStart![att.index]!;
+    if (!(elapsed >= 0)) return;
+    if (!answered) {
+      const q = this.#hedgeQuantile;
+      const threshold = q !== undefined && h.ready ? h.quantile(q)! : this.#hedgeAfterMs;
+      if (threshold === undefined || elapsed < threshold) return;
+    }
+    h.record(elapsed);
   }
 
   #launchHedge(from: Attempt): void {
     from.hedgeTimer = undefined;
     const index = from.index;
     if (this.#state[index] === SETTLED || from.done || this.#closing) return;
+    if (this.#history !== undefined && !this.#history.takeHedge(this.#hedgeBudget)) return;
     this.#extraOf(index).hedgesThisRound++;
     if (this.#onEvent !== undefined) {
       this.#emit({
@@ -529,7 +630,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
   }
 
   #endAttempt(att: Attempt): void {
-    att.done = true;
+    att.markDone();
     const clock = this.#clock;
     if (att.timer !== undefined) {
       clock.clearTimer(att.timer);
@@ -544,13 +645,15 @@ class Engine<T, R> implements FanOutRun<T, R> {
 
   #attemptOk(att: Attempt, value: R): void {
     if (att.done) return;
+    this.#recordPrimary(att, true);
     this.#endAttempt(att);
     if (this.#state[att.index] === SETTLED) return;
-    this.#settle(att.index, att.id, 'fulfilled', value, undefined, undefined);
+    this.#settle(att.index, FULFILLED, value);
   }
 
   #attemptError(att: Attempt, error: unknown): void {
     if (att.done) return;
+    this.#recordPrimary(att, true);
     this.#endAttempt(att);
     const index = att.index;
     if (this.#state[index] === SETTLED) return;
@@ -561,7 +664,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
       kind = 'failed';
     }
     if (kind === 'rejected') {
-      this.#settle(index, att.id, 'rejected', undefined, error, undefined);
+      this.#settle(index, REJECTED, error);
       return;
     }
     this.#roundMaybeOver(index, att.id, error, 'failed');
@@ -570,6 +673,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
   #attemptTimeout(att: Attempt, ms: number): void {
     att.timer = undefined;
     if (att.done) return;
+    this.#recordPrimary(att, false);
     this.#endAttempt(att);
     // One error object per timeout value and run: building an Error (stack capture) per timed-out
     // attempt is the dominant cost of large simulated fan-outs with many dead targets.
@@ -582,10 +686,9 @@ class Engine<T, R> implements FanOutRun<T, R> {
 
   /** An attempt ended without an answer: wait for a live hedge, retry, or settle. */
   #roundMaybeOver(index: number, id: string, error: unknown, kind: 'failed' | 'timedOut'): void {
-    if (this.#retryAttempts === 1 && this.#hedgeAfterMs === undefined) {
+    if (this.#retryAttempts === 1 && !this.#hedging) {
       // Fast path: no retry, no hedge.
-      if (kind === 'timedOut') this.#settle(index, id, 'timedOut', undefined, error, 'timeout');
-      else this.#settle(index, id, 'failed', undefined, error, undefined);
+      this.#settle(index, kind === 'timedOut' ? TIMEOUT : FAILED, error);
       return;
     }
     const x = this.#extraOf(index);
@@ -635,20 +738,16 @@ class Engine<T, R> implements FanOutRun<T, R> {
         return;
       }
     }
-    if (kind === 'timedOut') this.#settle(index, id, 'timedOut', undefined, error, 'timeout');
-    else this.#settle(index, id, 'failed', undefined, error, undefined);
+    this.#settle(index, kind === 'timedOut' ? TIMEOUT : FAILED, error);
   }
 
   // ---- settlement ----------------------------------------------------------------------------
 
-  #settle(
-    index: number,
-    id: string,
-    status: OutcomeStatus,
-    value: R | undefined,
-    error: unknown,
-    reason: string | undefined,
-  ): void {
+  /**
+   * Make target `index` terminal: `code` is its status and reason (outcome-table codes), `payload`
+   * the value (FULFILLED) or the error. Writes the outcome columns; the object is built when read.
+   */
+  #settle(index: number, code: number, payload: unknown): void {
     const wasRunning = this.#state[index] === RUNNING;
     this.#state[index] = SETTLED;
     const clock = this.#clock;
@@ -659,9 +758,10 @@ class Engine<T, R> implements FanOutRun<T, R> {
     }
     if (this.#live[index]! > 0) {
       // Abort whatever is still running for this target: losers of a hedge race, or everything on cancel/deadline.
-      const why = status === 'fulfilled' || status === 'rejected' ? new CancelledError('hedge-lost') : error;
+      const why = code === FULFILLED || code === REJECTED ? new CancelledError('hedge-lost') : payload;
       const cur = this.#current[index];
       if (cur !== undefined && !cur.done) {
+        this.#recordPrimary(cur, false);
         this.#endAttempt(cur);
         cur.abort(why);
       }
@@ -677,27 +777,14 @@ class Engine<T, R> implements FanOutRun<T, R> {
     this.#current[index] = undefined;
     if (wasRunning) this.#running--;
     const settledAt = clock.now();
-    const started = this.#startedAt[index]!;
-    const startedAt = Number.isNaN(started) ? undefined : started;
-    // One hidden class for every outcome (cheaper than per-status literals with spreads).
-    const outcome = new OutcomeRecord<T, R>(
-      status,
-      id,
-      index,
-      this.#targets[index] as T,
-      startedAt,
-      settledAt,
-      startedAt === undefined ? 0 : settledAt - startedAt,
-      this.#calls[index]!,
-      value,
-      error,
-      reason,
-    ) as unknown as Outcome<T, R>;
-    this.#outcomes[index] = outcome;
-    this.#order[this.#settledCount++] = index;
-    this.#counts[status]++;
+    const table = this.#table;
+    table.code[index] = code;
+    table.settledAt[index] = settledAt;
+    table.payload[index] = payload;
+    table.order[table.settled++] = index;
+    this.#counts[STATUS_OF[code]!]++;
     if (this.#onEvent !== undefined) {
-      this.#emit({ type: 'settled', at: settledAt, id, index, outcome });
+      this.#emit({ type: 'settled', at: settledAt, id: table.id(index), index, outcome: table.at(index) });
     }
     if (this.#waiters.length > 0) {
       const waiters = this.#waiters;
@@ -709,13 +796,13 @@ class Engine<T, R> implements FanOutRun<T, R> {
       !this.#closing &&
       (this.#quorumCount !== undefined || this.#quorumPredicate !== undefined)
     ) {
-      this.#checkQuorum(outcome);
+      this.#checkQuorum(index);
     }
-    if (this.#settledCount === this.#n) this.#finish();
+    if (table.settled === this.#n) this.#finish();
     else if (!this.#closing) this.#pump(settledAt);
   }
 
-  #checkQuorum(last: Outcome<T, R>): void {
+  #checkQuorum(lastIndex: number): void {
     const c = this.#counts;
     let met: boolean;
     if (this.#quorumCount !== undefined) met = c.fulfilled >= this.#quorumCount;
@@ -727,8 +814,8 @@ class Engine<T, R> implements FanOutRun<T, R> {
         failed: c.failed,
         timedOut: c.timedOut,
         cancelled: c.cancelled,
-        pending: this.#n - this.#settledCount,
-        last,
+        pending: this.#n - this.#table.settled,
+        last: this.#table.at(lastIndex),
       };
       try {
         met = this.#quorumPredicate!(view) === true;
@@ -739,16 +826,14 @@ class Engine<T, R> implements FanOutRun<T, R> {
     if (!met) return;
     this.#quorumMet = true;
     this.#emit({ type: 'quorum-met', at: this.#clock.now(), fulfilled: c.fulfilled });
-    if (this.#quorumEarly && this.#settledCount < this.#n) this.#cancelRest('quorum', undefined);
+    if (this.#quorumEarly && this.#table.settled < this.#n) this.#cancelRest('quorum', undefined);
   }
 
   #cancelRest(reason: 'quorum' | 'aborted', cause: unknown): void {
     if (this.#closing || this.#finished) return;
     this.#closing = true;
     const error = new CancelledError(reason, cause);
-    this.#endAllPending((index) =>
-      this.#settle(index, this.#id(index), 'cancelled', undefined, error, reason),
-    );
+    this.#endAllPending((index) => this.#settle(index, reason === 'quorum' ? QUORUM : ABORTED, error));
   }
 
   /** Settle every unsettled target, in target order (running and never started alike). */
@@ -763,11 +848,9 @@ class Engine<T, R> implements FanOutRun<T, R> {
     if (this.#closing || this.#finished) return;
     this.#closing = true;
     const deadlineMs = this.#deadlineMs!;
-    this.#emit({ type: 'deadline', at: this.#clock.now(), pending: this.#n - this.#settledCount });
+    this.#emit({ type: 'deadline', at: this.#clock.now(), pending: this.#n - this.#table.settled });
     const error = new DeadlineExceededError(deadlineMs);
-    this.#endAllPending((index) =>
-      this.#settle(index, this.#id(index), 'timedOut', undefined, error, 'deadline'),
-    );
+    this.#endAllPending((index) => this.#settle(index, DEADLINE, error));
   }
 
   #finish(): void {
@@ -785,11 +868,10 @@ class Engine<T, R> implements FanOutRun<T, R> {
     }
     const elapsedMs = clock.now() - this.#t0;
     const result = new ResultImpl<T, R>(
-      this.#outcomes,
+      this.#table,
       this.#quorumMet,
       elapsedMs,
       { ...this.#counts },
-      this.#order,
       this.#indexOf,
     );
     this.#emit({
@@ -813,118 +895,5 @@ class Engine<T, R> implements FanOutRun<T, R> {
     } catch {
       // A throwing listener must not corrupt the engine's bookkeeping; its error is dropped (documented).
     }
-  }
-}
-
-/** The result object; per-status lists, byId and completionOrder are computed on first read. */
-class ResultImpl<T, R> implements FanOutResult<T, R> {
-  #byStatus: Map<OutcomeStatus, Outcome<T, R>[]> | undefined;
-  #byId: ById<T, R> | undefined;
-  readonly #indexOf: IdIndex | undefined;
-  #completion: string[] | undefined;
-
-  constructor(
-    readonly outcomes: readonly Outcome<T, R>[],
-    readonly quorumMet: boolean,
-    readonly elapsedMs: number,
-    readonly counts: Readonly<Record<OutcomeStatus, number>>,
-    readonly order: Int32Array,
-    indexOf: IdIndex | undefined,
-  ) {
-    this.#indexOf = indexOf;
-  }
-
-  #list(status: OutcomeStatus): Outcome<T, R>[] {
-    if (this.#byStatus === undefined) {
-      const m = new Map<OutcomeStatus, Outcome<T, R>[]>([
-        ['fulfilled', []],
-        ['rejected', []],
-        ['failed', []],
-        ['timedOut', []],
-        ['cancelled', []],
-      ]);
-      for (const o of this.outcomes) m.get(o.status)!.push(o);
-      this.#byStatus = m;
-    }
-    return this.#byStatus.get(status)!;
-  }
-
-  get fulfilled(): readonly Fulfilled<T, R>[] {
-    return this.#list('fulfilled') as Fulfilled<T, R>[];
-  }
-  get rejected(): readonly Rejected<T>[] {
-    return this.#list('rejected') as Rejected<T>[];
-  }
-  get failed(): readonly Failed<T>[] {
-    return this.#list('failed') as Failed<T>[];
-  }
-  get timedOut(): readonly TimedOut<T>[] {
-    return this.#list('timedOut') as TimedOut<T>[];
-  }
-  get cancelled(): readonly Cancelled<T>[] {
-    return this.#list('cancelled') as Cancelled<T>[];
-  }
-  get byId(): ReadonlyMap<string, Outcome<T, R>> {
-    return (this.#byId ??= new ById(this.outcomes, this.#indexOf));
-  }
-  get completionOrder(): readonly string[] {
-    return (this.#completion ??= Array.from(this.order, (i) => this.outcomes[i]!.id));
-  }
-  canProceed(min: number): boolean {
-    return this.counts.fulfilled >= min;
-  }
-}
-
-/**
- * `result.byId`: a read-only Map view (id → outcome, iterated in target order) over the outcomes
- * array and the id → index table ({@link IdIndex}) the engine built for its duplicate check; without
- * one (index ids '0'…'N-1') the index is parsed from the id. Nothing is copied: reading it is O(1).
- */
-class ById<T, R> implements ReadonlyMap<string, Outcome<T, R>> {
-  readonly #outcomes: readonly Outcome<T, R>[];
-  readonly #indexOf: IdIndex | undefined;
-
-  constructor(outcomes: readonly Outcome<T, R>[], indexOf: IdIndex | undefined) {
-    this.#outcomes = outcomes;
-    this.#indexOf = indexOf;
-  }
-
-  #index(id: string): number | undefined {
-    if (this.#indexOf !== undefined) return this.#indexOf.get(id);
-    if (typeof id !== 'string') return undefined;
-    const i = Number(id);
-    return Number.isInteger(i) && i >= 0 && i < this.#outcomes.length && String(i) === id ? i : undefined;
-  }
-
-  get size(): number {
-    return this.#outcomes.length;
-  }
-  get(id: string): Outcome<T, R> | undefined {
-    const i = this.#index(id);
-    return i === undefined ? undefined : this.#outcomes[i];
-  }
-  has(id: string): boolean {
-    return this.#index(id) !== undefined;
-  }
-  forEach(
-    fn: (value: Outcome<T, R>, key: string, map: ReadonlyMap<string, Outcome<T, R>>) => void,
-    thisArg?: unknown,
-  ): void {
-    for (const o of this.#outcomes) fn.call(thisArg, o, o.id, this);
-  }
-  *entries(): MapIterator<[string, Outcome<T, R>]> {
-    for (const o of this.#outcomes) yield [o.id, o];
-  }
-  *keys(): MapIterator<string> {
-    for (const o of this.#outcomes) yield o.id;
-  }
-  *values(): MapIterator<Outcome<T, R>> {
-    yield* this.#outcomes;
-  }
-  [Symbol.iterator](): MapIterator<[string, Outcome<T, R>]> {
-    return this.entries();
-  }
-  get [Symbol.toStringTag](): string {
-    return 'ById';
   }
 }

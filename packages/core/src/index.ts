@@ -6,5 +6,6 @@
 export * from './clock.js';
 export * from './errors.js';
 export * from './types.js';
+export * from './hedge-history.js';
 export { fanOut, type FanOutCall } from './fan-out.js';
 export * from './transport.js';

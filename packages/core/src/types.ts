@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import type { HedgeHistory } from './hedge-history.js';
 
 /**
  * The one source of random bytes every package takes by injection: returns `n` fresh random bytes
@@ -164,14 +165,33 @@ export interface HedgeOptions {
   /**
    * Start a duplicate when an attempt of the current round has not answered after this many ms
    * (finite, > 0), measured from that attempt's start; each hedge may in turn be hedged afterMs later.
+   * Or a percentile of observed latencies, 'p<x>' with 0 < x < 100 (e.g. 'p95'): the delay is that
+   * nearest-rank percentile of `history`'s window when the attempt starts; no hedge is armed while
+   * the window holds fewer than `history.minSamples` samples.
    */
-  afterMs: number;
+  afterMs: number | HedgePercentile;
   /**
    * Extra duplicates per retry round at most (integer ≥ 1, default 1): the count starts at 0 again
    * with every retry, so a target makes at most retry.attempts · (1 + max) calls in all.
    */
   max?: number;
+  /**
+   * Hedge budget, a fraction in (0, 1]: a hedge starts only if afterwards hedges ≤ budget · primary
+   * calls, counted over `history` (every run sharing it). Extra requests stay ≤ budget. Default: none.
+   */
+  budget?: number;
+  /**
+   * Latency window and hedge/primary counters (see {@link HedgeHistory}); share one across runs so
+   * the percentile and the budget carry over. Default: a fresh one per run when afterMs is a
+   * percentile or a budget is set. The engine records the latency of each primary (non-hedge)
+   * attempt that answers, and the elapsed time of one that ends unanswered (hedge lost, timeout,
+   * cancel) when it is at least the current percentile.
+   */
+  history?: HedgeHistory;
 }
+
+/** A percentile of observed latencies as a hedge delay: 'p95', 'p99', 'p99.9', … */
+export type HedgePercentile = `p${number}`;
 
 /** Options of `fanOut`; every one is validated up front (FanOutOptionError naming it). */
 export interface FanOutOptions<T, R> {

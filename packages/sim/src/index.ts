@@ -5,6 +5,7 @@
  */
 export * from './rng.js';
 export * from './latency.js';
+export * from './mixture-latency.js';
 export * from './trace.js';
 export * from './fault-plan.js';
 export * from './network.js';
