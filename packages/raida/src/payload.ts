@@ -134,7 +134,10 @@ export function encodeDetectPayload(tokens: readonly Token[]): Uint8Array {
   return encodeTokens(tokens, 'tokens');
 }
 
-/** Inverse of {@link encodeDetectPayload}. @throws RaidaDecodeError ('body' | 'payload' | 'payloadCount'). */
+/**
+ * Inverse of {@link encodeDetectPayload}; the ANs (and PANs) are views into `payload`, not copies.
+ * @throws RaidaDecodeError ('body' | 'payload' | 'payloadCount').
+ */
 export function decodeDetectPayload(payload: Uint8Array): Token[] {
   const n = countItems(payload, 21, 0, 'detect');
   return decodeTokenList(payload, n);
@@ -145,17 +148,26 @@ export function encodeGetTicketPayload(tokens: readonly Token[]): Uint8Array {
   return encodeTokens(tokens, 'tokens');
 }
 
-/** Inverse of {@link encodeGetTicketPayload}. @throws RaidaDecodeError ('body' | 'payload' | 'payloadCount'). */
+/**
+ * Inverse of {@link encodeGetTicketPayload}; the ANs (and PANs) are views into `payload`, not copies.
+ * @throws RaidaDecodeError ('body' | 'payload' | 'payloadCount').
+ */
 export function decodeGetTicketPayload(payload: Uint8Array): Token[] {
   const n = countItems(payload, 21, 0, 'get-ticket');
   return decodeTokenList(payload, n);
 }
 
+// The decoded ANs and PANs are views into `payload` (subarray, no copy): a decoded request is
+// read once by the server, which copies what it keeps (TokenTable.set copies).
 function decodeTokenList(payload: Uint8Array, n: number): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < n; i++) {
     const o = i * 21;
-    out.push({ ...getCoin(payload, o), an: payload.slice(o + 5, o + 21) });
+    out.push({
+      den: (payload[o]! << 24) >> 24,
+      sn: readU32(payload, o + 1),
+      an: payload.subarray(o + 5, o + 21),
+    });
   }
   return out;
 }
@@ -165,7 +177,10 @@ export function encodePownPayload(items: readonly PownItem[]): Uint8Array {
   return encodePownItems(items, 'items');
 }
 
-/** Inverse of {@link encodePownPayload}. @throws RaidaDecodeError ('body' | 'payload' | 'payloadCount'). */
+/**
+ * Inverse of {@link encodePownPayload}; the ANs (and PANs) are views into `payload`, not copies.
+ * @throws RaidaDecodeError ('body' | 'payload' | 'payloadCount').
+ */
 export function decodePownPayload(payload: Uint8Array): PownItem[] {
   const n = countItems(payload, 37, 0, 'pown');
   return decodePownList(payload, n);
@@ -176,7 +191,10 @@ export function encodeFindPayload(items: readonly PownItem[]): Uint8Array {
   return encodePownItems(items, 'items');
 }
 
-/** Inverse of {@link encodeFindPayload}. @throws RaidaDecodeError ('body' | 'payload' | 'payloadCount'). */
+/**
+ * Inverse of {@link encodeFindPayload}; the ANs (and PANs) are views into `payload`, not copies.
+ * @throws RaidaDecodeError ('body' | 'payload' | 'payloadCount').
+ */
 export function decodeFindPayload(payload: Uint8Array): PownItem[] {
   const n = countItems(payload, 37, 0, 'find');
   return decodePownList(payload, n);
@@ -187,9 +205,10 @@ function decodePownList(payload: Uint8Array, n: number): PownItem[] {
   for (let i = 0; i < n; i++) {
     const o = i * 37;
     out.push({
-      ...getCoin(payload, o),
-      an: payload.slice(o + 5, o + 21),
-      pan: payload.slice(o + 21, o + 37),
+      den: (payload[o]! << 24) >> 24,
+      sn: readU32(payload, o + 1),
+      an: payload.subarray(o + 5, o + 21),
+      pan: payload.subarray(o + 21, o + 37),
     });
   }
   return out;

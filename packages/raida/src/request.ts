@@ -323,7 +323,7 @@ export function decodeRequest(bytes: Uint8Array, options: DecodeRequestOptions =
     header: h,
     challenge,
     signature: expectedSignature(challenge, key),
-    payload: inner.slice(CHALLENGE_SIZE),
+    payload: inner.subarray(CHALLENGE_SIZE), // inner is this decode's own copy
     hasBody: true,
     key,
   };

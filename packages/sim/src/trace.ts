@@ -328,7 +328,14 @@ function canon(v: unknown, seen: Set<object>, path: string | null): string | und
 function canonObject(o: Record<string, unknown>, seen: Set<object>, path: string | null): string {
   let out = '{';
   let first = true;
-  for (const key of Object.keys(o).sort()) {
+  const keys = Object.keys(o);
+  // Most events are built with their keys in order already: sort only when they are not.
+  for (let i = 1; i < keys.length; i++)
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  for (const key of keys) {
     const rendered = canon(o[key], seen, path === null ? null : `${path}.${key}`);
     if (rendered === undefined) continue;
     out += (first ? '' : ',') + keyJson(key) + ':' + rendered;

@@ -20,6 +20,7 @@ import {
   type BaoRoute,
   type BaoSimulator,
 } from '@fanout/sim-bao';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { rngBytesFn } from '@fanout/sim';
 import type { World } from '../kernel/world.js';
 import { behaviourHooks } from './hooks.js';
@@ -186,8 +187,25 @@ export async function buildBaoWorld(world: World, spec: BaoWorldSpec = {}): Prom
     newKeyring,
     oracleKeys,
     oraclePubs: (namespace = '') => new Map(oracleKeys(namespace).map((k) => [k.name, k.publicKey])),
-    verify: (publicKey, msg, signature) =>
-      signature !== undefined && verifyCosmosSignature(publicKey, hashInput(msg, 'sha256'), signature),
+    verify: memoVerify(),
     rawFetch: fetch ?? world.fetch,
+  };
+}
+
+/**
+ * The oracle's signature check (the plugin's own cosmos verification, independent of the keyring
+ * under test), remembered per world: a run's checks verify the same (key, message, signature)
+ * several times (keyed-to-requests, every-signature-verifies), and secp256k1 verification is most
+ * of a Bao run's CPU. The answer is that of a pure function of the three, so nothing is weakened.
+ */
+function memoVerify(): BaoParties['verify'] {
+  const seen = new Map<string, boolean>();
+  return (publicKey, msg, signature) => {
+    if (signature === undefined) return false;
+    const key = `${bytesToHex(publicKey)}:${bytesToHex(msg)}:${bytesToHex(signature)}`;
+    let ok = seen.get(key);
+    if (ok === undefined)
+      seen.set(key, (ok = verifyCosmosSignature(publicKey, hashInput(msg, 'sha256'), signature)));
+    return ok;
   };
 }

@@ -76,10 +76,32 @@ export function effectivePlan(
 export function resolveOptions(
   scenario: Scenario,
   mode: Mode,
-  user: Readonly<Record<string, unknown>> = {},
+  user?: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  const input = { ...(mode === 'live' ? scenario.liveDefaults : {}), ...user };
-  return parseOptions(scenario.options, input, `${scenario.name} options`) as Record<string, unknown>;
+  // Memoised per (scenario, mode, user options object): runMany passes one object to every run,
+  // and parsing it through zod each run was a visible share of a cheap run. The result is frozen
+  // (deeply), so no run can change what the next one is given.
+  const key = user ?? NO_USER_OPTIONS;
+  let byUser = resolved.get(scenario);
+  if (byUser === undefined) resolved.set(scenario, (byUser = new WeakMap()));
+  let byMode = byUser.get(key);
+  if (byMode === undefined) byUser.set(key, (byMode = {}));
+  const hit = byMode[mode];
+  if (hit !== undefined) return hit;
+  const input = { ...(mode === 'live' ? scenario.liveDefaults : {}), ...key };
+  const parsed = parseOptions(scenario.options, input, `${scenario.name} options`) as Record<string, unknown>;
+  return (byMode[mode] = deepFreeze(parsed));
+}
+
+const NO_USER_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+const resolved = new WeakMap<Scenario, WeakMap<object, Partial<Record<Mode, Record<string, unknown>>>>>();
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 async function edgeFor(mode: Mode): Promise<WorldInit['edge']> {

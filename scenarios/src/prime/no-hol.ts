@@ -46,7 +46,7 @@ export function noHolScenario(seams: PrimeScenarioSeams = {}): Scenario {
     options,
     liveDefaults: { computeMs: 50, maxLatencyMs: 20 },
     guarantees: ['decided-at-needed-fastest', 'slow-trainer-not-waited-for'] as const,
-    defaultRuns: { sim: 20, live: 2 },
+    defaultRuns: { sim: 40, live: 2 }, // 20 before issue 12: a run takes about 10 ms of CPU
     plan({ rng, options: o }) {
       const n = o.trainers;
       const slow = rng.int(0, n - 1);

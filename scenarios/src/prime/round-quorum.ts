@@ -138,7 +138,7 @@ export function roundQuorumScenario(seams: PrimeScenarioSeams = {}): Scenario {
     options,
     liveDefaults: { deadlineMs: 1500, computeMs: 20 },
     guarantees: ['commits-iff-quorum', 'never-from-fewer', 'aggregate-of-accepted'] as const,
-    defaultRuns: { sim: 20, live: 2 },
+    defaultRuns: { sim: 40, live: 2 }, // 20 before issue 12: a run takes about 10 ms of CPU
     plan({ rng, mode, options: o }) {
       const n = o.trainers;
       const valid = Math.max(0, Math.min(n, o.minNodes + rng.int(-2, 2)));

@@ -18,19 +18,26 @@ export function oracleGrade(votes: readonly Vote[], quorum: number): Grade {
   return fails >= quorum ? 'counterfeit' : 'limbo';
 }
 
-/** allowed[i][r]: the votes RAIDA r may cast for coin i during `at`. */
+/**
+ * allowed[i][r]: the votes RAIDA r may cast for coin i during `at`. A RAIDA's allowed votes depend
+ * on the coin only through whether the client holds its right AN there, so they are worked out
+ * once per (RAIDA, holds) and shared by the coins (read-only).
+ */
 export function allowedMatrix(world: World, parties: RaidaParties, at: Interval): AllowedVotes[][] {
   const o = parties.clientOptions;
-  return parties.coins.map((_, i) =>
-    parties.servers.map((s) =>
-      allowedVotes(world.view, s.id, {
-        holdsClientAn: parties.holdsClientAn(i, s.id),
-        timeoutMs: o.timeoutMs * Math.max(1, retryGrowth(o)),
-        earlyExit: o.earlyExit,
-        at,
-      }),
-    ),
-  );
+  const timeoutMs = o.timeoutMs * Math.max(1, retryGrowth(o));
+  const memo = new Map<number, AllowedVotes>();
+  const of = (r: number, holdsClientAn: boolean): AllowedVotes => {
+    const key = r * 2 + (holdsClientAn ? 1 : 0);
+    let a = memo.get(key);
+    if (a === undefined)
+      memo.set(
+        key,
+        (a = allowedVotes(world.view, r, { holdsClientAn, timeoutMs, earlyExit: o.earlyExit, at })),
+      );
+    return a;
+  };
+  return parties.coins.map((_, i) => parties.servers.map((s) => of(s.id, parties.holdsClientAn(i, s.id))));
 }
 
 /** The longest per-attempt timeout of the client's retries (timeout × factor^(attempts−1)). */

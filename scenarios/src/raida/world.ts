@@ -55,6 +55,15 @@ export interface RaidaParties {
 }
 
 /**
+ * `rngBytesFn(world.rng.fork(label))`, forked at the first draw (most worlds never draw wrong
+ * ANs): a fork depends only on (seed, path), so forking late draws exactly the same bytes.
+ */
+function lazyBytes(world: World, label: string): (n: number) => Uint8Array {
+  let f: ((n: number) => Uint8Array) | undefined;
+  return (n) => (f ??= rngBytesFn(world.rng.fork(label)))(n);
+}
+
+/**
  * Build the RAIDA parties in `world`: mint, install (RAIDA with a `behave: wrongAn` rule get other
  * ANs for every coin), serve all 25, open the client's socket and build the client.
  */
@@ -62,11 +71,11 @@ export async function buildRaidaWorld(world: World, spec: RaidaWorldSpec): Promi
   const servers = createCluster({ rng: world.rng.fork('servers') });
   const minted = mintTokens(rngBytesFn(world.rng.fork('mint')), spec.coins, { firstSn: 1000 });
   installTokens(servers, minted);
-  const bad = rngBytesFn(world.rng.fork('wrong-an'));
+  const bad = lazyBytes(world, 'wrong-an');
   for (const s of servers)
     if (world.view.behaves(raidaTarget(s.id), WRONG_AN) !== 'never')
       for (const m of minted) s.installToken({ den: m.den, sn: m.sn, an: bad(16) });
-  const wrong = rngBytesFn(world.rng.fork('client-wrong'));
+  const wrong = lazyBytes(world, 'client-wrong');
   const fracked = (i: number, r: number): boolean => spec.frackedOn?.[i]?.includes(r) ?? false;
   const coins: Coin[] = minted.map((m, i) => ({
     den: m.den,

@@ -88,7 +88,7 @@ describe('no head-of-line blocking (virtual time)', () => {
           }
         },
       ),
-      { numRuns: 15 },
+      { numRuns: 18 },
     );
   });
 
@@ -437,7 +437,7 @@ describe('signatures', () => {
           }
         },
       ),
-      { numRuns: 15 },
+      { numRuns: 18 },
     );
   });
 

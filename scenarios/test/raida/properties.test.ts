@@ -60,7 +60,7 @@ describe('RAIDA client properties (sim)', () => {
           }
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 50 },
     );
   });
 
@@ -146,7 +146,7 @@ describe('RAIDA client properties (sim)', () => {
           client.close();
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 36 },
     );
   });
 
@@ -176,7 +176,7 @@ describe('RAIDA client properties (sim)', () => {
           }
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 50 },
     );
   });
 
@@ -227,7 +227,7 @@ describe('RAIDA client properties (sim)', () => {
           }
         },
       ),
-      { numRuns: 15 },
+      { numRuns: 18 },
     );
   });
 
@@ -237,7 +237,7 @@ describe('RAIDA client properties (sim)', () => {
         const r = await runScenario(scenario('raida.no-coin-lost'), { seed });
         for (const g of r.guarantees) expect(g, g.detail).toMatchObject({ held: true });
       }),
-      { numRuns: 12 },
+      { numRuns: 15 },
     );
   });
 });

@@ -67,11 +67,20 @@ export function createCluster(options: ClusterOptions): RaidaServer[] {
   const stream = typeof rng === 'function' ? undefined : rng;
   const peers = inProcessPeers(
     servers,
-    stream === undefined ? (rng as RandomBytes) : rngBytesFn(stream.fork('peers')),
+    stream === undefined ? (rng as RandomBytes) : lazyFork(stream, 'peers'),
   );
   for (let id = 0; id < RAIDA_COUNT; id++) {
-    const own = stream === undefined ? (rng as RandomBytes) : rngBytesFn(stream.fork(raidaTarget(id)));
+    const own = stream === undefined ? (rng as RandomBytes) : lazyFork(stream, raidaTarget(id));
     servers.push(new RaidaServer(id, { ...shared, rng: own, peers }));
   }
   return servers;
+}
+
+/**
+ * `rngBytesFn(stream.fork(label))`, forked at the first draw: most runs never draw a ticket id,
+ * and a fork's state depends only on (seed, path), so forking late draws exactly the same bytes.
+ */
+function lazyFork(stream: StreamRng, label: string): RandomBytes {
+  let f: RandomBytes | undefined;
+  return (n) => (f ??= rngBytesFn(stream.fork(label)))(n);
 }

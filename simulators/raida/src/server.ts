@@ -327,7 +327,7 @@ export class RaidaServer {
     return (den, sn) => {
       const rec = pageRecord(den, sn);
       if (rec === null) return undefined; // no page → 34 (protocol.c validate_header)
-      return this.table.get(den, rec) ?? blankAn(this.id, den, rec);
+      return this.table.peek(den, rec) ?? blankAn(this.id, den, rec);
     };
   }
 
@@ -462,7 +462,7 @@ export class RaidaServer {
   #matches(t: Token): boolean {
     const rec = pageRecord(t.den, t.sn);
     if (rec === null) return false;
-    const an = this.table.get(t.den, rec);
+    const an = this.table.peek(t.den, rec);
     return an !== undefined && bytesEqual(an, t.an);
   }
 
@@ -511,7 +511,7 @@ export class RaidaServer {
     for (const t of decodeFindPayload(req.payload)) {
       const rec = pageRecord(t.den, t.sn);
       if (rec === null) return { status: Status.INVALID_SN_OR_DENOMINATION };
-      const an = this.table.get(t.den, rec);
+      const an = this.table.peek(t.den, rec);
       found.push(
         an === undefined
           ? 'neither'

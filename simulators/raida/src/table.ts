@@ -5,8 +5,9 @@ import { AN_SIZE, RaidaEncodeError, type CoinId } from '@fanout/raida';
 const keyOf = (den: number, sn: number): string => `${den}/${sn}`;
 
 /**
- * One RAIDA's authenticity numbers. ANs are copied on the way in and out, so callers cannot
- * mutate the table through a returned array.
+ * One RAIDA's authenticity numbers. ANs are copied on the way in and out of {@link get} and
+ * {@link set}, so callers cannot mutate the table through a returned array; the server's own hot
+ * paths (detect, find, key lookup) read the stored AN in place through {@link peek}.
  */
 export class TokenTable {
   readonly #ans = new Map<string, { readonly coin: CoinId; an: Uint8Array }>();
@@ -14,6 +15,14 @@ export class TokenTable {
   /** The AN of (den, sn), or `undefined` when this RAIDA does not know the token. */
   get(den: number, sn: number): Uint8Array | undefined {
     return this.#ans.get(keyOf(den, sn))?.an.slice();
+  }
+
+  /**
+   * The stored AN of (den, sn) itself, not a copy (or `undefined`): for comparisons and keys
+   * inside the server, which never write to it. Use {@link get} to hand an AN out.
+   */
+  peek(den: number, sn: number): Uint8Array | undefined {
+    return this.#ans.get(keyOf(den, sn))?.an;
   }
 
   /** Sets the AN of (den, sn). @throws RaidaEncodeError when `an` is not 16 bytes. */
