@@ -56,6 +56,8 @@ const events: TraceEvent[] = [
   ev(12, 'reply', { from: 't-3' }),
   ev(12, 'timer', { command: 'detect', decision: 'quorum-met' }),
   ev(12, 'timer', { command: 'detect', decision: 'cancelled', target: '2' }),
+  ev(20, 'timer', { command: 'detect', decision: 'retry', target: 't-3', attempt: 2, delayMs: 5 }),
+  ev(30, 'timer', { command: 'detect', decision: 'hedge', target: '1', attempt: 2 }),
   ev(40, 'agent', { who: 't-0', type: 'hello' }),
   ev(41, 'round', { round: 1 }),
   ev(100, 'timer', { command: 'detect', decision: 'timedOut', target: 't-1' }),
@@ -70,9 +72,9 @@ describe('the timeline model', () => {
   test('one lane per target, in natural order, events on their lanes', () => {
     expect(tl.lanes).toEqual(['t-0', 't-1', 't-2', 't-3']);
     expect(on('t-0')).toEqual(['send', 'deliver', 'reply', 'reply', 'other']);
-    expect(on('t-1')).toEqual(['send', 'drop', 'timeout']);
+    expect(on('t-1')).toEqual(['send', 'drop', 'hedge', 'timeout']);
     expect(on('t-2')).toEqual(['send', 'fault', 'deliver', 'drop', 'cancel']); // fan-out key "2" → t-2
-    expect(on('t-3')).toEqual(['send', 'deliver', 'reply']);
+    expect(on('t-3')).toEqual(['send', 'deliver', 'reply', 'retry']);
     expect(tl.unplaced).toEqual({ round: 1 });
     expect(tl.endMs).toBe(100);
     expect(['raida-10', 'raida-2', 'raida-1', 'a'].sort(naturalCompare)).toEqual([

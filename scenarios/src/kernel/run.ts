@@ -184,11 +184,26 @@ function makeContext(
   };
 }
 
-/** The client's timer decisions as 'timer' trace events (replies are already network events). */
+/**
+ * The client's timer decisions as 'timer' trace events (replies are already network events):
+ * quorum met, deadline, a target timed out or cancelled, and a retry (`attempt`: the attempt it
+ * schedules, `delayMs`: its backoff) or a hedged request (`attempt`) for a target. Retries and
+ * hedges are traced only when they happen, so a run without them keeps its trace hash.
+ */
 function traceTimer(world: World, command: string, e: FanOutEvent<unknown, unknown>): void {
   if (e.type === 'quorum-met' || e.type === 'deadline') world.record('timer', { command, decision: e.type });
   else if (e.type === 'settled' && (e.outcome.status === 'timedOut' || e.outcome.status === 'cancelled'))
     world.record('timer', { command, decision: e.outcome.status, target: e.id });
+  else if (e.type === 'retry')
+    world.record('timer', {
+      command,
+      decision: 'retry',
+      target: e.id,
+      attempt: e.attempt,
+      delayMs: e.delayMs,
+    });
+  else if (e.type === 'hedge')
+    world.record('timer', { command, decision: 'hedge', target: e.id, attempt: e.attempt });
 }
 
 /** Run `scenario.run` in a fresh world; returns what it reported, or the error it threw. */

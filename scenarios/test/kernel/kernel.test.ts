@@ -79,6 +79,61 @@ describe('defineScenario', () => {
   });
 });
 
+/** Hedged and retried requests: ep-0 is slow (hedged after 100 ms), ep-1 fails its first call. */
+const hedgedRetried = defineScenario({
+  name: 'demo.hedged-retried',
+  title: 'a hedged request and a retried one',
+  guarantees: ['all-answer'] as const,
+  plan: () => ({
+    latency: { default: { kind: 'constant', ms: 10 }, perTarget: { 'ep-0': { kind: 'constant', ms: 400 } } },
+  }),
+  async run(ctx) {
+    let ep1Calls = 0;
+    const eps = await Promise.all(
+      [0, 1, 2].map((i) =>
+        httpService(
+          ctx.world,
+          () =>
+            i === 1 && ep1Calls++ === 0 ? new Response('busy', { status: 503 }) : new Response(String(i)),
+          { target: `ep-${i}` },
+        ),
+      ),
+    );
+    const result = await fanOut(
+      eps,
+      async (ep, { signal }) => {
+        const res = await ctx.world.fetch(ep.url, { signal });
+        if (!res.ok) throw new Error(`${ep.target}: ${res.status}`);
+        return Number(await res.text());
+      },
+      {
+        key: (ep) => ep.target,
+        clock: ctx.world.clock,
+        retry: { attempts: 2, backoff: 5 },
+        hedge: { afterMs: 100, max: 1 },
+        onEvent: ctx.fanOutEvents('quote'),
+      },
+    );
+    ctx.check('all-answer', result.fulfilled.length === 3);
+  },
+});
+
+describe('traced fan-out decisions', () => {
+  test('retries and hedged requests are trace events on their target; a run without them has none', async () => {
+    const r = await runScenario(hedgedRetried, { seed: 1 });
+    expect(r.held).toBe(true);
+    const timers = r.trace!.events().filter((e) => e.kind === 'timer');
+    expect(timers).toContainEqual(
+      expect.objectContaining({ decision: 'retry', target: 'ep-1', attempt: 2, delayMs: 5 }),
+    );
+    expect(timers).toContainEqual(expect.objectContaining({ decision: 'hedge', target: 'ep-0', t: 100 }));
+    const plain = await runScenario(firstK, { seed: 3 });
+    const decisions = plain.trace!.events().map((e) => e.decision);
+    expect(decisions).not.toContain('retry');
+    expect(decisions).not.toContain('hedge');
+  });
+});
+
 describe('runScenario', () => {
   test('a run reports every declared guarantee, its decision time in virtual ms, a trace hash and the plan it used', async () => {
     const r = await runScenario(firstK, { seed: 3 });

@@ -25,6 +25,8 @@ export const EVENT_STYLE: Readonly<Record<LaneEventType, { color: string; symbol
   drop: { color: '#e15759', symbol: 'diamond', size: 11 },
   timeout: { color: '#f28e2b', symbol: 'rect', size: 10 },
   cancel: { color: '#7f7f7f', symbol: 'emptyCircle', size: 10 },
+  retry: { color: '#ff9da7', symbol: 'emptyTriangle', size: 10 },
+  hedge: { color: '#17becf', symbol: 'arrow', size: 10 },
   fault: { color: '#b07aa1', symbol: 'pin', size: 12 },
   note: { color: '#edc948', symbol: 'roundRect', size: 8 },
   other: { color: '#76b7b2', symbol: 'emptyDiamond', size: 8 },

@@ -11,13 +11,13 @@
  * - `drop` {to | from, reason} → 'drop' (request leg when `to`, reply leg when `from`);
  * - `fault` {target, fired} → 'fault' (plan rules that fired on an exchange);
  * - `note` {target | from} → 'note' (a handler error, a slow close);
- * - `timer` {command, decision: 'timedOut' | 'cancelled', target} → 'timeout' / 'cancel' on the
- *   lane of the fan-out key `target` (its lane, or the one lane named `<prefix>-<key>`);
+ * - `timer` {command, decision: 'timedOut' | 'cancelled' | 'retry' | 'hedge', target} → 'timeout' /
+ *   'cancel' / 'retry' / 'hedge' on the lane of the fan-out key `target` (its lane, or the one lane
+ *   named `<prefix>-<key>`);
  * - `timer` {decision: 'quorum-met' | 'deadline'} → a run-wide marker; `outcome` {step} → a
  *   'decision' marker;
  * - any other kind naming a lane (`target`, `to`, `from` or `who`) → 'other' on that lane; the
  *   rest is counted in `unplaced`.
- * Retries and hedges are FanOutEvents the kernel does not trace, so no lane shows them.
  */
 import { PlanView } from '@fanout/scenarios';
 import { swizzleBounds, type FaultPlan, type FaultRule, type TraceEvent } from '@fanout/sim';
@@ -25,7 +25,17 @@ import { histogram, type Histogram } from './histogram.js';
 
 /** What a mark on a lane stands for (see the module docstring). */
 export type LaneEventType =
-  'send' | 'deliver' | 'reply' | 'drop' | 'timeout' | 'cancel' | 'fault' | 'note' | 'other';
+  | 'send'
+  | 'deliver'
+  | 'reply'
+  | 'drop'
+  | 'timeout'
+  | 'cancel'
+  | 'retry'
+  | 'hedge'
+  | 'fault'
+  | 'note'
+  | 'other';
 
 /** Every lane event type, in legend order. */
 export const LANE_EVENT_TYPES: readonly LaneEventType[] = [
@@ -35,6 +45,8 @@ export const LANE_EVENT_TYPES: readonly LaneEventType[] = [
   'drop',
   'timeout',
   'cancel',
+  'retry',
+  'hedge',
   'fault',
   'note',
   'other',
@@ -175,6 +187,7 @@ function place(e: TraceEvent, resolve: (key: string | undefined) => number | und
       return { marker: { type: e.decision, t: e.t, label, fields } };
     if (e.decision === 'timedOut') return on(resolve(str(e.target)), 'timeout');
     if (e.decision === 'cancelled') return on(resolve(str(e.target)), 'cancel');
+    if (e.decision === 'retry' || e.decision === 'hedge') return on(resolve(str(e.target)), e.decision);
     return on(resolve(str(e.target)), 'other');
   }
   if (e.kind === 'outcome') return { marker: { type: 'decision', t: e.t, label: str(e.step) ?? '', fields } };
