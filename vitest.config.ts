@@ -8,6 +8,9 @@ export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/*', 'simulators/*', 'scenarios', 'examples/*', 'fuzz'],
     reporters: ['default', './tools/summary-reporter.ts'],
+    // Both cores: vitest's default for `run` is one worker fewer than the CPUs (1 on a 2-core CI
+    // machine), while most of the slow files wait on sockets and child processes.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -7,8 +7,9 @@
 // .fanout/packs), and writes DIR/overrides.json ({ "@fanout/core": "file:/…/fanout-core-0.1.0.tgz", … }).
 // With --into PROJECT, adds @fanout/scenarios, @fanout/core and @fanout/cli (and zod) to PROJECT's
 // package.json (creating it if missing), maps every @fanout/* package to its tarball with
-// pnpm.overrides, and installs with `pnpm install --offline` (third-party packages from the local
-// pnpm store, ours from the tarballs only).
+// pnpm.overrides, and installs with `pnpm install --prefer-offline` (ours from the tarballs only;
+// third-party packages from the local pnpm store, their registry metadata fetched only when the
+// store has none, as on a machine whose store was filled by a frozen-lockfile install).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -65,7 +66,7 @@ if (into !== undefined) {
   pkg.devDependencies = { ...pkg.devDependencies, '@fanout/cli': overrides['@fanout/cli'] };
   pkg.pnpm = { ...pkg.pnpm, overrides: { ...pkg.pnpm?.overrides, ...overrides } };
   writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
-  execFileSync('pnpm', ['install', '--offline', '--config.confirmModulesPurge=false'], {
+  execFileSync('pnpm', ['install', '--prefer-offline', '--config.confirmModulesPurge=false'], {
     cwd: into,
     ...quiet,
   });

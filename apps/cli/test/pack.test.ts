@@ -1,7 +1,7 @@
 /**
  * The packages as a user gets them: build, `pnpm pack` every publishable package, install the
- * tarballs into a temporary project OUTSIDE the workspace (offline: our packages from the .tgz
- * files only, third-party ones from the local store), then run a user scenario there with plain
+ * tarballs into a temporary project OUTSIDE the workspace (our packages from the .tgz files only,
+ * third-party ones from the local store, preferring it to the registry), then run a user scenario there with plain
  * `node` — no tsx, no workspace links, no source condition — through the public API and through
  * the installed `fanout` command with a fanout.config.mjs.
  */

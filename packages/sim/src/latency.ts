@@ -139,6 +139,15 @@ function joinPath(root: string, path: readonly PropertyKey[]): string {
  * @throws LatencySpecError naming each bad path (bad JSON text is reported at `root`)
  */
 export function parseLatency(input: unknown, root = 'latency'): LatencySpec {
+  return parseLatencyWith(latencySpecSchema, input, root);
+}
+
+/**
+ * Parse a latency model (an object, or its JSON text) with `schema`; shared by the latency
+ * parsers of this package.
+ * @throws LatencySpecError naming each bad path under `root` (bad JSON text is reported at `root`)
+ */
+export function parseLatencyWith<T>(schema: z.ZodType<T>, input: unknown, root: string): T {
   let value = input;
   if (typeof input === 'string') {
     try {
@@ -149,7 +158,7 @@ export function parseLatency(input: unknown, root = 'latency'): LatencySpec {
       ]);
     }
   }
-  const result = latencySpecSchema.safeParse(value);
+  const result = schema.safeParse(value);
   if (!result.success) throw new LatencySpecError(formatSchemaIssues(result.error, root));
   return result.data;
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import {
   LatencySpecError,
   describeLatency,
-  formatSchemaIssues,
+  parseLatencyWith,
   latencySpecSchema,
   sampleLatency,
   type LatencySpec,
@@ -38,19 +38,7 @@ export type MixtureLatency = z.infer<typeof mixtureLatencySchema>;
  * @throws LatencySpecError naming each bad path under `root` (e.g. 'latency.components.1.weight')
  */
 export function parseMixtureLatency(input: unknown, root = 'latency'): MixtureLatency {
-  let value = input;
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input) as unknown;
-    } catch (err) {
-      throw new LatencySpecError([
-        { path: root || '(root)', message: `not valid JSON (${(err as Error).message})` },
-      ]);
-    }
-  }
-  const result = mixtureLatencySchema.safeParse(value);
-  if (!result.success) throw new LatencySpecError(formatSchemaIssues(result.error, root));
-  return result.data;
+  return parseLatencyWith(mixtureLatencySchema, input, root);
 }
 
 /**

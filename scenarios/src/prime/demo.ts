@@ -18,7 +18,7 @@ import type { CommandIO, Demo } from '../kernel/system.js';
 import type { GuaranteeCheck } from '../kernel/types.js';
 import { World, simEdge, type WorldInit } from '../kernel/world.js';
 import { forwardCoordinatorEvents } from './events.js';
-import { aggregateViolation, expectCommit, expectTrainer } from './oracle.js';
+import { aggregateViolation, expectCommit, minAggregatable, expectTrainer } from './oracle.js';
 import { byzantineRules, describeByzantine, drawByzantine, type ByzantineBehaviour } from './plan.js';
 import { ruleInput } from './kit.js';
 import { buildPrimeWorld, type PrimeParties } from './world.js';
@@ -116,6 +116,7 @@ function checkRound(
   const exp = expectCommit(allowed, {
     minUpdates: parties.config.minNodesForRound,
     consensusThreshold: CONSENSUS,
+    minAggregatable: minAggregatable(o.aggregation),
   });
   const committed = report.status === 'committed';
   const accepted = [...report.outcomes.values()].filter((x) => x.status === 'accepted').map((x) => x.nodeId);

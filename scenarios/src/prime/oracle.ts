@@ -129,14 +129,25 @@ export interface CommitExpectation {
 
 /**
  * Whether a round over `expected` (one per selected trainer) must commit: it commits iff at least
- * `minUpdates` valid updates arrive and valid / (valid + rejected) ≥ `consensusThreshold`
+ * `minUpdates` (and `minAggregatable`) valid updates arrive and valid / (valid + rejected) ≥
+ * `consensusThreshold`
  * (@fanout/prime round.ts `decide`). Every combination the trainers' allowed answers permit is
  * considered (a reachable-set walk over (valid, rejected) counts).
  */
 export function expectCommit(
   expected: readonly TrainerExpectation[],
-  o: { readonly minUpdates: number; readonly consensusThreshold: number },
+  o: {
+    readonly minUpdates: number;
+    readonly consensusThreshold: number;
+    /**
+     * Fewest valid updates the aggregation rule can aggregate (default 1): Krum and multi-Krum need
+     * n > 2f + 2 with f ≥ 0, so at least 3 (Blanchard et al. 2017, §4); with fewer the round fails
+     * 'aggregation-error' (@fanout/prime round.ts `decide`).
+     */
+    readonly minAggregatable?: number;
+  },
 ): CommitExpectation {
+  const minAggregatable = o.minAggregatable ?? 1;
   let reach = new Set<number>([0]);
   const K = expected.length + 1;
   for (const e of expected) {
@@ -159,11 +170,20 @@ export function expectCommit(
     const r = key % K;
     minValid = Math.min(minValid, v);
     maxValid = Math.max(maxValid, v);
-    const ok = expected.length >= o.minUpdates && v >= o.minUpdates && v / (v + r) >= o.consensusThreshold;
+    const ok =
+      expected.length >= o.minUpdates &&
+      v >= o.minUpdates &&
+      v / (v + r) >= o.consensusThreshold &&
+      v >= minAggregatable;
     if (ok) commit = true;
     else fail = true;
   }
   return { must: commit && fail ? 'either' : commit ? 'commit' : 'fail', minValid, maxValid };
+}
+
+/** Fewest updates `rule` can aggregate: 3 for Krum and multi-Krum (n > 2f + 2, f ≥ 0), else 1. */
+export function minAggregatable(rule: string): number {
+  return rule === 'krum' || rule === 'multi-krum' ? 3 : 1;
 }
 
 /** Element-wise identity of two vectors (Object.is: NaN equals NaN, −0 differs from 0). */

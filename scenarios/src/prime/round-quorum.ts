@@ -11,7 +11,13 @@
 import { z } from 'zod';
 import type { RoundReport } from '@fanout/prime';
 import { defineScenario, type Scenario } from '../kernel/define.js';
-import { aggregateViolation, expectCommit, expectTrainer, type TrainerExpectation } from './oracle.js';
+import {
+  aggregateViolation,
+  expectCommit,
+  expectTrainer,
+  minAggregatable,
+  type TrainerExpectation,
+} from './oracle.js';
 import { NO_VALID_UPDATE, describeFaults, trainerFaultRules, type TrainerFault } from './plan.js';
 import {
   RULES,
@@ -73,7 +79,11 @@ export function checkQuorumRound(
     answeredBefore: () => false,
   };
   const expected = parties.nodeIds.map((id) => expectTrainer(ctx.world.view, id, frame));
-  const exp = expectCommit(expected, { minUpdates: o.minNodes, consensusThreshold: CONSENSUS });
+  const exp = expectCommit(expected, {
+    minUpdates: o.minNodes,
+    consensusThreshold: CONSENSUS,
+    minAggregatable: minAggregatable(o.rule),
+  });
   const committed = report.status === 'committed';
   const accepted = acceptedNodes(report);
   ctx.check(
