@@ -17,19 +17,18 @@ import { aggregationRuleSchema } from './config.js';
 import { PrimeInputError, RoundStartError, UpdateRejectedError } from './errors.js';
 import { evaluate, type Evaluation } from './model.js';
 import type { NodeView } from './registry.js';
-import { screenUpdates, type ScreenResult } from './screen.js';
+import { screenUpdates } from './screen.js';
 import { hasCapabilities } from './selector.js';
 import {
   append,
   emit,
   markSeen,
   type CoordinatorState,
-  type RoundFailReason,
   type RoundRecord,
   type RoundReport,
 } from './state.js';
 import { checkUpdate, type ModelUpdate, type TrainingTask } from './update.js';
-import { settleRound } from './settle.js';
+import { settleRound, type Decision } from './settle.js';
 import { schemaIssues } from './schema.js';
 
 const roundOptionsSchema = z
@@ -353,18 +352,6 @@ function onRejected(
     verdict: 'rejected',
     reason: error.reason,
   });
-}
-
-/** What {@link decide} concluded. */
-export interface Decision {
-  fail: RoundFailReason | undefined;
-  screen?: ScreenResult;
-  /** Received updates in selection order (the screen's input order). */
-  received?: ModelUpdate[];
-  used?: ModelUpdate[];
-  rule?: ResolvedRule;
-  aggregate?: Float64Array;
-  agreement?: number;
 }
 
 /** Screen, check consensus, aggregate. Pure with respect to the coordinator's state. */

@@ -8,7 +8,8 @@ import { rewardFor, type LedgerEntry } from './ledger.js';
 import { evaluate, type Evaluation } from './model.js';
 import type { NodeView } from './registry.js';
 import { nextScores, type ScoredOutcome } from './reliability.js';
-import type { Decision } from './round.js';
+import type { ResolvedRule } from './aggregate.js';
+import type { ScreenResult } from './screen.js';
 import {
   append,
   emit,
@@ -21,6 +22,18 @@ import {
 import type { ModelUpdate } from './update.js';
 
 /** What the round brings to its end. */
+/** What the round's decision (round.ts `decide`) concluded. */
+export interface Decision {
+  fail: RoundFailReason | undefined;
+  screen?: ScreenResult;
+  /** Received updates in selection order (the screen's input order). */
+  received?: ModelUpdate[];
+  used?: ModelUpdate[];
+  rule?: ResolvedRule;
+  aggregate?: Float64Array;
+  agreement?: number;
+}
+
 export interface Ending extends Decision {
   result: FanOutResult<NodeView, ModelUpdate> | undefined;
   closedAt: number;
