@@ -3,7 +3,6 @@
  * and event lines, replay with traces, usage errors (exit 2, one line and a hint), plans from
  * files, list, determinism, reports, and a user's own scenario through fanout.config.ts.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,20 +11,11 @@ import { Trace } from '@fanout/sim';
 import { writeReplayFile, writeTraceFile } from '@fanout/sim/replay';
 import { runScenario, traceFileFor } from '@fanout/scenarios';
 import raida from '@fanout/scenarios/raida';
+import { fanout } from './run-cli.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'fanout-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs the CLI with a piped stdout; returns its exit code and output. */
-function fanout(args: readonly string[], cwd = root): { code: number | null; out: string; err: string } {
-  const r = spawnSync(
-    process.execPath,
-    ['--conditions=@fanout/source', '--import', 'tsx', join(root, 'apps/cli/src/main.ts'), ...args],
-    { cwd, env: { ...process.env, CI: '1', NO_COLOR: '1' }, encoding: 'utf8' },
-  );
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 const runLines = (out: string) => out.split('\n').filter((l) => /^raida\.no-hol seed=\d+ held/.test(l));
 const eventLines = (out: string) =>

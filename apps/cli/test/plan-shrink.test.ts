@@ -6,13 +6,13 @@
  * writes a minimal replay file that `fanout replay` reproduces (violation and trace hash);
  * `fanout run --until-failure` finds a violation from a printed seed stream and shrinks it.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { faultPlanSchema, parseFaultPlan } from '@fanout/sim';
 import { readReplayFile } from '@fanout/sim/replay';
+import { fanout } from './run-cli.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'fanout-plan-shrink-'));
@@ -24,16 +24,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
   rmSync(user, { recursive: true, force: true });
 });
-
-/** Runs the CLI with a piped stdout; returns its exit code and output. */
-function fanout(args: readonly string[], cwd = root): { code: number | null; out: string; err: string } {
-  const r = spawnSync(
-    process.execPath,
-    ['--conditions=@fanout/source', '--import', 'tsx', join(root, 'apps/cli/src/main.ts'), ...args],
-    { cwd, env: { ...process.env, CI: '1', NO_COLOR: '1' }, encoding: 'utf8' },
-  );
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /** Every fault kind of the plan schema, read from the zod schema itself. */
 const KINDS: string[] = faultPlanSchema.shape.rules

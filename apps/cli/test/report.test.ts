@@ -4,7 +4,6 @@
  * histogram, the input-kind detection with its typed error, the page being self-contained, and
  * `fanout report` / `fanout run --report` as CI runs them.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,6 +18,7 @@ import { timelineOption } from '../src/report/chart-options.js';
 import { buildTimeline, naturalCompare } from '../src/report/timeline.js';
 import { buildRunReport, defaultReportPath, writeReport } from '../src/report/write.js';
 import { renderRunPage } from '../src/report/run-page.js';
+import { fanout } from './run-cli.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'fanout-report-'));
@@ -203,16 +203,6 @@ describe('input kinds', () => {
     }
   });
 });
-
-/** Runs the CLI with a piped stdout. */
-function fanout(args: readonly string[], cwd = root): { code: number | null; out: string; err: string } {
-  const r = spawnSync(
-    process.execPath,
-    ['--conditions=@fanout/source', '--import', 'tsx', join(root, 'apps/cli/src/main.ts'), ...args],
-    { cwd, env: { ...process.env, CI: '1', NO_COLOR: '1' }, encoding: 'utf8' },
-  );
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 describe('writing reports', () => {
   test('a run page is self-contained: echarts and data inlined, nothing loaded from elsewhere', async () => {

@@ -175,11 +175,16 @@ export const churnPartitionOf = (seams: DhtScenarioSeams): Scenario =>
       recordRead(ctx, report);
       if (ctx.sequential) return;
       const oracle = new DhtOracle(ctx.world, parties, { at, joined });
-      // A timeout is also right when fewer than ⌈K/2⌉ of the K nodes closest to the key answer:
-      // the reachable holders left may be unknown to every node the lookup asks (k-buckets keep 8
-      // contacts each). Live: a lookup past more than 2 silent nodes may also run out of time.
+      // A timeout is also right when fewer than ⌈K/2⌉ of the K nodes closest to the key answer,
+      // or when K or more silent nodes lie in front of the reachable holders: the holders left may
+      // be unknown to every node the lookup asks (k-buckets keep 8 contacts each, filled with the
+      // closest nodes, now silent; nodes joining during the read answer without a copy). Found
+      // by the churn property at scenario seed 222724219 (10 silent in front, 4/8 answering).
+      // Live: a lookup past more than 2 silent nodes may also run out of time.
       const mayTimeOut = (_i: number, t: ContactTruth): boolean =>
-        t.likelyHoldersAnswering < ABSENCE_QUORUM || (live && t.unreachableInFront > 2);
+        t.likelyHoldersAnswering < ABSENCE_QUORUM ||
+        t.unreachableInFront >= K ||
+        (live && t.unreachableInFront > 2);
       oracleChecks(ctx, oracle, parties, report, mayTimeOut);
       // Contacts with every likely holder out of reach in every accepted outcome queued messages
       // or not: they must come back as a timeout (retry later), never as not-found / empty
