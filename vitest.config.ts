@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // One vitest process runs every workspace project (cheaper than one process per package on a
@@ -8,9 +9,9 @@ export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/*', 'simulators/*', 'scenarios', 'examples/*', 'fuzz'],
     reporters: ['default', './tools/summary-reporter.ts'],
-    // Both cores: vitest's default for `run` is one worker fewer than the CPUs (1 on a 2-core CI
+    // At least two workers: vitest's default for `run` is one fewer than the CPUs (1 on a 2-core CI
     // machine), while most of the slow files wait on sockets and child processes.
-    maxWorkers: 2,
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
