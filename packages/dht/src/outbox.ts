@@ -62,6 +62,8 @@ export interface QueueMessageOptions {
   readonly watermark?: bigint;
   /** What to do when the current value's data does not decode: 'throw' (default) or 'reset' (start empty, like upstream). */
   readonly onCorrupt?: 'throw' | 'reset';
+  /** Signature check of `current` (default verifySignedValue; e.g. a memoizedVerifier). */
+  readonly verify?: ValueVerifier;
 }
 
 /** Result of {@link queueMessage}. */
@@ -122,6 +124,24 @@ function buildOutbox(
   options: QueueMessageOptions,
   merged?: { readonly seq: number; readonly messages: readonly OutboxMessage[] },
 ): QueueMessageResult {
+  const o = composeOutbox(current, message, options, merged);
+  const value = signValue(o.key, { id: OUTBOX_VALUE_ID, seq: o.seq, data: o.data }, options.secretKey);
+  return { key: o.key, value, messages: o.messages, pruned: o.pruned };
+}
+
+/** {@link buildOutbox} up to the signature: the new version's key, seq, messages and encoding. */
+function composeOutbox(
+  current: SignedValue | undefined,
+  message: QueuedMessageInit | undefined,
+  options: QueueMessageOptions,
+  merged?: { readonly seq: number; readonly messages: readonly OutboxMessage[] },
+): {
+  key: Uint8Array;
+  seq: number;
+  data: Uint8Array;
+  messages: OutboxMessage[];
+  pruned: QueueMessageResult['pruned'];
+} {
   assertFingerprint(options.sender, 'sender');
   assertFingerprint(options.recipient, 'recipient');
   const now = toSeconds(options.nowSeconds);
@@ -144,7 +164,7 @@ function buildOutbox(
       throw new OutboxOwnerError('id', `is ${current.id}, expected ${OUTBOX_VALUE_ID}`);
     if (!bytesEqual(current.owner, signingKey(options.secretKey).publicKey))
       throw new OutboxOwnerError('owner', 'is not the sender key');
-    if (!verifySignedValue(key, current))
+    if (!(options.verify ?? verifySignedValue)(key, current))
       throw new OutboxOwnerError('signature', 'does not verify for this outbox key');
     if (current.seq >= Number.MAX_SAFE_INTEGER)
       throw new SignedValueError('seq', 'cannot rise past 2^53 - 1');
@@ -186,8 +206,7 @@ function buildOutbox(
     });
   }
   const data = encodeOutbox(messages, limits);
-  const value = signValue(key, { id: OUTBOX_VALUE_ID, seq: nextSeq, data }, options.secretKey);
-  return { key, value, messages, pruned: { expired, delivered } };
+  return { key, seq: nextSeq, data, messages, pruned: { expired, delivered } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -394,8 +413,8 @@ export async function queueToOutbox(
   const onCorrupt = options.onCorrupt ?? 'throw';
   const ttlMs = options.putTtlMs ?? (message.ttlSeconds ?? DEFAULT_OUTBOX_TTL_SECONDS) * 1000;
   const signal = options.signal;
-  // The message as it is written (timestamp = now): what "already there" means.
-  const mine = buildOutbox(undefined, message, options).messages[0]!;
+  // The message as it is written (timestamp = now): what "already there" means (not signed).
+  const mine = composeOutbox(undefined, message, options).messages[0]!;
   const hasMine = (msgs: readonly OutboxMessage[]): boolean => msgs.some((m) => sameMessage(m, mine));
   let lastDetail = '';
   let lastKind: 'contended' | 'no-holder' = 'contended';

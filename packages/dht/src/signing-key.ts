@@ -1,11 +1,20 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 /**
  * A sender's ed25519 public key derived once per secret (RFC 8032 §5.1.5), beside signing by
  * @noble/curves `ed25519.sign`. Publishing an outbox needs the owner's public key for every version
  * (and `getPublicKey` is a base-point multiplication); a sender signs every version with the same
- * key, so the lab keeps the public key per secret. Signing itself stays the library's.
+ * key, so the lab keeps the public key per secret. Signing itself stays the library's; because an
+ * ed25519 signature is a function of (key, message) alone (RFC 8032 §5.1.6: the nonce is derived
+ * from the key and the message), the last {@link SIGNATURE_MEMO} signatures per key are kept, so
+ * re-signing the same version (a retried write, a simulation publishing the same outbox again)
+ * costs a SHA-256 instead of a scalar multiplication.
  */
+
+/** Signatures remembered per key (by SHA-256 of the message; oldest evicted first). */
+export const SIGNATURE_MEMO = 256;
 
 /** An ed25519 key ready for signing: its public key (derived once) and `sign` (@noble/curves). */
 export interface SigningKey {
@@ -18,7 +27,19 @@ export interface SigningKey {
 function expand(secretKey: Uint8Array): SigningKey {
   const secret = secretKey.slice();
   const publicKey = ed25519.getPublicKey(secret);
-  return { publicKey, sign: (msg) => ed25519.sign(msg, secret) };
+  const memo = new Map<string, Uint8Array>();
+  return {
+    publicKey,
+    sign: (msg) => {
+      const id = bytesToHex(sha256(msg));
+      const known = memo.get(id);
+      if (known !== undefined) return known.slice();
+      const signature = ed25519.sign(msg, secret);
+      if (memo.size >= SIGNATURE_MEMO) memo.delete(memo.keys().next().value!);
+      memo.set(id, signature.slice());
+      return signature;
+    },
+  };
 }
 
 /** Cache: secret key object → (a copy of its bytes, its expansion). */

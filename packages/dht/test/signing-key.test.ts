@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { signingKey, signValue, verifySignedValue } from '../src/index.js';
+import { SIGNATURE_MEMO, signingKey, signValue, verifySignedValue } from '../src/index.js';
 
 describe('signingKey: the public key derived once per secret, signing by @noble/curves', () => {
   test('signatures and public keys are byte-identical to @noble/curves ed25519', () => {
@@ -35,6 +35,19 @@ describe('signingKey: the public key derived once per secret, signing by @noble/
     const v = signValue(key, { id: 1n, seq: 3, data: Uint8Array.of(1, 2) }, secret);
     expect(v.owner).toEqual(ed25519.getPublicKey(secret));
     expect(verifySignedValue(key, v)).toBe(true);
+  });
+
+  test('remembered signatures equal fresh ones, past the memo size too, and callers get their own copy', () => {
+    const secret = new Uint8Array(32).fill(7);
+    const key = signingKey(secret);
+    const msgs = Array.from({ length: SIGNATURE_MEMO + 5 }, (_, i) => Uint8Array.of(i & 255, i >> 8, 1));
+    const first = msgs.map((m) => key.sign(m));
+    first[0]!.fill(0); // a caller scribbling on its copy changes nothing remembered
+    for (const [i, m] of msgs.entries()) {
+      const again = key.sign(m);
+      expect(again).toEqual(ed25519.sign(m, secret));
+      if (i > 0) expect(again).toEqual(first[i]);
+    }
   });
 
   test('a secret that is not 32 bytes throws', () => {

@@ -74,7 +74,7 @@ function churnPlan(seed: number, mode: Mode, rng: Ctx['rng'], o: Options): Fault
   const normal = churnKinds(o.contacts).flatMap((k, i) => (k === 'normal' ? [i] : []));
   const [corruptVictim, cutVictim] = rng.shuffle(normal);
   const holdersOf = (i: number | undefined): number[] =>
-    i === undefined ? [] : closestIndexes(ids, contactKey(seed, i), K, [0]);
+    i === undefined ? [] : closestIndexes(ids, contactKey(i), K, [0]);
   const corrupt = holdersOf(corruptVictim);
   const cut = holdersOf(cutVictim).filter((x) => !corrupt.includes(x));
   const others = pickNodes(rng, o.nodes, o.nodes).filter((x) => !corrupt.includes(x) && !cut.includes(x));

@@ -15,10 +15,9 @@ import {
   type ValueVerifier,
 } from '@fanout/dht';
 import { dhtTarget, type DhtNode, type DhtValue, type Swarm } from '@fanout/sim-dht';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { World } from '../kernel/world.js';
-import { contactFingerprint, contactKey } from './ids.js';
+import { RECIPIENT, contactIdentity } from './ids.js';
 import { nodeFaultOf } from './plan.js';
 
 /** Unix seconds at which senders queue (the world's epoch); reads happen at NOW0 + readAfterSeconds. */
@@ -81,22 +80,19 @@ function garbageValue(key: Uint8Array, secretKey: Uint8Array): SignedValue {
 }
 
 /**
- * The contacts of the world of `seed`: fingerprints and keys (ids.ts), ed25519 secret keys from
- * `world.rng.fork('contact-keys')`, every message as queued, and — in 'direct' mode — every
- * outbox version built with queueMessage (in 'network' mode the versions are recorded as
- * queueToOutbox puts them, see {@link publishContacts}).
+ * The contacts of a world: identities and keys from the fixed population (ids.ts
+ * `contactIdentity`), every message as queued, and — in 'direct' mode — every outbox version
+ * built with queueMessage (in 'network' mode the versions are recorded as queueToOutbox puts
+ * them, see {@link publishContacts}).
  */
 export function buildContacts(
-  world: World,
-  recipient: string,
   specs: readonly ContactSpec[],
   publish: PublishMode,
+  verify: ValueVerifier,
 ): WorldContact[] {
-  const keyRng = world.rng.fork('contact-keys');
+  const recipient = RECIPIENT;
   return specs.map((c, index) => {
-    const fingerprint = contactFingerprint(world.seed, index);
-    const secretKey = keyRng.bytes(32);
-    const key = contactKey(world.seed, index);
+    const { fingerprint, secretKey, publicKey, key } = contactIdentity(index);
     const versions: WorldContact['versions'] = [];
     const queued: WorldContact['queued'][number][] = [];
     if (c.garbage === true) versions.push({ value: garbageValue(key, secretKey), texts: [] });
@@ -110,13 +106,12 @@ export function buildContacts(
         const r = queueMessage(
           current,
           { ciphertext: utf8ToBytes(text), seq: q.seq, ttlSeconds: q.ttlSeconds },
-          { sender: fingerprint, recipient, secretKey, nowSeconds: now },
+          { sender: fingerprint, recipient, secretKey, nowSeconds: now, verify },
         );
         current = r.value;
         versions.push({ value: r.value, texts: r.messages.map((x) => textOf(x.ciphertext)) });
       }
     }
-    const publicKey = ed25519.getPublicKey(secretKey);
     return { index, fingerprint, secretKey, publicKey, key, versions, queued, garbage: c.garbage === true };
   });
 }

@@ -1,14 +1,18 @@
 /**
- * Who is who in a DHT world: the recipient and contact fingerprints (pure functions of the seed,
- * hashed like upstream's fingerprints), the outbox keys they give, and the swarm's node ids —
- * drawn by the world itself from one stream of the run's generator and handed to the swarm
+ * Who is who in a DHT world: the recipient and its contacts — one fixed population, the same in
+ * every world (fingerprints hashed like upstream's, from names; ed25519 secret keys from
+ * SHA-256 of names), so that key material and everything signed with it is derived once per
+ * process rather than once per run — the outbox keys they give, and the swarm's node ids, drawn
+ * by the world itself from one stream of the run's generator and handed to the swarm
  * explicitly, so that a plan can aim faults at the holders of a key before the world exists
- * without replaying how the simulator draws its ids.
+ * without replaying how the simulator draws its ids. What varies per seed is everything else:
+ * the node ids (so which nodes hold which outbox), what each contact queues, and the faults.
  */
 import type { RandomBytes } from '@fanout/core';
-import { outboxInfoHash } from '@fanout/dht';
+import { outboxInfoHash, signingKey } from '@fanout/dht';
 import { ID_BYTES, compareDistance, toHex } from '@fanout/sim-dht';
 import type { Rng } from '@fanout/sim';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { sha3_512 } from '@noble/hashes/sha3.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
@@ -20,19 +24,53 @@ export function fingerprintOf(name: string): string {
   return bytesToHex(sha3_512(utf8ToBytes(name)));
 }
 
-/** Recipient fingerprint of the world of `seed` (uint32). */
-export function recipientOf(seed: number): string {
-  return fingerprintOf(`recipient:${seed}`);
+/** The recipient's fingerprint (the same in every world). */
+export const RECIPIENT: string = fingerprintOf('recipient');
+
+/** One contact of the population: fingerprint, outbox key to {@link RECIPIENT}, ed25519 keys. */
+export interface ContactIdentity {
+  readonly fingerprint: string;
+  /** DHT key (20-byte InfoHash) of its outbox to the recipient. Do not modify. */
+  readonly key: Uint8Array;
+  /** 32-byte ed25519 secret key, SHA-256("contact-key:<index>"). Do not modify. */
+  readonly secretKey: Uint8Array;
+  /** Its 32-byte ed25519 public key. Do not modify. */
+  readonly publicKey: Uint8Array;
 }
 
-/** Fingerprint of contact `index` (0-based) in the world of `seed`. */
-export function contactFingerprint(seed: number, index: number): string {
-  return fingerprintOf(`contact:${seed}:${index}`);
+const population: ContactIdentity[] = [];
+
+/**
+ * Contact `index` (0-based integer) of the population, derived on first use and kept for the
+ * process: its secret key object stays the same, so @fanout/dht's signing key (public key,
+ * remembered signatures) is derived once.
+ * @throws RangeError for an index that is not a non-negative integer.
+ */
+export function contactIdentity(index: number): ContactIdentity {
+  if (!Number.isInteger(index) || index < 0)
+    throw new RangeError(`contact index must be an integer >= 0, got ${index}`);
+  const known = population[index];
+  if (known !== undefined) return known;
+  const fingerprint = fingerprintOf(`contact:${index}`);
+  const secretKey = sha256(utf8ToBytes(`contact-key:${index}`));
+  const identity = {
+    fingerprint,
+    key: outboxInfoHash(fingerprint, RECIPIENT),
+    secretKey,
+    publicKey: signingKey(secretKey).publicKey,
+  };
+  population[index] = identity;
+  return identity;
 }
 
-/** DHT key (20-byte InfoHash) of contact `index`'s outbox to the recipient of the world of `seed`. */
-export function contactKey(seed: number, index: number): Uint8Array {
-  return outboxInfoHash(contactFingerprint(seed, index), recipientOf(seed));
+/** Fingerprint of contact `index` (0-based). */
+export function contactFingerprint(index: number): string {
+  return contactIdentity(index).fingerprint;
+}
+
+/** DHT key (20-byte InfoHash) of contact `index`'s outbox to the recipient (a copy). */
+export function contactKey(index: number): Uint8Array {
+  return contactIdentity(index).key.slice();
 }
 
 /**

@@ -189,7 +189,7 @@ export const noHolOf = (seams: DhtScenarioSeams): Scenario =>
       const count = live ? 1 : rng.int(1, Math.max(1, Math.min(2, o.concurrency - 1)));
       const slowContacts = rng.shuffle(Array.from({ length: o.contacts }, (_, i) => i)).slice(0, count);
       const ids = drawNodeIds(createRng(seed).fork(NODE_IDS_STREAM), o.nodes);
-      const slow = new Set(slowContacts.flatMap((i) => closestIndexes(ids, contactKey(seed, i), K, [0])));
+      const slow = new Set(slowContacts.flatMap((i) => closestIndexes(ids, contactKey(i), K, [0])));
       const fastMs = live ? 2 : 60;
       return {
         description: `holders of contact(s) ${slowContacts.join(',')} (nodes ${[...slow].join(',')}) answer after ${o.slowMs} ms, the rest after ${fastMs} ms`,

@@ -257,21 +257,21 @@ function summarise(
   holdingOf: Int32Array,
   holdings: readonly Holding[],
 ): ReadSummary {
+  // Runs once per enumerated combination (up to MAX_COMBINATIONS per contact): no closures.
   let newest = -1;
   let corruptHolder = false;
-  const take = (n: number, s: number): void => {
-    const h = holdingOf[n]!;
-    if (h < 0) return;
-    if (s === CORRUPT) corruptHolder = true;
-    else if (newest < 0 || holdings[h]!.seq > holdings[newest]!.seq) newest = h;
-  };
-  take(0, states[0]!);
+  const h0 = holdingOf[0]!;
+  if (h0 >= 0) {
+    if (states[0] === CORRUPT) corruptHolder = true;
+    else newest = h0;
+  }
   let reachable = 0;
   let positions = 0;
   let likely = 0;
   let silentSeen = 0;
   let front = 0;
-  for (const n of order) {
+  for (let i = 0; i < order.length; i++) {
+    const n = order[i]!;
     const s = states[n]!;
     if (s === ABSENT) continue;
     if (positions < K) {
@@ -280,7 +280,11 @@ function summarise(
     }
     if (s === SILENT) silentSeen++;
     else if (reachable < K) {
-      take(n, s);
+      const h = holdingOf[n]!;
+      if (h >= 0) {
+        if (s === CORRUPT) corruptHolder = true;
+        else if (newest < 0 || holdings[h]!.seq > holdings[newest]!.seq) newest = h;
+      }
       reachable++;
       front = silentSeen;
     }

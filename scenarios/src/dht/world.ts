@@ -45,7 +45,7 @@ import {
   type PublishReport,
   type WorldContact,
 } from './contacts.js';
-import { NODE_IDS_STREAM, drawNodeIds, idFeed, recipientOf } from './ids.js';
+import { NODE_IDS_STREAM, RECIPIENT, drawNodeIds, idFeed } from './ids.js';
 import { nodeFaultOf } from './plan.js';
 
 /** The client under test: retrieveOfflineMessages, or a deliberately broken stand-in (tests). */
@@ -53,6 +53,13 @@ export type RetrieveFn = (
   contacts: readonly (OutboxContact | string)[],
   options: OfflineRetrieveOptions,
 ) => OfflineRetrieval;
+
+/**
+ * One signature check for every world of the process: verification is a pure function of the
+ * value, and the population's keys (ids.ts) sign the same outbox versions in many runs, so the
+ * memo (at most 100,000 values) answers most checks without a scalar multiplication.
+ */
+const SHARED_VERIFIER: ValueVerifier = memoizedVerifier(100_000);
 
 /** Nodes' RPC timeout by tier, ms (a lookup pays it per silent node it asks). */
 export const RPC_TIMEOUT_MS = { sim: 1000, live: 500 } as const;
@@ -207,7 +214,7 @@ export async function buildDhtWorld(world: World, spec: DhtWorldSpec): Promise<D
     throw new RangeError(`DHT world: nodes must be an integer >= 2, got ${spec.nodes}`);
   const rpcTimeoutMs = spec.rpcTimeoutMs ?? RPC_TIMEOUT_MS[world.mode];
   const network = new DatagramDhtNetwork({ open: await endpointsOf(world) });
-  const verify = memoizedVerifier();
+  const verify = SHARED_VERIFIER;
   const swarm = await createSwarm({
     ids: drawNodeIds(world.rng.fork(NODE_IDS_STREAM), spec.nodes),
     rest: rngBytesFn(world.rng.fork('swarm')),
@@ -223,8 +230,8 @@ export async function buildDhtWorld(world: World, spec: DhtWorldSpec): Promise<D
     throw e;
   });
   world.defer(() => swarm.close());
-  const recipient = recipientOf(world.seed);
-  const contacts = buildContacts(world, recipient, spec.contacts, spec.publish);
+  const recipient = RECIPIENT;
+  const contacts = buildContacts(spec.contacts, spec.publish, verify);
   const published = await publishContacts(world, swarm, contacts, spec.contacts, {
     publish: spec.publish,
     recipient,

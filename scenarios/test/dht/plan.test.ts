@@ -42,7 +42,7 @@ function statusesOf(r: RunResult, step = 'retrieve'): string[] {
 function holdersOf(seed: number, nodes: number, i: number): number[] {
   return closestIndexes(
     drawNodeIds(createRng(seed).fork(NODE_IDS_STREAM), nodes),
-    contactKey(seed, i),
+    contactKey(i),
     K,
     [0],
   );

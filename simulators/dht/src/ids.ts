@@ -3,6 +3,7 @@
  * opendht include/opendht/infohash.h) and of BitTorrent mainline ids. Distances use the
  * Kademlia XOR metric, compared exactly byte by byte (never through a float).
  */
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 /** Bytes in a node id or key. */
 export const ID_BYTES = 20;
@@ -15,11 +16,9 @@ export function isNodeId(x: unknown): x is NodeId {
   return x instanceof Uint8Array && x.length === ID_BYTES;
 }
 
-/** Lowercase hex of any byte string (40 chars for an id). */
+/** Lowercase hex of any byte string (40 chars for an id), by @noble/hashes `bytesToHex`. */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
+  return bytesToHex(bytes);
 }
 
 /**
