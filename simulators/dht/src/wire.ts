@@ -97,34 +97,74 @@ const KIND_CODE = { request: 1, reply: 2 } as const;
 const U64_MAX = (1n << 64n) - 1n;
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Padded standard base64 once the length is known to be a multiple of 4 ('=' only at the end, at most 2). */
+const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
+const DECIMAL_U64 = /^(0|[1-9][0-9]{0,19})$/;
 
-function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const raw = this[key];
-  if (raw instanceof Uint8Array)
-    return { $b: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
-  if (typeof raw === 'bigint') return { $u: raw.toString() };
-  return value;
+/**
+ * The JSON-ready form of a value: Uint8Array → `{"$b": base64}`, bigint → `{"$u": decimal}`,
+ * arrays and plain objects copied with their members converted. One pass before a plain
+ * `JSON.stringify` (a replacer function would be called for every member, which is slower).
+ */
+function toJsonTree(x: unknown): unknown {
+  if (x instanceof Uint8Array)
+    return { $b: Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('base64') };
+  if (typeof x === 'bigint') return { $u: x.toString() };
+  if (typeof x !== 'object' || x === null) return x;
+  if (Array.isArray(x)) return x.map(toJsonTree);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(x)) {
+    const v = (x as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = toJsonTree(v);
+  }
+  return out;
 }
 
-function reviver(_key: string, value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  const keys = Object.keys(value);
-  if (keys.length !== 1) return value;
-  const v = value as Record<string, unknown>;
-  if (keys[0] === '$b') {
-    if (typeof v.$b !== 'string' || !BASE64.test(v.$b))
-      throw new DhtFrameError('body', 'a {"$b"} value is not padded base64');
-    return new Uint8Array(Buffer.from(v.$b, 'base64'));
+/** A tagged `{"$b"}` / `{"$u"}` object's value, or `undefined` when `v` is not one. */
+function untag(v: Record<string, unknown>): Uint8Array | bigint | undefined {
+  let only: string | undefined;
+  for (const k in v) {
+    if (only !== undefined) return undefined;
+    only = k;
   }
-  if (keys[0] === '$u') {
-    if (typeof v.$u !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(v.$u))
+  if (only === '$b') {
+    const b = v.$b;
+    if (typeof b !== 'string' || b.length % 4 !== 0 || !BASE64_CHARS.test(b))
+      throw new DhtFrameError('body', 'a {"$b"} value is not padded base64');
+    return new Uint8Array(Buffer.from(b, 'base64'));
+  }
+  if (only === '$u') {
+    if (typeof v.$u !== 'string' || !DECIMAL_U64.test(v.$u))
       throw new DhtFrameError('body', 'a {"$u"} value is not a decimal integer');
     const n = BigInt(v.$u);
     if (n > U64_MAX) throw new DhtFrameError('body', 'a {"$u"} value is over 2^64 - 1');
     return n;
   }
-  return value;
+  return undefined;
+}
+
+/** Parsed JSON with every tagged object replaced by its bytes or bigint, in place (a reviver's work, one pass). */
+function revive(x: unknown): unknown {
+  if (typeof x !== 'object' || x === null) return x;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) x[i] = revive(x[i]);
+    return x;
+  }
+  const o = x as Record<string, unknown>;
+  const tagged = untag(o);
+  if (tagged !== undefined) return tagged;
+  for (const k of Object.keys(o)) {
+    // JSON.parse makes "__proto__" an own data property; plain assignment would set the prototype.
+    if (k === '__proto__')
+      Object.defineProperty(o, k, {
+        value: revive(o[k]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else o[k] = revive(o[k]);
+  }
+  return o;
 }
 
 /**
@@ -143,7 +183,7 @@ export function encodeFrame(frame: OutgoingFrame): Uint8Array {
           msg: frame.msg,
           contacts: frame.contacts.map((c) => ({ id: c.id, host: c.host, port: c.port })),
         };
-  const json = utf8.encode(JSON.stringify(body, replacer));
+  const json = utf8.encode(JSON.stringify(toJsonTree(body)));
   const total = FRAME_HEADER_BYTES + json.length;
   if (total > MAX_FRAME_BYTES)
     throw new DhtFrameError('frame', `${total} bytes, over the ${MAX_FRAME_BYTES}-byte cap`);
@@ -204,7 +244,7 @@ export function decodeFrame(bytes: Uint8Array): RequestFrame | ReplyFrame {
   const rid = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(6);
   let body: unknown;
   try {
-    body = JSON.parse(utf8Strict.decode(bytes.subarray(FRAME_HEADER_BYTES)), reviver);
+    body = revive(JSON.parse(utf8Strict.decode(bytes.subarray(FRAME_HEADER_BYTES))));
   } catch (e) {
     if (e instanceof DhtFrameError) throw e;
     throw new DhtFrameError('body', `is not UTF-8 JSON (${(e as Error).message})`);

@@ -60,6 +60,32 @@ describe('frame codec', () => {
     expect(parseReply('get', r.msg)).toEqual({ type: 'values', values: [value], nodes: [id(4)] });
   });
 
+  test('tagged values: exactly one key makes a tag; nested, padded and "__proto__" members decode as JSON says', () => {
+    const frame = (body: string): Uint8Array =>
+      Uint8Array.of(
+        ...encodeFrame({ kind: 'request', rid: 1, from: id(1), msg: 0 }).slice(0, 10),
+        ...new TextEncoder().encode(body),
+      );
+    const from = JSON.stringify({ $b: Buffer.from(id(1)).toString('base64') });
+    const msg = decodeFrame(
+      frame(
+        `{"from":${from},"msg":{"a":[{"$b":"AAE="},{"$u":"18446744073709551615"},{"$b":"AA==","x":1}],"__proto__":{"$b":"/w=="}}}`,
+      ),
+    ).msg as Record<string, unknown>;
+    expect(msg.a).toEqual([Uint8Array.of(0, 1), (1n << 64n) - 1n, { $b: 'AA==', x: 1 }]);
+    expect(Object.getPrototypeOf(msg)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(msg, '__proto__')?.value).toEqual(Uint8Array.of(255));
+    for (const bad of [
+      '{"$b":"AA="}',
+      '{"$b":"A==="}',
+      '{"$b":"AA=A"}',
+      '{"$u":"01"}',
+      '{"$u":"18446744073709551616"}',
+      '{"$b":{"$u":"1"}}',
+    ])
+      expect(() => decodeFrame(frame(`{"from":${from},"msg":[${bad}]}`)), bad).toThrow(DhtFrameError);
+  });
+
   test('any damage is a DhtFrameError naming the part, never another exception', () => {
     const good = encodeFrame({
       kind: 'request',
