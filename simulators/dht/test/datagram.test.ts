@@ -63,7 +63,7 @@ describe('frame codec', () => {
   test('tagged values: exactly one key makes a tag; nested, padded and "__proto__" members decode as JSON says', () => {
     const frame = (body: string): Uint8Array =>
       Uint8Array.of(
-        ...encodeFrame({ kind: 'request', rid: 1, from: id(1), msg: 0 }).slice(0, 10),
+        ...encodeFrame({ kind: 'request', rid: 1, from: id(1), msg: { type: 'ping' } }).slice(0, 10),
         ...new TextEncoder().encode(body),
       );
     const from = JSON.stringify({ $b: Buffer.from(id(1)).toString('base64') });
