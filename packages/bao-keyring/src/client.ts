@@ -26,6 +26,7 @@ import {
   BaoUnavailableError,
   BaoValidationError,
 } from './errors.js';
+import { isCompressedPointHex } from './crypto-memo.js';
 
 /** Options of {@link BaoClient}. */
 export interface BaoClientOptions {
@@ -111,18 +112,9 @@ const hex = (len: number) =>
     .regex(/^[0-9a-fA-F]*$/, 'not hex')
     .refine((s) => s.length === len * 2, `expected ${len} bytes of hex`);
 
-/** True for 66 hex chars encoding a valid compressed secp256k1 point (never throws). */
-function isCompressedPoint(h: string): boolean {
-  try {
-    return h.length === 66 && secp256k1.utils.isValidPublicKey(hexToBytes(h), true);
-  } catch {
-    return false;
-  }
-}
-
 const keyInfoSchema = z.object({
   name: z.string(),
-  public_key: hex(33).refine(isCompressedPoint, 'not a compressed secp256k1 point'),
+  public_key: hex(33).refine(isCompressedPointHex, 'not a compressed secp256k1 point'),
   address: hex(20),
   eth_address: z.string().optional(),
   exportable: z.boolean(),

@@ -19,6 +19,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '@noble/curves/utils.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { BAO_KEY_NAME, type BaoClient, type BaoKeyInfo } from './client.js';
+import { compressedPublicKeyOf, verifiesLowS } from './crypto-memo.js';
 import {
   BaoKeyExistsError,
   BaoKeyNotExportableError,
@@ -366,13 +367,7 @@ export class BaoKeyring {
         `server signed with public key ${bytesToHex(res.publicKey)}, expected ${bytesToHex(meta.publicKey)}`,
       );
     }
-    let ok = false;
-    try {
-      ok = secp256k1.verify(sig, digest, meta.publicKey, { prehash: false, lowS: true });
-    } catch {
-      ok = false;
-    }
-    if (!ok)
+    if (!verifiesLowS(sig, digest, meta.publicKey))
       throw new BaoSignatureInvalidError(uid, 'signature does not verify against the key (or is not low-S)');
     return { signature: sig, publicKey: new Uint8Array(meta.publicKey) };
   }
@@ -391,7 +386,7 @@ export class BaoKeyring {
     ) {
       throw new BaoValidationError('privateKey', 'must be 32 bytes forming a valid secp256k1 scalar');
     }
-    const expected = secp256k1.getPublicKey(privateKey, true);
+    const expected = compressedPublicKeyOf(privateKey);
     const ns = this.#ns(options.namespace);
     return this.#locks.run(namespacedKey(ns.namespace, uid), async () => {
       if (this.#store.has(uid, ns.namespace)) throw new BaoKeyExistsError(uid);
@@ -421,7 +416,7 @@ export class BaoKeyring {
       namespace: meta.namespace,
       ...signalOf(options.signal),
     });
-    if (!equalBytes(secp256k1.getPublicKey(latest, true), meta.publicKey)) {
+    if (!equalBytes(compressedPublicKeyOf(latest), meta.publicKey)) {
       throw new BaoResponseError('data.keys', 'exported private key does not match the recorded public key');
     }
     return latest;

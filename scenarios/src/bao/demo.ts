@@ -136,7 +136,7 @@ async function createWorkers(ctx: DemoCtx, parties: BaoParties, names: readonly 
 
 /** One demo run in `ctx.world` (the main run fills `out.report`; the twin only its latency). */
 async function demoRun(ctx: DemoCtx, o: BaoDemoOptions, out: { report?: BaoDemoReport }): Promise<void> {
-  const parties = await buildBaoWorld(ctx.world, { pooled: true });
+  const parties = await buildBaoWorld(ctx.world, { pooled: true, seededKeys: true });
   const names = workerNames(o.workers, o.namedWorkers);
   const batchCount = o.namedWorkers ? o.workers : o.workers - 1;
   ctx.phase(

@@ -13,6 +13,7 @@ export * from './hooks.js';
 export * from './oracle.js';
 export * from './world.js';
 export * from './workers.js';
+export * from './messages.js';
 export * from './checks/signing.js';
 export * from './checks/create-batch.js';
 export * from './checks/auth.js';

@@ -19,6 +19,7 @@ import {
   type SignRequest,
 } from '@fanout/bao-keyring';
 import { FORGE_KINDS, baoPlanRules } from '@fanout/sim-bao';
+import type { Rng } from '@fanout/sim';
 import { defineScenario, type RunContext, type Scenario } from '../kernel/define.js';
 import type { GuaranteeCheck } from '../kernel/types.js';
 import { runAuthCheck } from './checks/auth.js';
@@ -30,6 +31,7 @@ import {
   fastKeysNotDelayed,
   keyedToRequests,
 } from './checks/signing.js';
+import { workloadMessage } from './messages.js';
 import { expectRequest, type RequestExpectation } from './oracle.js';
 import { BAO, KEY_ERROR_KINDS, baoBehave, parseBaoBehaviour, type PlanRule } from './plan.js';
 import { buildBaoWorld, type BaoParties, type BaoWorldSpec } from './world.js';
@@ -108,6 +110,40 @@ function signExpectations(
   );
 }
 
+/**
+ * The sign requests of bao.no-hol: `signsPerKey` (default: drawn 1–3 per key) for each of `keys`,
+ * shuffled. The j-th message of a key is `workloadMessage('bao.no-hol/<uid>/<j>', 1, 96)`: 1–96
+ * bytes, distinct within the batch, the same in every run (messages.ts says why).
+ */
+export function noHolRequests(rng: Rng, keys: readonly string[], signsPerKey?: number): SignRequest[] {
+  return rng.shuffle(
+    keys.flatMap((uid) =>
+      Array.from({ length: signsPerKey ?? rng.int(1, 3) }, (_, j) => ({
+        uid,
+        msg: workloadMessage(`bao.no-hol/${uid}/${j}`, 1, 96),
+      })),
+    ),
+  );
+}
+
+/**
+ * The signBatch of bao.signatures: k..3k requests (k = `keys.length`), each for a key drawn from
+ * `keys`; with chance 0.2 the message is the one shared 32-byte message, else the m-th own message
+ * of that key, `workloadMessage('bao.signatures/<uid>/<m>', 0, 200)` (0–200 bytes, distinct within
+ * the batch, the same in every run).
+ */
+export function signatureRequests(rng: Rng, keys: readonly string[]): SignRequest[] {
+  const shared = workloadMessage('bao.signatures/shared', 32, 32);
+  const seen = new Map<string, number>();
+  return Array.from({ length: rng.int(keys.length, 3 * keys.length) }, () => {
+    const uid = rng.pick(keys);
+    if (rng.bool(0.2)) return { uid, msg: shared };
+    const m = seen.get(uid) ?? 0;
+    seen.set(uid, m + 1);
+    return { uid, msg: workloadMessage(`bao.signatures/${uid}/${m}`, 0, 200) };
+  });
+}
+
 const noHolOptions = z
   .object({
     slowMs: z.number().positive().max(600_000).default(500).describe('time the slow key takes per sign, ms'),
@@ -165,14 +201,7 @@ const noHolOf = (seams: BaoScenarioSeams): Scenario =>
       const parties = await build(ctx, seams);
       ctx.phase(`creating ${workers} worker keys`);
       await createKeys(ctx, parties, 'worker', workers);
-      const requests: SignRequest[] = ctx.rng.shuffle(
-        keys.flatMap((uid) =>
-          Array.from({ length: ctx.options.signsPerKey ?? ctx.rng.int(1, 3) }, () => ({
-            uid,
-            msg: ctx.rng.bytes(ctx.rng.int(1, 96)),
-          })),
-        ),
-      );
+      const requests = noHolRequests(ctx.rng, keys, ctx.options.signsPerKey);
       ctx.phase(`signBatch of ${requests.length} over ${workers} keys`);
       const p0 = ctx.world.elapsed();
       const c0 = ctx.world.clock.now();
@@ -578,11 +607,7 @@ const signaturesOf = (seams: BaoScenarioSeams): Scenario =>
       ctx.phase(`creating ${k} signer keys`);
       await createKeys(ctx, parties, 'signer', k);
       await ctx.world.sleepUntil(ctx.options.signAtMs, ctx.signal);
-      const shared = ctx.rng.bytes(32);
-      const requests: SignRequest[] = Array.from({ length: ctx.rng.int(k, 3 * k) }, () => ({
-        uid: ctx.rng.pick(keys),
-        msg: ctx.rng.bool(0.2) ? shared : ctx.rng.bytes(ctx.rng.int(0, 200)),
-      }));
+      const requests = signatureRequests(ctx.rng, keys);
       ctx.phase(`signBatch of ${requests.length}`);
       const c0 = ctx.world.clock.now();
       const r = await runSignatureCheck(ctx.world, parties, requests, {

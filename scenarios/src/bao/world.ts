@@ -12,8 +12,10 @@
 import type { FetchLike } from '@fanout/core';
 import { BaoClient, BaoKeyring, type BaoKeyringOptions } from '@fanout/bao-keyring';
 import {
+  BoundedMemo,
   classifyBaoRoute,
   createBaoApp,
+  derivedKeySource,
   hashInput,
   verifyCosmosSignature,
   type BaoPublicKeyInfo,
@@ -40,6 +42,12 @@ export interface BaoWorldSpec {
   readonly timeoutMs?: number;
   /** Namespaces that exist from the start, each with the plugin mounted. */
   readonly namespaces?: readonly string[];
+  /**
+   * Draw the server's keys from the seed (`world.rng.fork('bao-keys')`: another seed, other
+   * keys), as the demo does, instead of the process-wide keys derived from their names
+   * ({@link BAO_DERIVED_KEYS}). Default false.
+   */
+  readonly seededKeys?: boolean;
   /** Keep response bodies in the wire log (auth checks). Default false. */
   readonly captureBodies?: boolean;
   /**
@@ -132,16 +140,41 @@ function loggedFetch(fetch: FetchLike, wire: WireRecord[], now: () => number, bo
       wire.push({ ...base, endedAt: now(), outcome: aborted ? 'aborted' : 'network-error' });
       throw e;
     }
-    const body = bodies ? await res.clone().text() : undefined;
-    wire.push({ ...base, endedAt: now(), outcome: res.status, ...(body === undefined ? {} : { body }) });
-    return res;
+    if (!bodies) {
+      wire.push({ ...base, endedAt: now(), outcome: res.status });
+      return res;
+    }
+    // Read the body once (as the client would), log it, and hand the client the same status,
+    // headers and bytes: cheaper than teeing the stream with clone().
+    const hasBody = res.body !== null;
+    const bytes = await res.arrayBuffer();
+    wire.push({ ...base, endedAt: now(), outcome: res.status, body: utf8.decode(bytes) });
+    return new Response(hasBody ? bytes : null, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
   };
 }
 
+const utf8 = new TextDecoder();
+
 /**
- * Build the Bao parties in `world`: the simulator on the world's clock with its key material from
- * `world.rng.fork('bao-keys')`, its hooks reading the plan's Bao behaviours from the world's
- * injector at each request, served as target `bao`, and the client.
+ * Label of the keys every Bao world of the process shares (unless `seededKeys`): the key of the
+ * nth creation of a name in a namespace is derived from (label, namespace, name, nth) — see
+ * `derivedKeySource` of @fanout/sim-bao — so it is the same in every run and its public key,
+ * addresses and signatures are computed once per process.
+ */
+export const BAO_DERIVED_KEYS = 'fanout/scenarios/bao/keys/v1';
+
+/** The process-wide key source of the Bao worlds (see {@link BAO_DERIVED_KEYS}). */
+const sharedKeys = derivedKeySource(BAO_DERIVED_KEYS);
+
+/**
+ * Build the Bao parties in `world`: the simulator on the world's clock with the process-wide
+ * derived keys (or, with `seededKeys`, keys drawn from `world.rng.fork('bao-keys')`), its hooks
+ * reading the plan's Bao behaviours from the world's injector at each request, served as target
+ * `bao`, and the client.
  * @throws BaoBehaviourError for a malformed Bao behaviour in the plan (before anything is served);
  *   BaoOptionError / BaoNamespaceError for bad spec fields; the listen error live.
  */
@@ -149,7 +182,7 @@ export async function buildBaoWorld(world: World, spec: BaoWorldSpec = {}): Prom
   for (const b of world.view.behaviours(BAO)) parseBaoBehaviour(b);
   const sim = createBaoApp({
     clock: world.clock,
-    rng: rngBytesFn(world.rng.fork('bao-keys')),
+    ...(spec.seededKeys === true ? { rng: rngBytesFn(world.rng.fork('bao-keys')) } : { keys: sharedKeys }),
     faults: behaviourHooks(() => world.injector.behaviours(BAO, world.elapsed())),
     ...(spec.tokens === undefined ? {} : { tokens: spec.tokens }),
     ...(spec.namespaces === undefined ? {} : { namespaces: spec.namespaces }),
@@ -187,25 +220,27 @@ export async function buildBaoWorld(world: World, spec: BaoWorldSpec = {}): Prom
     newKeyring,
     oracleKeys,
     oraclePubs: (namespace = '') => new Map(oracleKeys(namespace).map((k) => [k.name, k.publicKey])),
-    verify: memoVerify(),
+    verify: oracleVerify,
     rawFetch: fetch ?? world.fetch,
   };
 }
 
+/** Oracle verifications the process remembers (about 300 bytes each). */
+export const ORACLE_VERIFY_MEMO = 16_384;
+
+const oracleVerdicts = new BoundedMemo<string, boolean>(ORACLE_VERIFY_MEMO);
+
 /**
  * The oracle's signature check (the plugin's own cosmos verification, independent of the keyring
- * under test), remembered per world: a run's checks verify the same (key, message, signature)
- * several times (keyed-to-requests, every-signature-verifies), and secp256k1 verification is most
- * of a Bao run's CPU. The answer is that of a pure function of the three, so nothing is weakened.
+ * under test), remembered process-wide: a run's checks verify the same (key, message, signature)
+ * several times (keyed-to-requests, every-signature-verifies, no-cross-verification), and runs
+ * with the same keys and messages verify the same triples again. Verification is a pure function
+ * of (public key, SHA-256 of the message, signature) and the memo key holds all their bytes, so a
+ * remembered answer is the one a new verification would give: nothing is weakened.
  */
-function memoVerify(): BaoParties['verify'] {
-  const seen = new Map<string, boolean>();
-  return (publicKey, msg, signature) => {
-    if (signature === undefined) return false;
-    const key = `${bytesToHex(publicKey)}:${bytesToHex(msg)}:${bytesToHex(signature)}`;
-    let ok = seen.get(key);
-    if (ok === undefined)
-      seen.set(key, (ok = verifyCosmosSignature(publicKey, hashInput(msg, 'sha256'), signature)));
-    return ok;
-  };
+function oracleVerify(publicKey: Uint8Array, msg: Uint8Array, signature: Uint8Array | undefined): boolean {
+  if (signature === undefined) return false;
+  const digest = hashInput(msg, 'sha256');
+  const key = `${bytesToHex(publicKey)}:${bytesToHex(digest)}:${bytesToHex(signature)}`;
+  return oracleVerdicts.get(key, () => verifyCosmosSignature(publicKey, digest, signature));
 }

@@ -28,6 +28,8 @@ import {
 import { healthResponse } from './health.js';
 import { logicalPath, operationOf, serveLogical, type LogicalDeps } from './logical.js';
 import { NamespaceRegistry, canonicalMount, canonicalNamespace } from './namespaces.js';
+import { generatePrivateKey } from './crypto.js';
+import { BaoKeyPair, type BaoKeySource } from './keys.js';
 import { classifyPluginPath, createSecp256k1Plugin } from './plugin.js';
 import { seededKeyRandom } from './random.js';
 import { errorResponse } from './respond.js';
@@ -36,8 +38,8 @@ import { KeyStore } from './store.js';
 export type { BaoCounters } from './counters.js';
 
 /**
- * Options of {@link createBaoApp}. `clock` is required, and exactly one of `rng` / `seed`: the
- * simulator never picks a time source or a key generator for its caller.
+ * Options of {@link createBaoApp}. `clock` is required, and exactly one of `rng` / `seed` /
+ * `keys`: the simulator never picks a time source or a key generator for its caller.
  */
 export interface BaoAppOptions {
   /** Time source for `created_at`, health `server_time_utc` and fault latency. */
@@ -51,7 +53,7 @@ export interface BaoAppOptions {
   wallClock?: Pick<Clock, 'now'>;
   /**
    * Random bytes for private keys (48 per key). For a server a real client talks to, a CSPRNG
-   * (e.g. `randomBytes` from @noble/hashes/utils). Exclusive with `seed`.
+   * (e.g. `randomBytes` from @noble/hashes/utils). Exclusive with `seed` and `keys`.
    */
   rng?: RandomBytes;
   /**
@@ -59,6 +61,12 @@ export interface BaoAppOptions {
    * from @fanout/sim: every private key is predictable from the seed. Simulations and tests only.
    */
   seed?: number;
+  /**
+   * Key pairs by name instead of drawn: the pair of the nth creation of a name in a storage space
+   * (e.g. {@link derivedKeySource}, whose keys are predictable from its label and may be shared
+   * by many servers). Simulations and tests only. Exclusive with `rng` and `seed`.
+   */
+  keys?: BaoKeySource;
   /** Accepted tokens (`X-Vault-Token` or `Authorization: Bearer `). Default `['root']`. */
   tokens?: readonly string[];
   /** Namespaces that exist from the start (created in order, parents first), each with the plugin mounted. */
@@ -186,7 +194,8 @@ function stableUuid(label: string): string {
 interface AppConfig {
   readonly clock: Clock;
   readonly wallClock: Pick<Clock, 'now'>;
-  readonly random: RandomBytes;
+  /** The pair of a key created now as `name` in storage space `space` (see PluginDeps.newKey). */
+  readonly newKey: (space: string, name: string) => BaoKeyPair;
   readonly tokens: ReadonlySet<string>;
   readonly missingKeyStatus: 400 | 404;
   readonly maxRequestBytes: number;
@@ -195,18 +204,43 @@ interface AppConfig {
   readonly clusterName: string;
 }
 
+/**
+ * How the server makes the pair of a new key: drawn from `rng` / the seed's stream (48 bytes per
+ * key, in creation order), or asked from `keys` with the count of creations of that name in that
+ * storage space (1 for the first; a name deleted and created again gets the next pair).
+ * @throws InvalidSeedError for a bad seed.
+ */
+function keyMaker(options: BaoAppOptions): (space: string, name: string) => BaoKeyPair {
+  const source = options.keys;
+  if (source !== undefined) {
+    const created = new Map<string, number>();
+    return (space, name) => {
+      const id = `${space}\u0000${name}`;
+      const nth = (created.get(id) ?? 0) + 1;
+      created.set(id, nth);
+      return source(space, name, nth);
+    };
+  }
+  const random = options.rng ?? seededKeyRandom(options.seed!);
+  return () => new BaoKeyPair(generatePrivateKey(random));
+}
+
 /** Check the options and fill in defaults. @throws BaoOptionError / InvalidSeedError (see createBaoApp). */
 function configure(options: BaoAppOptions): AppConfig {
   if ((options as { clock?: Clock }).clock === undefined)
     throw new BaoOptionError('clock', 'required (a VirtualClock in simulation, realClock for a live server)');
-  if (options.rng !== undefined && options.seed !== undefined)
-    throw new BaoOptionError('rng', 'pass rng or seed, not both');
-  if (options.rng === undefined && options.seed === undefined)
+  const given = (['rng', 'seed', 'keys'] as const).filter((k) => options[k] !== undefined);
+  if (given.length > 1)
+    throw new BaoOptionError(
+      given[0]!,
+      `pass ${given.join(' or ')}, not ${given.length === 2 ? 'both' : 'all three'}`,
+    );
+  if (given.length === 0)
     throw new BaoOptionError(
       'rng',
-      'required: rng (a RandomBytes; a CSPRNG for a server real clients use) or seed (a predictable stream for simulations)',
+      'required: rng (a RandomBytes; a CSPRNG for a server real clients use), seed (a predictable stream for simulations) or keys (a key source)',
     );
-  const random = options.rng ?? seededKeyRandom(options.seed!);
+  const newKey = keyMaker(options);
   const tokens = new Set(options.tokens ?? ['root']);
   if (tokens.size === 0) throw new BaoOptionError('tokens', 'must not be empty');
   const missingKeyStatus = options.missingKeyStatus ?? 400;
@@ -221,7 +255,7 @@ function configure(options: BaoAppOptions): AppConfig {
   return {
     clock: options.clock,
     wallClock: options.wallClock ?? options.clock,
-    random,
+    newKey,
     tokens,
     missingKeyStatus,
     maxRequestBytes,
@@ -299,15 +333,24 @@ function faultAnswer(
 }
 
 /**
- * `res` with the headers OpenBao puts on every response (http/handler.go wrapGenericHandler):
- * `Cache-Control: no-store`, and a non-empty `X-Vault-Namespace` echoed as received.
+ * Put the headers OpenBao puts on every response (http/handler.go wrapGenericHandler) on `c.res`:
+ * `Cache-Control: no-store`, and a non-empty `X-Vault-Namespace` echoed as received. In place: the
+ * responses this app builds have mutable headers (and assigning `c.res` again would make hono copy
+ * the response); one whose headers cannot change is replaced by a copy that has them.
  */
-function withCommonHeaders(res: Response, namespaceHeader: string | undefined): Response {
-  const out = new Response(res.body, res);
-  out.headers.set('Cache-Control', 'no-store');
-  if (namespaceHeader !== undefined && namespaceHeader !== '')
-    out.headers.set('X-Vault-Namespace', namespaceHeader);
-  return out;
+function addCommonHeaders(c: Context, namespaceHeader: string | undefined): void {
+  const put = (res: Response): void => {
+    res.headers.set('Cache-Control', 'no-store');
+    if (namespaceHeader !== undefined && namespaceHeader !== '')
+      res.headers.set('X-Vault-Namespace', namespaceHeader);
+  };
+  try {
+    put(c.res);
+  } catch {
+    const out = new Response(c.res.body, c.res);
+    put(out);
+    c.res = out;
+  }
 }
 
 /** What {@link aroundEveryRequest} works with. */
@@ -321,6 +364,8 @@ interface AroundDeps {
   readonly requestIds: WeakMap<Request, string>;
   /** Where a `forgeSignature` decision for a sign request is kept. */
   readonly forged: WeakMap<Request, ForgeKind>;
+  /** Where the parsed URL of each request is kept (parsed once, read by the handler). */
+  readonly urls: WeakMap<Request, URL>;
   readonly onConnectionReset: ((env: unknown) => void) | undefined;
 }
 
@@ -335,6 +380,7 @@ function aroundEveryRequest(d: AroundDeps): MiddlewareHandler {
     const n = seq++;
     d.requestIds.set(c.req.raw, `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`);
     const url = new URL(c.req.url);
+    d.urls.set(c.req.raw, url);
     const described = describeRequest(d.registry, c.req.raw, url);
     d.counters.begin(described.route);
     let answered = false;
@@ -378,7 +424,7 @@ function aroundEveryRequest(d: AroundDeps): MiddlewareHandler {
       await next();
       answered = true;
     } finally {
-      if (answered) c.res = withCommonHeaders(c.res, c.req.header('x-vault-namespace'));
+      if (answered) addCommonHeaders(c, c.req.header('x-vault-namespace'));
       d.counters.end(answered ? c.res.status : undefined);
     }
   };
@@ -387,7 +433,7 @@ function aroundEveryRequest(d: AroundDeps): MiddlewareHandler {
 /**
  * Create the simulator. Routes, order of checks and texts: see logical.ts, plugin.ts, health.ts
  * and sys.ts. The server never throws on bad input.
- * @throws BaoOptionError for a missing clock, no (or both) rng / seed, empty `tokens`, a
+ * @throws BaoOptionError for a missing clock, none (or more than one) of rng / seed / keys, empty `tokens`, a
  *   `missingKeyStatus` other than 400/404, a `maxRequestBytes` that is not a positive integer, or
  *   an empty or `sys` mount; InvalidSeedError for a bad seed; BaoNamespaceError for a bad
  *   entry of `namespaces`.
@@ -416,6 +462,7 @@ export function createBaoApp(options: BaoAppOptions): BaoSimulator {
   const requestIds = new WeakMap<Request, string>();
   /** Sign requests whose answer a `forgeSignature` fault falsifies. */
   const forged = new WeakMap<Request, ForgeKind>();
+  const urls = new WeakMap<Request, URL>();
 
   const app = new Hono();
 
@@ -429,19 +476,21 @@ export function createBaoApp(options: BaoAppOptions): BaoSimulator {
       faults: () => faults,
       requestIds,
       forged,
+      urls,
       onConnectionReset: options.onConnectionReset,
     }),
   );
 
   app.all('*', async (c) => {
     const raw = c.req.raw;
-    const url = new URL(raw.url);
+    const url = urls.get(raw) ?? new URL(raw.url);
     if (url.pathname !== '/v1/sys/health')
       return serveLogical(
         deps,
         raw,
         requestIds.get(raw) ?? '00000000-0000-4000-8000-000000000000',
         forged.get(raw),
+        url,
       );
     if ((raw.headers.get('x-vault-namespace') ?? '') !== '')
       return errorResponse(400, ['operation unavailable in namespaces']);

@@ -18,6 +18,8 @@ export const DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 /** Request data: what the framework's FieldData sees as Raw. */
 export type RequestData = Record<string, unknown>;
 
+const utf8 = new TextDecoder();
+
 const tooLarge = (): BaoHttpError =>
   new BaoHttpError(413, ['failed to parse JSON input: http: request body too large'], {
     Connection: 'close',
@@ -45,7 +47,7 @@ export async function readBodyText(request: Request, limit: number): Promise<str
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks, total));
+  return utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
 }
 
 /** Go's name for the JSON kind that cannot be decoded into map[string]interface{}. */

@@ -129,6 +129,14 @@ export const FORGER_PRIVATE_KEY: Uint8Array = secp256k1.utils.randomSecretKey(
 /** Compressed public key of {@link FORGER_PRIVATE_KEY}. */
 export const FORGER_PUBLIC_KEY: Uint8Array = compressedPublicKey(FORGER_PRIVATE_KEY);
 
+/** What a forged answer is made with: a key's public key and its signing function. */
+export interface BaoSigner {
+  /** 33-byte compressed public key. */
+  readonly publicKey: Uint8Array;
+  /** Low-S RFC 6979 signature of a 32-byte digest, as {@link signDigest}. */
+  sign(digest: Uint8Array, format: OutputFormat): Uint8Array;
+}
+
 /**
  * A falsified sign answer (the `forgeSignature` fault; see faults.ts {@link ForgeKind}).
  * @param sk the requested key's private key; @param digest the 32-byte digest it was asked to sign.
@@ -141,27 +149,51 @@ export function forgeSignature(
   format: OutputFormat,
   how: ForgeKind,
 ): { signature: Uint8Array; publicKey: Uint8Array } {
-  const publicKey = compressedPublicKey(sk);
+  const signer = (key: Uint8Array, publicKey: Uint8Array): BaoSigner => ({
+    publicKey,
+    sign: (d, f) => signDigest(key, d, f),
+  });
+  return forgeWith(
+    signer(sk, compressedPublicKey(sk)),
+    signer(FORGER_PRIVATE_KEY, FORGER_PUBLIC_KEY),
+    digest,
+    format,
+    how,
+  );
+}
+
+/**
+ * {@link forgeSignature} with the requested key and the forger as {@link BaoSigner}s (e.g. key
+ * pairs that remember their signatures): the same bytes for the same keys.
+ */
+export function forgeWith(
+  key: BaoSigner,
+  forger: BaoSigner,
+  digest: Uint8Array,
+  format: OutputFormat,
+  how: ForgeKind,
+): { signature: Uint8Array; publicKey: Uint8Array } {
+  const publicKey = key.publicKey;
   const encode = (compact: Uint8Array): Uint8Array =>
     format === 'cosmos' ? compact : secp256k1.Signature.fromBytes(compact, 'compact').toBytes('der');
   switch (how) {
     case 'otherKey':
-      return { signature: signDigest(FORGER_PRIVATE_KEY, digest, format), publicKey };
+      return { signature: forger.sign(digest, format), publicKey };
     case 'otherMessage': {
       const other = sha256(concatBytes(digest, new Uint8Array([1])));
-      return { signature: signDigest(sk, other, format), publicKey };
+      return { signature: key.sign(other, format), publicKey };
     }
     case 'highS': {
-      const sig = secp256k1.Signature.fromBytes(signDigest(sk, digest, 'cosmos'), 'compact');
+      const sig = secp256k1.Signature.fromBytes(key.sign(digest, 'cosmos'), 'compact');
       const high = new secp256k1.Signature(sig.r, secp256k1.Point.Fn.ORDER - sig.s).toBytes('compact');
       return { signature: encode(high), publicKey };
     }
     case 'zero':
       return { signature: new Uint8Array(64), publicKey };
     case 'short':
-      return { signature: signDigest(sk, digest, 'cosmos').slice(0, 63), publicKey };
+      return { signature: key.sign(digest, 'cosmos').slice(0, 63), publicKey };
     case 'wrongPublicKey':
-      return { signature: signDigest(sk, digest, format), publicKey: FORGER_PUBLIC_KEY };
+      return { signature: key.sign(digest, format), publicKey: forger.publicKey };
   }
 }
 

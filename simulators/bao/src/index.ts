@@ -14,6 +14,15 @@ export * from './faults.js';
 export { BaoFieldError } from './fields.js';
 export { BaoNamespaceError, canonicalNamespace } from './namespaces.js';
 export * from './network.js';
+export {
+  BaoKeyPair,
+  BoundedMemo,
+  DEFAULT_DERIVED_KEYS,
+  DEFAULT_SIGNATURE_MEMO,
+  FORGER_KEY_PAIR,
+  derivedKeySource,
+  type BaoKeySource,
+} from './keys.js';
 export { KEY_NAME } from './plugin.js';
 export { BAO_KEY_STREAM, BaoRngError, seededKeyRandom } from './random.js';
 export { KeyStore, type KeyEntry } from './store.js';

@@ -124,6 +124,7 @@ function route(
  * Serve one `/v1/…` request (see the module docs for the order of checks).
  * @param requestId the envelope's request_id.
  * @param forge a `forgeSignature` fault to apply to a sign answer.
+ * @param parsed `request.url` already parsed (default: parsed here).
  * @returns the response; never throws for bad input (BaoHttpError becomes its error response;
  *   anything else propagates to the caller's error handler).
  */
@@ -132,9 +133,10 @@ export async function serveLogical(
   request: Request,
   requestId: string,
   forge?: ForgeKind,
+  parsed?: URL,
 ): Promise<Response> {
   try {
-    const url = new URL(request.url);
+    const url = parsed ?? new URL(request.url);
     const rel = logicalPath(url.pathname);
     if (rel === undefined) return errorResponse(404, []);
     const { sealed, initialized } = deps.state();

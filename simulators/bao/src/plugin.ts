@@ -18,18 +18,13 @@
  * Plugin errors (logical.ErrorResponse) are 400 `{"errors":["<text>"]}`; "key not found" may be
  * switched to 404 (`missingKeyStatus`).
  */
-import type { Clock, RandomBytes } from '@fanout/core';
+import type { Clock } from '@fanout/core';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { decodeStdBase64, encodeStdBase64 } from './base64.js';
 import {
-  compressedPublicKey,
-  cosmosAddress,
-  ethAddress,
-  forgeSignature,
-  generatePrivateKey,
+  forgeWith,
   hashInput,
   isValidPrivateKey,
-  signDigest,
   signEvm,
   verifyPluginSignature,
   type HashAlgorithm,
@@ -37,6 +32,7 @@ import {
 } from './crypto.js';
 import type { BaoRoute, ForgeKind } from './faults.js';
 import { BaoFieldError, decodeFields, type FieldData, type FieldSpec } from './fields.js';
+import { BaoKeyPair, FORGER_KEY_PAIR } from './keys.js';
 import { BaoHttpError, UNSUPPORTED_OPERATION, UNSUPPORTED_PATH, sortedObject } from './respond.js';
 import type { KeyEntry, KeyStore } from './store.js';
 import type { LogicalResult, Operation } from './sys.js';
@@ -146,7 +142,11 @@ export function classifyPluginPath(
 /** What the plugin needs from the server. */
 export interface PluginDeps {
   readonly store: KeyStore;
-  readonly random: RandomBytes;
+  /**
+   * The key pair of a key created now as `name` in storage space `space` (drawn from the server's
+   * RandomBytes, or from its key source). Called only once the name is known to be free.
+   */
+  readonly newKey: (space: string, name: string) => BaoKeyPair;
   readonly clock: Clock;
   /** What the server reads as the time for `created_at` (the clock, or a skewed one). */
   readonly wallClock: Pick<Clock, 'now'>;
@@ -169,7 +169,7 @@ const fail = (message: string): never => {
 const base = (e: KeyEntry) => ({
   name: e.name,
   public_key: bytesToHex(e.publicKey),
-  address: bytesToHex(cosmosAddress(e.publicKey)),
+  address: e.pair.address,
 });
 
 const decodeB64 = (text: string, what: string): Uint8Array =>
@@ -197,14 +197,15 @@ function existing(deps: PluginDeps, space: string, name: string): KeyEntry {
 function newEntry(
   deps: PluginDeps,
   name: string,
-  sk: Uint8Array,
+  pair: BaoKeyPair,
   exportable: boolean,
   imported: boolean,
 ): KeyEntry {
   return {
     name,
-    privateKey: sk,
-    publicKey: compressedPublicKey(sk),
+    privateKey: pair.privateKey,
+    publicKey: pair.publicKey,
+    pair,
     exportable,
     imported,
     createdAtMs: deps.wallClock.now(),
@@ -214,11 +215,11 @@ function newEntry(
 /** path_keys.go pathKeyCreate: name, public_key, address, eth_address, exportable, created_at. */
 function createKey(deps: PluginDeps, { name, fields, space }: PluginCall): Record<string, unknown> {
   if (deps.store.has(space, name)) fail('key already exists');
-  const e = newEntry(deps, name, generatePrivateKey(deps.random), fields.get('exportable') as boolean, false);
+  const e = newEntry(deps, name, deps.newKey(space, name), fields.get('exportable') as boolean, false);
   deps.store.insert(space, e);
   return {
     ...base(e),
-    eth_address: ethAddress(e.publicKey),
+    eth_address: e.pair.ethAddress,
     exportable: e.exportable,
     created_at: created(deps, e),
   };
@@ -229,7 +230,7 @@ function readKey(deps: PluginDeps, { name, space }: PluginCall): Record<string, 
   const e = existing(deps, space, name);
   return {
     ...base(e),
-    eth_address: ethAddress(e.publicKey),
+    eth_address: e.pair.ethAddress,
     exportable: e.exportable,
     created_at: created(deps, e),
     imported: e.imported,
@@ -243,7 +244,7 @@ function listKeys(deps: PluginDeps, { space }: PluginCall): Record<string, unkno
   const info = (e: KeyEntry) =>
     sortedObject({
       ...base(e),
-      eth_address: ethAddress(e.publicKey),
+      eth_address: e.pair.ethAddress,
       exportable: e.exportable,
       created_at: created(deps, e),
     });
@@ -264,8 +265,8 @@ function sign(deps: PluginDeps, { name, fields, space, forge }: PluginCall): Rec
   const out: OutputFormat = format === 'der' ? 'der' : 'cosmos';
   const { signature, publicKey } =
     forge === undefined
-      ? { signature: signDigest(e.privateKey, digest, out), publicKey: e.publicKey }
-      : forgeSignature(e.privateKey, digest, out, forge);
+      ? { signature: e.pair.sign(digest, out), publicKey: e.publicKey }
+      : forgeWith(e.pair, FORGER_KEY_PAIR, digest, out, forge);
   return { signature: encodeStdBase64(signature), public_key: bytesToHex(publicKey), key_version: 1 };
 }
 
@@ -285,7 +286,7 @@ function signEvmHash(deps: PluginDeps, { name, fields, space }: PluginCall): Rec
     s: sig.s.toString(16).padStart(64, '0'),
     v_int: Number(v),
     public_key: bytesToHex(e.publicKey),
-    eth_address: ethAddress(e.publicKey),
+    eth_address: e.pair.ethAddress,
   };
 }
 
@@ -314,7 +315,7 @@ function importKey(deps: PluginDeps, { name, fields, space }: PluginCall): Recor
   if (sk.length !== 32) fail(`invalid secp256k1 key: private key must be 32 bytes, got ${sk.length}`);
   // Deliberate deviation: btcec reduces any 32 bytes mod n; a zero / ≥ n scalar is refused here.
   if (!isValidPrivateKey(sk)) fail('invalid secp256k1 key: scalar out of range');
-  const e = newEntry(deps, name, sk, fields.get('exportable') as boolean, true);
+  const e = newEntry(deps, name, new BaoKeyPair(sk), fields.get('exportable') as boolean, true);
   deps.store.insert(space, e);
   return { ...base(e), exportable: e.exportable, imported: true, created_at: created(deps, e) };
 }

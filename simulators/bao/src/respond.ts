@@ -11,7 +11,11 @@
  * - 204 still carries `Content-Type: application/json` (respondOk sets it before WriteHeader).
  */
 
-/** Thrown inside the request pipeline to answer with an error envelope. `errors` may be empty. */
+/**
+ * Thrown inside the request pipeline to answer with an error envelope. `errors` may be empty. It
+ * is control flow (every refusal of every request throws one) and never leaves the simulator as
+ * itself, so it is built without capturing a stack trace (`stack` is just the name and message).
+ */
 export class BaoHttpError extends Error {
   override readonly name = 'BaoHttpError';
   constructor(
@@ -19,7 +23,10 @@ export class BaoHttpError extends Error {
     readonly errors: readonly string[],
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(errors.length === 0 ? `HTTP ${status}` : errors.join('; '));
+    Error.stackTraceLimit = limit;
   }
 }
 

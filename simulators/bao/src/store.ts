@@ -5,12 +5,15 @@
  * public key, exportable, created_at, imported). Private keys stay inside this module's entries;
  * only the export path of an exportable key hands one out.
  */
+import type { BaoKeyPair } from './keys.js';
 
-/** One stored key. `privateKey` is 32 bytes, `publicKey` 33 bytes (compressed). */
+/** One stored key. `privateKey` is 32 bytes, `publicKey` 33 bytes (compressed): those of `pair`. */
 export interface KeyEntry {
   readonly name: string;
   readonly privateKey: Uint8Array;
   readonly publicKey: Uint8Array;
+  /** The key pair (addresses and signatures computed once; see keys.ts). */
+  readonly pair: BaoKeyPair;
   readonly exportable: boolean;
   readonly imported: boolean;
   /** Clock time of creation/import, ms. */

@@ -34,9 +34,10 @@ import { ListMethodRewriter } from './list-front.js';
 
 /**
  * Options of {@link startBaoServer}: the app's options plus the port and an optional edge fault
- * plan. Unlike {@link createBaoApp}, the clock defaults to the wall clock and, when neither `rng`
- * nor `seed` is given, keys come from a CSPRNG (@noble/hashes `randomBytes`): a live server may be
- * used by a real client, so its keys are never predictable unless a seed is asked for.
+ * plan. Unlike {@link createBaoApp}, the clock defaults to the wall clock and, when none of `rng`,
+ * `seed` and `keys` is given, keys come from a CSPRNG (@noble/hashes `randomBytes`): a live server
+ * may be used by a real client, so its keys are never predictable unless a seed (or a key source)
+ * is asked for.
  */
 export interface BaoServerOptions extends Omit<BaoAppOptions, 'clock'> {
   /**
@@ -180,7 +181,9 @@ export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServe
   const sim = createBaoApp({
     ...appOptions,
     ...(epochMs === undefined ? {} : { epochMs }),
-    ...(appOptions.rng === undefined && appOptions.seed === undefined ? { rng: randomBytes } : {}),
+    ...(appOptions.rng === undefined && appOptions.seed === undefined && appOptions.keys === undefined
+      ? { rng: randomBytes }
+      : {}),
     clock,
     // created_at and server_time_utc read this target's skewed clock under clockSkew / clockStrobe
     // rules (what SimNetwork.clockFor gives in simulation); `injector` and `t0` are set below,
