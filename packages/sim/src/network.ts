@@ -238,6 +238,12 @@ export interface HttpExchange {
    * of a stream played on `clock`. Live edges set it; the simulated fetch does not.
    */
   bodyOnSocket?: boolean;
+  /**
+   * `request` may be handed to the handler as it is: its signal follows `signal` and nobody has
+   * read its body. The simulated fetch sets it for the Requests it builds; without it the handler
+   * gets a copy (method, headers, body read here, `signal`).
+   */
+  handOver?: boolean;
 }
 
 /** How an HTTP exchange failed at the transport level. */
@@ -311,8 +317,9 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
     });
     return { kind: 'blackhole', why: d.requestLost };
   }
+  const handOver = x.handOver === true;
   const body =
-    request.method === 'GET' || request.method === 'HEAD'
+    handOver || request.method === 'GET' || request.method === 'HEAD'
       ? undefined
       : new Uint8Array(await request.arrayBuffer());
   await x.clock.sleep(d.holdMs + d.latencyMs / 2, signal);
@@ -331,12 +338,9 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
   if (d.forceStatus !== undefined) {
     response = new Response(d.forceStatus.message ?? '', { status: d.forceStatus.status });
   } else {
-    const inner = new Request(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body,
-      signal,
-    });
+    const inner = handOver
+      ? request
+      : new Request(request.url, { method: request.method, headers: request.headers, body, signal });
     try {
       response = await x.handler(inner);
     } catch (error) {
@@ -587,7 +591,8 @@ export class SimNetwork {
     init: Parameters<FetchLike>[1],
     source: string | undefined,
   ): Promise<Response> {
-    const request = input instanceof Request ? input : new Request(input, init);
+    const built = !(input instanceof Request);
+    const request = built ? new Request(input, init) : input;
     const signal = init?.signal ?? request.signal;
     const origin = new URL(request.url).origin;
     const ep = this.#http.get(origin);
@@ -615,6 +620,9 @@ export class SimNetwork {
       record: (kind, fields) => this.#record(kind, fields),
       stats: this.stats,
       beforeHandle: (t) => this.#crashCheck(ep.target, ep, t, ep.onCrashLoseState),
+      // A Request built here from (input, init) follows init.signal; a caller's own one only
+      // when init names no other signal.
+      handOver: !request.bodyUsed && (built || init?.signal === undefined || init.signal === request.signal),
     });
     if (out instanceof Response) return out;
     if (out.kind === 'blackhole') {

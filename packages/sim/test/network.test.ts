@@ -213,6 +213,30 @@ describe('SimNetwork HTTP (virtual time)', () => {
     await expect(b.net.fetch('http://bao.sim:8200/')).rejects.toThrow(TypeError);
     expect(b.handled()).toBe(1);
   });
+  test("the handler sees the caller's body, headers and signal, whether fetch was given a URL or a Request", async () => {
+    const clock = new VirtualClock();
+    const net = new SimNetwork({ clock, rng: createRng(3), plan: parseFaultPlan({}) });
+    const seen: string[] = [];
+    net.bindHttp('http://h.sim', 'h', async (req) => {
+      seen.push(`${req.method} ${req.headers.get('x-k')} ${await req.text()} ${req.signal.aborted}`);
+      return new Response('ok');
+    });
+    const init = { method: 'PUT', headers: { 'x-k': 'v' }, body: 'b1' };
+    await net.fetch('http://h.sim/a', init);
+    await net.fetch(new Request('http://h.sim/a', { ...init, body: 'b2' }));
+    const own = new AbortController();
+    const other = new AbortController();
+    other.abort(new Error('gone'));
+    await expect(
+      net.fetch(new Request('http://h.sim/a', { ...init, body: 'b3', signal: own.signal }), {
+        signal: other.signal,
+      }),
+    ).rejects.toThrow('gone');
+    const used = new Request('http://h.sim/a', { ...init, body: 'b4' });
+    await used.text();
+    await expect(net.fetch(used)).rejects.toThrow(TypeError);
+    expect(seen).toEqual(['PUT v b1 false', 'PUT v b2 false']);
+  });
   test('a partition is a black hole until the caller aborts; unbound origins are refused', async () => {
     const { clock, net } = setup({ rules: [{ fault: 'partition' }] });
     const ctl = new AbortController();
