@@ -180,7 +180,7 @@ const noHolOf = (seams: BaoScenarioSeams): Scenario =>
     // the client's one event loop, so a larger live batch mostly measures CPU queueing.
     liveDefaults: { workers: 4, signsPerKey: 1 },
     guarantees: ['fast-keys-not-delayed', 'results-keyed-to-requests', 'every-signature-verifies'] as const,
-    defaultRuns: { sim: 20 },
+    defaultRuns: { sim: 40 },
     plan({ rng, options }) {
       const netMs = Math.min(10, options.fastMs);
       const slow = `worker-${rng.int(1, options.workers ?? MIN_WORKERS)}`;
@@ -439,7 +439,7 @@ const createBatchFaultsOf = (seams: BaoScenarioSeams): Scenario =>
       'successful-keys-exist-once',
       'rerun-no-duplicate-or-overwrite',
     ] as const,
-    defaultRuns: { sim: 20 },
+    defaultRuns: { sim: 40 },
     plan({ rng, options }) {
       const window = { fromMs: 0, toMs: options.windowMs };
       const rules: PlanRule[] = [];
@@ -508,7 +508,7 @@ const authOf = (seams: BaoScenarioSeams): Scenario =>
       'nothing-revealed',
       'valid-token-still-works',
     ] as const,
-    defaultRuns: { sim: 20 },
+    defaultRuns: { sim: 40 },
     // The attempts are one after another by nature: a one-at-a-time twin means nothing.
     baseline: false,
     plan: () => ({
@@ -575,7 +575,7 @@ const signaturesOf = (seams: BaoScenarioSeams): Scenario =>
       'forgeries-never-handed-out',
       'honest-keys-signed',
     ] as const,
-    defaultRuns: { sim: 20 },
+    defaultRuns: { sim: 40 },
     plan({ rng, options }) {
       const rules: PlanRule[] = [];
       const forged: string[] = [];

@@ -88,7 +88,7 @@ describe('no head-of-line blocking (virtual time)', () => {
           }
         },
       ),
-      { numRuns: 18 },
+      { numRuns: 36 },
     );
   });
 
@@ -161,7 +161,7 @@ describe('results keyed to requests whatever the completion order (fc.scheduler)
           ]);
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 50 },
     );
   });
 });
@@ -209,7 +209,7 @@ describe('createBatch under injected failures', () => {
           }
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 50 },
     );
   });
 
@@ -219,7 +219,7 @@ describe('createBatch under injected failures', () => {
         const r = await runScenario(scenario('bao.create-batch-faults'), { seed });
         heldAll(r.guarantees);
       }),
-      { numRuns: 15 },
+      { numRuns: 30 },
     );
   });
 
@@ -284,7 +284,7 @@ describe('keys per namespace', () => {
           }
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 120 },
     );
   });
 });
@@ -379,7 +379,7 @@ describe('auth: without a valid token nothing is created, signed or revealed', (
           }
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 16 },
     );
   });
 
@@ -437,7 +437,7 @@ describe('signatures', () => {
           }
         },
       ),
-      { numRuns: 18 },
+      { numRuns: 36 },
     );
   });
 

@@ -64,7 +64,7 @@ describe('the Bao system module', () => {
     });
     for (const s of bao.scenarios) {
       expect(s.tiers).toEqual(['sim', 'live']);
-      expect(s.defaultRuns).toEqual({ sim: 20, live: 3 });
+      expect(s.defaultRuns).toEqual({ sim: s.name === 'bao.parallel-workers' ? 20 : 40, live: 3 });
     }
     expect(bao.demo).toBeDefined();
     expect(bao.sim).toBeDefined();
