@@ -1,8 +1,10 @@
 /**
  * The built-in systems, loaded lazily: a command that runs only RAIDA scenarios never loads the
- * DHT, FROST or Bao code. Each entry names what it offers, so the CLI can build its command tree
- * before loading anything.
+ * DHT, FROST or Bao code, and a run loads a system's scenarios without its demo and its
+ * stand-alone simulator (their live-socket code). Each entry names what it offers, so the CLI can
+ * build its command tree before loading anything; a test checks every entry against its module.
  */
+import type { Scenario } from './kernel/define.js';
 import type { SystemModule } from './kernel/system.js';
 
 /** A built-in system: its name, what it offers, and how to load it. */
@@ -11,7 +13,10 @@ export interface SystemEntry {
   readonly title: string;
   readonly hasDemo: boolean;
   readonly hasSim: boolean;
+  /** The whole system module: scenarios, demo and simulator. */
   load(): Promise<SystemModule>;
+  /** Only its scenarios (the same objects as `(await load()).scenarios`), without the demo and simulator code. */
+  scenarios(): Promise<readonly Scenario[]>;
 }
 
 /** The built-in systems, in documentation order. */
@@ -22,6 +27,7 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     hasDemo: false,
     hasSim: true,
     load: async () => (await import('./raida/index.js')).default,
+    scenarios: async () => (await import('./raida/scenarios.js')).raidaScenarios,
   },
   {
     name: 'frost',
@@ -29,6 +35,7 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     hasDemo: true,
     hasSim: true,
     load: async () => (await import('./frost/index.js')).default,
+    scenarios: async () => (await import('./frost/scenarios.js')).frostScenarios,
   },
   {
     name: 'hubert',
@@ -36,6 +43,7 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     hasDemo: false,
     hasSim: true,
     load: async () => (await import('./frost/hubert-system.js')).default,
+    scenarios: async () => [],
   },
   {
     name: 'dht',
@@ -43,6 +51,7 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     hasDemo: true,
     hasSim: true,
     load: async () => (await import('./dht/index.js')).default,
+    scenarios: async () => (await import('./dht/scenarios.js')).dhtScenarios,
   },
   {
     name: 'bao',
@@ -50,6 +59,7 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     hasDemo: true,
     hasSim: true,
     load: async () => (await import('./bao/index.js')).default,
+    scenarios: async () => (await import('./bao/scenarios.js')).baoScenarios,
   },
   {
     name: 'prime',
@@ -57,5 +67,6 @@ export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
     hasDemo: true,
     hasSim: true,
     load: async () => (await import('./prime/index.js')).default,
+    scenarios: async () => (await import('./prime/scenarios.js')).primeScenarios,
   },
 ];

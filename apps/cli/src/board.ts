@@ -2,9 +2,9 @@
  * The one progress board of the CLI, fed by scenario events (phases and fan-out events) from any
  * system: on a TTY a live per-target grid (log-update, redrawn at most every 100 ms of wall
  * time); elsewhere (CI, pipes) plain lines — the phase, `Waiting for N responses...` when a
- * fan-out starts, one line per settled target, and quorum/deadline decisions.
+ * fan-out starts, one line per settled target, and quorum/deadline decisions. The terminal
+ * renderer (log-update) is loaded only for a TTY board ({@link Board.open}).
  */
-import logUpdate from 'log-update';
 import pc from 'picocolors';
 import type { FanOutEvent } from '@fanout/core';
 import type { ScenarioEvent } from '@fanout/scenarios';
@@ -33,6 +33,12 @@ export interface BoardOptions {
   readonly now: () => number;
 }
 
+/** What redraws the grid in place on a TTY (log-update's interface). */
+export interface Display {
+  (text: string): void;
+  done(): void;
+}
+
 /** See the module docstring. */
 export class Board {
   #title = '';
@@ -43,9 +49,17 @@ export class Board {
   #lastDraw = -Infinity;
   #dirty = false;
   readonly #o: Required<BoardOptions>;
+  readonly #display: Display | undefined;
 
-  constructor(o: BoardOptions) {
+  /** A board drawing on `display` when interactive (without one, an interactive board draws nothing). */
+  constructor(o: BoardOptions, display?: Display) {
     this.#o = { lines: true, write: (l) => console.log(l), ...o };
+    this.#display = display;
+  }
+
+  /** A board, with the terminal renderer loaded when it is interactive. */
+  static async open(o: BoardOptions): Promise<Board> {
+    return new Board(o, o.interactive ? (await import('log-update')).default : undefined);
   }
 
   /** Set the heading (e.g. `raida.no-hol run 3/100`). */
@@ -95,7 +109,7 @@ export class Board {
     if (!this.#o.interactive || !this.#dirty) return;
     this.#lastDraw = this.#o.now();
     this.#dirty = false;
-    logUpdate(this.#grid(true));
+    this.#display?.(this.#grid(true));
   }
 
   #grid(colour: boolean): string {
@@ -127,7 +141,7 @@ export class Board {
     if (this.#o.interactive) {
       this.#dirty = true;
       this.draw();
-      logUpdate.done();
+      this.#display?.done();
     }
   }
 }

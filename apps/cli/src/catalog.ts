@@ -1,6 +1,7 @@
 /**
  * The scenarios and systems a command can reach: the built-in systems (loaded lazily, only the
- * ones a command names) and the user's config.
+ * ones a command names; a run loads only their scenarios, a demo or a simulator the whole system
+ * module) and the user's config.
  */
 import { BUILTIN_SYSTEMS, type SystemEntry } from '@fanout/scenarios/systems';
 import type { Scenario, SystemModule } from '@fanout/scenarios';
@@ -15,6 +16,7 @@ export class UnknownNameError extends Error {
 export class Catalog {
   readonly #config: LoadedConfig | undefined;
   readonly #loaded = new Map<string, SystemModule>();
+  readonly #scenarios = new Map<string, readonly Scenario[]>();
 
   constructor(config: LoadedConfig | undefined) {
     this.#config = config;
@@ -41,10 +43,24 @@ export class Catalog {
     return m;
   }
 
-  /** Every scenario: built-in systems in order, then the config's. Loads every built-in system. */
+  /**
+   * The scenarios of a built-in or user system by name (a built-in one's scenario modules only,
+   * not its demo and simulator); undefined for an unknown name.
+   */
+  async scenariosOf(name: string): Promise<readonly Scenario[] | undefined> {
+    const user = this.userSystems.find((s) => s.name === name);
+    if (user !== undefined) return user.scenarios;
+    const entry = BUILTIN_SYSTEMS.find((e) => e.name === name);
+    if (entry === undefined) return undefined;
+    let list = this.#loaded.get(name)?.scenarios ?? this.#scenarios.get(name);
+    if (list === undefined) this.#scenarios.set(name, (list = await entry.scenarios()));
+    return list;
+  }
+
+  /** Every scenario: built-in systems in order, then the config's. Loads every built-in system's scenarios. */
   async all(): Promise<Scenario[]> {
     const out: Scenario[] = [];
-    for (const e of BUILTIN_SYSTEMS) out.push(...(await this.system(e.name))!.scenarios);
+    for (const e of BUILTIN_SYSTEMS) out.push(...(await this.scenariosOf(e.name))!);
     for (const s of this.#config?.scenarios ?? []) if (!out.some((x) => x.name === s.name)) out.push(s);
     return out;
   }
@@ -59,7 +75,7 @@ export class Catalog {
     const out: Scenario[] = [];
     for (const n of names) {
       const prefix = n.split('.')[0]!;
-      const fromSystem = (await this.system(prefix))?.scenarios ?? [];
+      const fromSystem = (await this.scenariosOf(prefix)) ?? [];
       const pool = [...fromSystem, ...(this.#config?.scenarios ?? [])];
       const matches = pool.filter((s) => s.name === n || s.name.startsWith(`${n}.`));
       if (matches.length === 0) {

@@ -6,13 +6,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  isScenario,
-  isSystemModule,
-  type FanoutConfig,
-  type Scenario,
-  type SystemModule,
-} from '@fanout/scenarios';
+import type * as Kernel from '@fanout/scenarios';
+import type { FanoutConfig, Scenario, SystemModule } from '@fanout/scenarios';
+
+/** The kernel's shape checks, loaded with the first config (a run without one never needs them here). */
+type Checks = Pick<typeof Kernel, 'isScenario' | 'isSystemModule'>;
 
 /** Config file names looked for in the current folder, in order. */
 export const CONFIG_NAMES = [
@@ -37,7 +35,11 @@ async function load(file: string): Promise<Record<string, unknown>> {
 }
 
 /** The scenarios a loaded module offers: its default export or `scenarios` export. */
-function scenariosOf(mod: Record<string, unknown>, where: string): Scenario[] {
+function scenariosOf(
+  { isScenario, isSystemModule }: Checks,
+  mod: Record<string, unknown>,
+  where: string,
+): Scenario[] {
   const v = mod['default'] ?? mod['scenarios'];
   const list = Array.isArray(v) ? v : [v];
   const out: Scenario[] = [];
@@ -80,6 +82,8 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
   }
   const config = (mod['default'] ?? mod) as Partial<FanoutConfig>;
   if (!Array.isArray(config.scenarios)) throw new ConfigError(`${file}: must export { scenarios: [...] }`);
+  const checks: Checks = await import('@fanout/scenarios');
+  const { isScenario, isSystemModule } = checks;
   const scenarios: Scenario[] = [];
   const systems: SystemModule[] = [];
   for (const entry of config.scenarios) {
@@ -93,7 +97,7 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Loaded
       }
       const sys = m['default'];
       if (isSystemModule(sys)) systems.push(sys);
-      scenarios.push(...scenariosOf(m, `${file}: ${entry}`));
+      scenarios.push(...scenariosOf(checks, m, `${file}: ${entry}`));
     } else if (isSystemModule(entry)) {
       systems.push(entry);
       scenarios.push(...entry.scenarios);

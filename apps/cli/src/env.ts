@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { realClock } from '@fanout/core';
 import { FaultPlanError, parseFaultPlan, type FaultPlan } from '@fanout/sim';
 import type { Catalog } from './catalog.js';
 
@@ -26,8 +25,7 @@ export interface Env {
   exit(code: number): void;
 }
 
-/** The real clock, for wall-time figures (runs per second, "ran in N ms"). */
-export const wallNow = (): number => realClock.now();
+export { wallNow } from './wall.js';
 
 /**
  * Read and validate a fault plan file (`--plan FILE`).

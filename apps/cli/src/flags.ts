@@ -123,3 +123,22 @@ export function intArg(flag: string, min: number, max: number) {
     return n;
   };
 }
+
+/** Default --budget of `run --until-failure`, ms. */
+export const DEFAULT_BUDGET_MS = 60_000;
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parse a duration flag: `500ms`, `60s`, `2m`, `1h`, or a bare number of seconds.
+ * @throws InvalidArgumentError naming the flag for anything else, or a duration <= 0.
+ */
+export function durationArg(flag: string) {
+  return (v: string): number => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+    const ms = m === null ? NaN : Number(m[1]) * UNITS[m[2] ?? 's']!;
+    if (!(ms > 0 && Number.isFinite(ms)))
+      throw new InvalidArgumentError(`${flag} must be a duration like 500ms, 60s, 2m or 1h, got "${v}"`);
+    return ms;
+  };
+}

@@ -11,8 +11,6 @@
  */
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
-import { FaultPlanError } from '@fanout/sim';
-import { OptionsError } from '@fanout/scenarios';
 import { BUILTIN_SYSTEMS } from '@fanout/scenarios/systems';
 import { Catalog, UnknownNameError } from './catalog.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -110,6 +108,19 @@ function usage(message: string, hint: string): number {
   return USAGE;
 }
 
+/**
+ * Whether `e` is a usage error: bad scenario options or plan, an unknown name, a bad config. The
+ * kernel's error classes are loaded here, on the error path, not by every start of the CLI.
+ */
+async function isUsageError(e: unknown): Promise<boolean> {
+  if (e instanceof UnknownNameError || e instanceof ConfigError) return true;
+  const [{ OptionsError }, { FaultPlanError }] = await Promise.all([
+    import('@fanout/scenarios'),
+    import('@fanout/sim'),
+  ]);
+  return e instanceof OptionsError || e instanceof FaultPlanError;
+}
+
 async function main(argv: string[]): Promise<number> {
   const abort = new AbortController();
   let code = 0;
@@ -130,13 +141,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       return usage(e.message, 'see: fanout --help, or fanout <command> --help');
     }
-    if (
-      e instanceof OptionsError ||
-      e instanceof UnknownNameError ||
-      e instanceof ConfigError ||
-      e instanceof FaultPlanError
-    )
-      return usage(e.message, 'see: fanout list, and fanout <command> --help');
+    if (await isUsageError(e))
+      return usage((e as Error).message, 'see: fanout list, and fanout <command> --help');
     console.error(pc.red(e instanceof Error ? (e.stack ?? e.message) : String(e)));
     return INTERNAL;
   }

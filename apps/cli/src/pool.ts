@@ -4,26 +4,31 @@
  * whatever N is (timing fields aside): runs are assigned by index, results are merged in run
  * order, percentiles come from every run's sample.
  */
-import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
 import { mergeSummaries, shardRuns, type Shard, type Summary } from '@fanout/scenarios';
 import type { WorkerResult, WorkerTask } from './worker.js';
 
-/** The default --jobs: the number of CPUs. */
-export const defaultJobs = (): number => availableParallelism();
-
-/** A pool of N worker threads for `fanout run`. */
+/** A pool of worker threads for `fanout run --jobs N`. */
 export class RunPool {
   readonly #pool: Tinypool;
 
-  constructor(readonly jobs: number) {
+  /**
+   * `jobs` is N (runs are split into shares by it); `threads` (default N) are started, fewer
+   * when fewer can get a share. Each thread loads only the worker module and, at its first share,
+   * the one system whose scenario it runs.
+   */
+  constructor(
+    readonly jobs: number,
+    threads = jobs,
+  ) {
     const fromSources = import.meta.url.endsWith('.ts');
     this.#pool = new Tinypool({
       filename: new URL(fromSources ? './worker-dev.mjs' : './worker.js', import.meta.url).href,
-      minThreads: jobs,
-      maxThreads: jobs,
-      // Workers start with the parent's flags (the source condition and the TypeScript loader
-      // in this repository; nothing for the published CLI).
+      minThreads: threads,
+      maxThreads: threads,
+      // Workers start with the parent's flags (the source condition in this repository; nothing
+      // for the published CLI). From the TypeScript sources they start at worker-dev.mjs, which
+      // registers tsx; `pnpm fanout`'s build and the published CLI start at worker.js.
       execArgv: process.execArgv,
     });
   }
@@ -61,6 +66,7 @@ export class RunPool {
     };
   }
 
+  /** Stop the threads. */
   close(): Promise<void> {
     return this.#pool.destroy();
   }

@@ -8,7 +8,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import junitModule from 'junit-report-builder';
 import type { Failure, Mode, Summary } from '@fanout/scenarios';
 
 /** One run as the reports keep it (a few numbers; never the trace). */
@@ -99,8 +98,16 @@ export function writeJson(path: string, summaries: readonly Summary[]): void {
   writeFile(path, `${JSON.stringify(ordered, null, 2)}\n`);
 }
 
-/** The JUnit XML report (see the module docstring). */
-export function writeJunit(path: string, summaries: readonly Summary[], runs: readonly RunRecord[]): void {
+/**
+ * The JUnit XML report (see the module docstring). The builder package (large) is loaded here,
+ * only by runs that write one.
+ */
+export async function writeJunit(
+  path: string,
+  summaries: readonly Summary[],
+  runs: readonly RunRecord[],
+): Promise<void> {
+  const junitModule = (await import('junit-report-builder')).default;
   // The package is CommonJS whose module.exports is the builder; its typings describe an ES default export.
   const factory =
     (junitModule as unknown as { default?: typeof junitModule.default }).default ??

@@ -7,7 +7,7 @@ import { runMany, type Summary } from '@fanout/scenarios';
 import type { FaultPlan } from '@fanout/sim';
 import { Catalog } from './catalog.js';
 import { loadConfig } from './config.js';
-import { wallNow } from './env.js';
+import { wallNow } from './wall.js';
 import type { RunRecord } from './reports.js';
 
 /** One share of a scenario's runs. */

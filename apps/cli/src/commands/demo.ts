@@ -20,7 +20,7 @@ async function runDemo(
   const given = pickOptions(flags, names);
   const input = given['mode'] === 'live' ? { ...(demo.liveDefaults ?? {}), ...given } : given;
   const options = parseOptions(demo.options, input, `fanout ${system} demo`);
-  const board = new Board({ interactive: env.interactive, now: wallNow, write: (l) => env.log(l) });
+  const board = await Board.open({ interactive: env.interactive, now: wallNow, write: (l) => env.log(l) });
   const code = await demo
     .run(options, { log: (l) => env.log(l), onEvent: (e) => board.event(e), signal: env.signal, wallNow })
     .finally(() => board.done());

@@ -15,9 +15,9 @@
  * @fanout/scenarios/frost (`frostTools`), loaded only when one of these commands runs.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import logUpdate from 'log-update';
 import pc from 'picocolors';
 import type { frostTools } from '@fanout/scenarios/frost';
+import type { Display } from '../board.js';
 import type { Env } from '../env.js';
 import { intArg } from '../flags.js';
 
@@ -43,10 +43,14 @@ function urlArg(v: string): string {
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
-/** Run `fn` with the tools loaded; a usage error is printed and gives exit 2. */
+/** The terminal renderer (log-update), loaded by an interactive command's {@link action}. */
+let terminal: Display | undefined;
+
+/** Run `fn` with the tools (and, on a TTY, the terminal renderer) loaded; a usage error is printed and gives exit 2. */
 function action<F>(env: Env, fn: (tools: Tools, flags: F) => Promise<number> | number) {
   return async (flags: F): Promise<void> => {
     const tools = (await import('@fanout/scenarios/frost')).frostTools;
+    if (env.interactive) terminal ??= (await import('log-update')).default;
     try {
       env.exit(await fn(tools, flags));
     } catch (e) {
@@ -62,8 +66,8 @@ function sinkOf(env: Env) {
   return {
     interactive: env.interactive,
     line: (l: string) => env.log(l),
-    redraw: (frame: string) => logUpdate(frame),
-    done: () => logUpdate.done(),
+    redraw: (frame: string) => terminal?.(frame),
+    done: () => terminal?.done(),
   };
 }
 

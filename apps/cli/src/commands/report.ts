@@ -2,7 +2,8 @@
  * `fanout report FILE [--out PATH]`: one self-contained HTML page (ECharts and the data inlined,
  * nothing fetched when it is viewed) from a replay file, a trace (.jsonl) or a `fanout run --json`
  * summary; prints the path written. Exit 0 written; 2 the file is unreadable or of no known kind.
- * docs/report.md says how to read a report.
+ * docs/report.md says how to read a report. The report code (and ECharts) is loaded by this
+ * command only.
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -10,8 +11,7 @@ import { ReplayModeError } from '@fanout/scenarios';
 import { TraceParseError } from '@fanout/sim';
 import { ReplayFileError } from '@fanout/sim/replay';
 import type { Env } from '../env.js';
-import { ReportInputError } from '../report/input.js';
-import { defaultReportPath, writeReport, type DeclaredOf } from '../report/write.js';
+import type { DeclaredOf } from '../report/write.js';
 
 /** A DeclaredOf over the catalogue: the scenario's guarantees, or undefined when it is unknown. */
 export function declaredFromCatalog(env: Env): DeclaredOf {
@@ -26,6 +26,10 @@ export function declaredFromCatalog(env: Env): DeclaredOf {
 }
 
 async function report(env: Env, file: string, o: { out?: string }): Promise<number> {
+  const [{ ReportInputError }, { defaultReportPath, writeReport }] = await Promise.all([
+    import('../report/input.js'),
+    import('../report/write.js'),
+  ]);
   const out = o.out ?? defaultReportPath(file);
   try {
     const r = await writeReport(file, out, declaredFromCatalog(env));

@@ -5,6 +5,7 @@
  * With --until-failure: random seeds until the first violation or --budget, then it is shrunk
  * (commands/shrink.ts).
  */
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
 import {
@@ -21,11 +22,9 @@ import type { FaultPlan } from '@fanout/sim';
 import { parseSeed } from '@fanout/sim';
 import { Board } from '../board.js';
 import { readPlanFile, wallNow, type Env } from '../env.js';
-import { intArg, setArg } from '../flags.js';
+import { DEFAULT_BUDGET_MS, durationArg, intArg, setArg } from '../flags.js';
 import { summaryTable, writeJson, writeJunit, type RunRecord } from '../reports.js';
-import { defaultJobs, RunPool } from '../pool.js';
-import { DEFAULT_BUDGET_MS, durationArg, untilFailure } from './shrink.js';
-import { writeRunReports } from '../report/write.js';
+import type { RunPool } from '../pool.js';
 
 /** Without --events/--no-events, per-event lines are printed (no TTY) for scenarios run at most this often. */
 export const EVENTS_AUTO_MAX_RUNS = 3;
@@ -228,11 +227,45 @@ function printViolations(env: Env, summaries: readonly Summary[]): void {
   }
 }
 
+/** The --jobs in force: the flag, else the number of CPUs; 1 in the live tier (its runs share the machine's wall clock). */
+function jobsOf(flags: RunFlags): number {
+  return flags.mode === 'sim' ? (flags.jobs ?? availableParallelism()) : 1;
+}
+
+/** Runs of `s` this invocation makes (this shard's: run k when k % count === index − 1). */
+function runsOf(s: Scenario, flags: RunFlags): number {
+  const runs = flags.runs ?? s.defaultRuns[flags.mode];
+  const shard = flags.shard;
+  return shard === undefined ? runs : Math.max(0, Math.ceil((runs - shard.index + 1) / shard.count));
+}
+
+/**
+ * Whether `scenario`'s runs go to the worker pool: with --jobs given, always (sim); else when
+ * no progress events are shown (they exist only for runs in this thread: the TTY board, per-event
+ * lines) and there is more than one run to share.
+ */
+function pooled(env: Env, scenario: Scenario, flags: RunFlags): boolean {
+  if (jobsOf(flags) <= 1 || runsOf(scenario, flags) === 0) return false;
+  if (flags.jobs !== undefined) return true;
+  const runs = flags.runs ?? scenario.defaultRuns[flags.mode];
+  const showsEvents = !flags.quiet && (env.interactive || (flags.events ?? runs <= EVENTS_AUTO_MAX_RUNS));
+  return !showsEvents && runsOf(scenario, flags) > 1;
+}
+
+/**
+ * Worker threads to start (0: no pool): --jobs, but no more than the most runs a pooled scenario
+ * makes — a thread that would get no share is not started (each loads the CLI and a system).
+ */
+function poolThreads(env: Env, list: readonly Scenario[], flags: RunFlags): number {
+  const most = Math.max(0, ...list.filter((s) => pooled(env, s, flags)).map((s) => runsOf(s, flags)));
+  return Math.min(jobsOf(flags), most);
+}
+
 async function run(env: Env, names: string[], flags: RunFlags): Promise<number> {
   const catalog = await env.catalog();
   const list = (await catalog.pick(names)).filter((s) => s.tiers.includes(flags.mode));
   if (flags.untilFailure === true)
-    return untilFailure(
+    return (await import('./shrink.js')).untilFailure(
       env,
       list,
       { ...flags, seedGiven: flags.seedGiven === true, budgetMs: flags.budget ?? DEFAULT_BUDGET_MS },
@@ -247,31 +280,23 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
         ? ' (virtual time, deterministic)'
         : ' (real UDP and HTTP sockets on 127.0.0.1, wall time)'),
   );
-  const board = new Board({
+  const board = await Board.open({
     interactive: env.interactive && !flags.quiet,
     now: wallNow,
     write: (l) => env.log(l),
   });
   const summaries: Summary[] = [];
   const records: RunRecord[] = [];
-  // Live runs stay in this thread (they share the machine's wall clock); sim runs use --jobs.
-  const jobs = flags.mode === 'sim' ? (flags.jobs ?? defaultJobs()) : 1;
-  // Created at the first pooled scenario: its threads load the whole CLI, which a run that stays
-  // in this thread (a `--runs 1` rerun, the live tier) should not wait for.
+  const threads = poolThreads(env, list, flags);
+  // Created at the first pooled scenario (its module, tinypool and its threads' start-up are
+  // nothing a run that stays in this thread should wait for).
   let pool: RunPool | undefined;
-  // Progress events (the TTY board, per-event lines) exist only for runs in this thread: a
-  // scenario that shows them runs here unless --jobs was given explicitly.
-  const showsEvents = (s: Scenario): boolean =>
-    !flags.quiet &&
-    (env.interactive || (flags.events ?? (flags.runs ?? s.defaultRuns[flags.mode]) <= EVENTS_AUTO_MAX_RUNS));
   try {
     for (const scenario of list) {
-      const pooled = jobs > 1 && (flags.jobs !== undefined || !showsEvents(scenario));
-      summaries.push(
-        pooled
-          ? await runPooled(env, (pool ??= new RunPool(jobs)), scenario, flags, records)
-          : await runOne(env, scenario, flags, board, records),
-      );
+      if (threads > 0 && pooled(env, scenario, flags)) {
+        pool ??= new (await import('../pool.js')).RunPool(jobsOf(flags), threads);
+        summaries.push(await runPooled(env, pool, scenario, flags, records));
+      } else summaries.push(await runOne(env, scenario, flags, board, records));
       if (env.signal.aborted) break;
     }
   } finally {
@@ -286,11 +311,12 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
     env.log(`JSON summary written to ${flags.json}`);
   }
   if (flags.junit !== undefined) {
-    writeJunit(flags.junit, summaries, records);
+    await writeJunit(flags.junit, summaries, records);
     env.log(`JUnit report written to ${flags.junit}`);
   }
   if (flags.report !== undefined) {
     const declared = new Map(list.map((s) => [s.name, s.guarantees]));
+    const { writeRunReports } = await import('../report/write.js');
     const r = await writeRunReports(flags.report, summaries, records, (name) => declared.get(name));
     env.log(`HTML report: ${r.pages} violating run page(s) and ${r.index}`);
   }

@@ -11,7 +11,7 @@
  * first violation or the budget, then that run is saved and shrunk the same way.
  */
 import { randomInt } from 'node:crypto';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import pc from 'picocolors';
 import {
   DEFAULT_SHRINK_RUNS,
@@ -35,25 +35,6 @@ import { createRng, type FaultPlan } from '@fanout/sim';
 import { ReplayFileError, writeReplayFile, writeTraceFile } from '@fanout/sim/replay';
 import { wallNow, type Env } from '../env.js';
 import { intArg } from '../flags.js';
-
-/** Default --budget of `run --until-failure`, ms. */
-export const DEFAULT_BUDGET_MS = 60_000;
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/**
- * Parse a duration flag: `500ms`, `60s`, `2m`, `1h`, or a bare number of seconds.
- * @throws InvalidArgumentError naming the flag for anything else, or a duration <= 0.
- */
-export function durationArg(flag: string) {
-  return (v: string): number => {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-    const ms = m === null ? NaN : Number(m[1]) * UNITS[m[2] ?? 's']!;
-    if (!(ms > 0 && Number.isFinite(ms)))
-      throw new InvalidArgumentError(`${flag} must be a duration like 500ms, 60s, 2m or 1h, got "${v}"`);
-    return ms;
-  };
-}
 
 /** `n=8, label="y"`: the options that differ from the scenario's defaults, or 'defaults'. */
 function optionsText(scenario: Scenario, options: Readonly<Record<string, unknown>>): string {

@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { parseOptions, type SimServer } from '@fanout/scenarios';
 import { FaultControl, NO_FAULTS, type FaultPlan } from '@fanout/sim';
-import { startFaultControl } from '@fanout/sim/live';
 import { readPlanFile, wallNow, type Env } from '../env.js';
 import { addSchemaFlags, intArg, pickOptions } from '../flags.js';
 
@@ -41,6 +40,8 @@ async function startSim(
     env.error(pc.red(`cannot bind the ${system} simulator: ${(e as Error).message}`));
     return 1;
   }
+  // The HTTP server code (hono) is loaded here, by the one command that serves.
+  const { startFaultControl } = await import('@fanout/sim/live');
   const control = await startFaultControl({
     control: new FaultControl(running.injector),
     port: flags.controlPort,
