@@ -67,13 +67,12 @@ const LOCATES_ITSELF = new Set([
 ]);
 
 /**
- * esbuild, as tsx (a dependency of the CLI) has it: the same compiler, no dependency of our own.
+ * esbuild, a development dependency of the repository root (the version tsx uses: the same compiler).
  * @param {string} root
  * @returns {typeof import('esbuild')}
  */
 function esbuildOf(root) {
-  const tsx = createRequire(join(root, 'apps/cli/package.json')).resolve('tsx');
-  return createRequire(tsx)('esbuild');
+  return createRequire(join(root, 'package.json'))('esbuild');
 }
 
 /**
