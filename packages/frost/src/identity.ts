@@ -11,6 +11,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { identifierOf, type Identifier } from './ciphersuite.js';
 import { ForgedMessageError, MalformedMessageError } from './errors.js';
+import { verifyEd25519 } from './memo.js';
 import type { Rng } from './rng.js';
 
 /** XID: hex of SHA-256(Ed25519 signing public key), 64 lowercase hex chars. */
@@ -90,16 +91,11 @@ export function assertPublicIdentity(identity: PublicIdentity, field = 'identity
   if (xidOf(identity.signingPublicKey) !== identity.xid) {
     throw new MalformedMessageError(`${field}.xid`, 'is not SHA-256 of the signing public key');
   }
-  let ok = false;
-  try {
-    ok = ed25519.verify(
-      identity.binding,
-      concatBytes(BINDING_LABEL, identity.encryptionPublicKey),
-      identity.signingPublicKey,
-    );
-  } catch {
-    ok = false;
-  }
+  const ok = verifyEd25519(
+    identity.binding,
+    concatBytes(BINDING_LABEL, identity.encryptionPublicKey),
+    identity.signingPublicKey,
+  );
   if (!ok) throw new ForgedMessageError('encryption key binding signature does not verify', identity.xid);
 }
 

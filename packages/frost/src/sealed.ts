@@ -21,6 +21,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { decodeCbor, encodeCbor } from './cbor.js';
+import { openAgreement, sealAgreement, verifyEd25519 } from './memo.js';
 import { ExpiredMessageError, ForgedMessageError, MalformedMessageError, NotForMeError } from './errors.js';
 import type { Identity, PublicIdentity, Xid } from './identity.js';
 import type { Rng } from './rng.js';
@@ -105,7 +106,7 @@ export function sealMessage(options: SealOptions): Uint8Array {
   const ephSecret = rng(32);
   const eph = x25519.getPublicKey(ephSecret);
   const key = deriveKey(
-    x25519.getSharedSecret(ephSecret, recipient.encryptionPublicKey),
+    sealAgreement(ephSecret, eph, recipient.encryptionPublicKey),
     eph,
     recipient.encryptionPublicKey,
   );
@@ -159,7 +160,7 @@ export function openMessage(sealed: Uint8Array, options: OpenOptions): OpenedMes
   if (outer.to !== recipient.xid) throw new NotForMeError(outer.to, recipient.xid);
   let plaintext: Uint8Array;
   try {
-    const shared = x25519.getSharedSecret(recipient.encryptionSecretKey, outer.eph);
+    const shared = openAgreement(recipient.encryptionSecretKey, recipient.encryptionPublicKey, outer.eph);
     const key = deriveKey(shared, outer.eph, recipient.encryptionPublicKey);
     plaintext = xchacha20poly1305(key, outer.nonce, header(outer.to, outer.eph)).decrypt(outer.ct);
   } catch {
@@ -173,12 +174,7 @@ export function openMessage(sealed: Uint8Array, options: OpenOptions): OpenedMes
     throw new ForgedMessageError('signed recipient differs from the envelope recipient', signed.from);
   const sender = options.senders.get(signed.from);
   if (sender === undefined) throw new ForgedMessageError('unknown sender', signed.from);
-  let ok = false;
-  try {
-    ok = ed25519.verify(inner.sig, concatBytes(SIGN_LABEL, inner.signed), sender.signingPublicKey);
-  } catch {
-    ok = false;
-  }
+  const ok = verifyEd25519(inner.sig, concatBytes(SIGN_LABEL, inner.signed), sender.signingPublicKey);
   if (!ok) throw new ForgedMessageError('signature does not verify with the sender key', signed.from);
   if (options.expectedSender !== undefined && signed.from !== options.expectedSender) {
     throw new ForgedMessageError(`wrong sender (expected ${options.expectedSender})`, signed.from);

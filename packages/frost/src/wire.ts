@@ -3,12 +3,12 @@
  * their wire forms (XID-keyed, see messages.ts). Identifiers are always recomputed from the
  * group's sorted XIDs, never read from the wire.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { equalBytes } from '@noble/curves/utils.js';
 import type { z } from 'zod';
 import type { DkgRound1Package, Identifier, PublicKeyPackage } from './ciphersuite.js';
 import { ProtocolViolationError } from './errors.js';
 import type { Member, Xid } from './identity.js';
+import { isValidPoint as validPoint } from './memo.js';
 import type { publicKeyPackageSchema, round1PackageSchema } from './messages.js';
 
 /** Wire form of a DKG part-1 package. */
@@ -107,15 +107,8 @@ export function samePublicKeyPackage(a: PublicKeyPackage, b: PublicKeyPackage): 
   return ka.every((k) => equalBytes(a.verifyingShares[k]!, b.verifyingShares[k]!));
 }
 
-/** True when `bytes` is a valid prime-order, non-identity Ed25519 point encoding. */
-export function isValidPoint(bytes: Uint8Array): boolean {
-  try {
-    const p = ed25519.Point.fromBytes(bytes);
-    return !p.is0() && p.isTorsionFree();
-  } catch {
-    return false;
-  }
-}
+/** True when `bytes` is a valid prime-order, non-identity Ed25519 point encoding (memo.ts: remembered). */
+export const isValidPoint: (bytes: Uint8Array) => boolean = validPoint;
 
 /** Member lookup by XID. */
 export function memberMap(members: readonly Member[]): Map<Xid, Member> {

@@ -8,11 +8,12 @@
  */
 import { parseFaultPlan } from '@fanout/sim';
 import { World, simEdge } from '../kernel/world.js';
+import { SHARED_IDENTITY_SEED } from './identities.js';
 import { frostPlan } from './plan.js';
 import { buildFrostWorld, type GroupFixture } from './world.js';
 
-/** The default identity seed of fixtures. */
-export const FIXTURE_SEED = 0x0f05;
+/** The default identity seed of fixtures: the shared identity set's, so both use the same keys. */
+export const FIXTURE_SEED = SHARED_IDENTITY_SEED;
 
 /** The Hubert backend fixture DKGs run over (see the module docstring). */
 export const FIXTURE_BACKEND = 'memory';

@@ -17,6 +17,7 @@ export * from './oracle.js';
 export * from './hubert-faults.js';
 export * from './world.js';
 export * from './fixture.js';
+export * from './identities.js';
 export * from './events.js';
 export * from './scenarios.js';
 export * from './demo.js';

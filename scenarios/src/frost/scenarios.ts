@@ -7,7 +7,9 @@
  * effective plan allows (oracle.ts, timing-oracle.ts).
  *
  * Crypto is real (FROST-ED25519-SHA512 over @noble) and slow on small machines: the signing
- * scenarios reuse one DKG per process (fixture.ts).
+ * scenarios reuse one DKG per process (fixture.ts), and frost.dkg / frost.round-time draw their
+ * parties from the process-wide identity set in a seeded order (identities.ts). What a run reuses
+ * is listed in docs/frost.md ("What a run reuses").
  */
 import { z } from 'zod';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -233,7 +235,12 @@ const dkgOf = (seams: FrostScenarioSeams): Scenario =>
     },
     async run(ctx) {
       const { participants: n, minSigners, timeoutMs } = ctx.options;
-      const parties = await build(ctx, seams, { participants: n, minSigners }, timeoutMs);
+      const parties = await build(
+        ctx,
+        seams,
+        { participants: n, minSigners, identities: 'shared' },
+        timeoutMs,
+      );
       const dkg = await parties.runDkg();
       ctx.latency(dkg.elapsedMs);
       ctx.outcome('dkg', {
@@ -456,7 +463,13 @@ async function dkgRound1Times(
   timeoutMs: number,
   mode: 'parallel' | 'sequential',
 ): Promise<RoundTimes> {
-  const parties = await build(ctx, seams, { participants: n, minSigners: 2 }, timeoutMs, mode);
+  const parties = await build(
+    ctx,
+    seams,
+    { participants: n, minSigners: 2, identities: 'shared' },
+    timeoutMs,
+    mode,
+  );
   const invite = await parties.coordinator.dkgInvite({
     participants: parties.identities.map(publicIdentity),
     minSigners: 2,

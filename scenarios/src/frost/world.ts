@@ -15,7 +15,6 @@ import {
   ParticipantAgent,
   PARALLEL_TIMEOUT_MS,
   SEQUENTIAL_TIMEOUT_MS,
-  createIdentity,
   publicIdentity,
   reject,
   runDkgFlow,
@@ -59,6 +58,7 @@ import {
   resolveAct,
   type InboundStep,
 } from './plan.js';
+import { identitiesFrom, sharedIdentities, type IdentitySource } from './identities.js';
 import { requestTimeoutOf, type TimingParams } from './timing.js';
 
 /** A DKG done once and reused (crypto is slow): its coordinator, group and participant states. */
@@ -91,6 +91,11 @@ export interface FrostWorldSpec {
   readonly requestTimeoutMs?: number;
   /** Skip the DKG: the parties are the fixture's (its identities and states). */
   readonly fixture?: GroupFixture;
+  /**
+   * Where identities come from without a fixture (identities.ts): 'seed' (default) the world's
+   * streams; 'shared' the process-wide set, in the XID order the world's streams would give.
+   */
+  readonly identities?: IdentitySource;
   readonly onRoundEvent?: (event: RoundEvent) => void;
   readonly onAgentEvent?: (participant: string, event: AgentEvent) => void;
   /** Aborts every in-flight round (Ctrl-C). */
@@ -240,7 +245,10 @@ function checkSpec(world: World, spec: FrostWorldSpec): FrostBackend {
   return backend;
 }
 
-/** The identities of the parties: the fixture's, or fresh ones from the world's generator. */
+/**
+ * The identities of the parties: the fixture's, the shared set's in a seeded order, or the ones
+ * the world's own streams draw (identities.ts).
+ */
 function identitiesOf(
   world: World,
   spec: FrostWorldSpec,
@@ -250,12 +258,8 @@ function identitiesOf(
       coordinator: spec.fixture.coordinator,
       participants: spec.fixture.states.map((s) => s.identity),
     };
-  return {
-    coordinator: createIdentity(rngBytesFn(world.rng.fork('identity/coordinator')), 'Alice'),
-    participants: Array.from({ length: spec.participants }, (_, i) =>
-      createIdentity(rngBytesFn(world.rng.fork(`identity/${i}`)), participantName(i)),
-    ),
-  };
+  const names = Array.from({ length: spec.participants }, (_, i) => participantName(i));
+  return spec.identities === 'shared' ? sharedIdentities(world.rng, names) : identitiesFrom(world.rng, names);
 }
 
 /** Hubert for the parties: its storage, fault hooks, and one FrostKv per party. */
@@ -312,6 +316,7 @@ async function hubertFor(
         clock: world.clock,
         pollIntervalMs: timing.pollIntervalMs,
         requestTimeoutMs: timing.requestTimeoutMs,
+        signalInInit: true, // the world's fetch honours init.signal
       }),
     );
   }

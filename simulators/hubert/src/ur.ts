@@ -13,6 +13,12 @@
  * data <hex>` produces (bc-envelope-cli-rust tests/test_subject_type.rs).
  *
  * Bytewords + CRC + UR framing: `@ngraveio/bc-ur` 1.1.13. CBOR: `cbor2` in dCBOR mode.
+ *
+ * Parsing is a pure function of the text, and a simulation parses the same texts again and again
+ * (every poll of an ARID goes through the client, the server and the store), so ARID and envelope
+ * parses are memoised process-wide in bounded maps ({@link UR_MEMO_CAPACITY} ARID texts,
+ * {@link UR_MEMO_ENVELOPES} envelope texts of up to {@link UR_MEMO_MAX_ENVELOPE_CHARS} characters). A text that fails is parsed (and
+ * fails) again every time; results are copied out, so callers may keep or change them.
  */
 import { UR, URDecoder, UREncoder } from '@ngraveio/bc-ur';
 import { Tag, decode as cborDecode, encode as cborEncode } from 'cbor2';
@@ -24,6 +30,7 @@ import {
   type InvalidUrError,
   type UrField,
 } from './errors.js';
+import { TextMemo } from './memo.js';
 
 /** CBOR tag of an ARID (bc-tags `TAG_ARID`). */
 export const TAG_ARID = 40012;
@@ -37,6 +44,18 @@ export const TAG_ENCRYPTED = 40002;
 export const TAG_COMPRESSED = 40003;
 /** Length of an ARID in bytes. */
 export const ARID_LENGTH = 32;
+
+/** ARID texts each ARID parse memo keeps. */
+export const UR_MEMO_CAPACITY = 16_384;
+/** Envelope texts each envelope parse memo keeps (a stored value is parsed a few times in a row). */
+export const UR_MEMO_ENVELOPES = 1024;
+/** Longest envelope text memoised, characters (longer ones are parsed every time). */
+export const UR_MEMO_MAX_ENVELOPE_CHARS = 65_536;
+
+const aridMemo = new TextMemo<Uint8Array>(UR_MEMO_CAPACITY, 256);
+const canonicalAridMemo = new TextMemo<string>(UR_MEMO_CAPACITY, 256);
+const envelopeMemo = new TextMemo<Uint8Array>(UR_MEMO_ENVELOPES, UR_MEMO_MAX_ENVELOPE_CHARS);
+const canonicalEnvelopeMemo = new TextMemo<string>(UR_MEMO_ENVELOPES, UR_MEMO_MAX_ENVELOPE_CHARS);
 
 /** Seeded randomness: returns `n` random bytes. */
 export type Rng = (n: number) => Uint8Array;
@@ -143,10 +162,13 @@ export function aridToUr(bytes: Uint8Array): string {
  *   not a byte string, or not 32 bytes.
  */
 export function aridFromUr(text: string): Uint8Array {
+  const hit = aridMemo.get(text);
+  if (hit !== undefined) return plain(hit);
   const body = decodeUrBody(text, 'arid', 'arid');
   const value = decodeDcbor(body, 'arid');
   if (!(value instanceof Uint8Array)) throw new InvalidAridError('CBOR body is not a byte string');
   if (value.length !== ARID_LENGTH) throw new InvalidAridError(`an ARID is 32 bytes, got ${value.length}`);
+  aridMemo.set(text, plain(value));
   return plain(value);
 }
 
@@ -155,7 +177,11 @@ export function aridFromUr(text: string): Uint8Array {
  * @throws InvalidAridError as {@link aridFromUr}.
  */
 export function canonicalAridUr(text: string): string {
-  return aridToUr(aridFromUr(text));
+  const hit = canonicalAridMemo.get(text);
+  if (hit !== undefined) return hit;
+  const canonical = aridToUr(aridFromUr(text));
+  canonicalAridMemo.set(text, canonical);
+  return canonical;
 }
 
 /**
@@ -191,10 +217,13 @@ export function envelopeFromUr(text: string): Uint8Array {
  * @throws InvalidEnvelopeError naming the fault (`CBOR body is not an envelope: <reason>`).
  */
 export function decodeEnvelopeUr(text: string): Uint8Array {
+  const hit = envelopeMemo.get(text);
+  if (hit !== undefined) return plain(hit);
   const body = decodeUrBody(text, 'envelope', 'envelope');
   const value = decodeDcbor(body, 'envelope');
   const reason = envelopeStructureError(value);
   if (reason !== null) throw new InvalidEnvelopeError(`CBOR body is not an envelope: ${reason}`);
+  envelopeMemo.set(text, plain(body));
   return body;
 }
 
@@ -208,7 +237,11 @@ export function envelopeCborToUr(untaggedCbor: Uint8Array): string {
  * @throws InvalidEnvelopeError as {@link decodeEnvelopeUr}.
  */
 export function canonicalEnvelopeUr(text: string): string {
-  return envelopeCborToUr(decodeEnvelopeUr(text));
+  const hit = canonicalEnvelopeMemo.get(text);
+  if (hit !== undefined) return hit;
+  const canonical = envelopeCborToUr(decodeEnvelopeUr(text));
+  canonicalEnvelopeMemo.set(text, canonical);
+  return canonical;
 }
 
 /**

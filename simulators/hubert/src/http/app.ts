@@ -49,6 +49,8 @@ export interface HubertAppOptions {
   conflictText?: 'store' | 'upstream-memory';
 }
 
+const UTF8 = new TextEncoder();
+
 /** A fetch handler: what the simulated network and the live server call. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
@@ -57,10 +59,14 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
  * object must be fresh per response: @hono/node-server writes content-length into it.
  */
 function text(status: number, body: string): Response {
-  const length = String(new TextEncoder().encode(body).length); // kept on a HEAD answer too
-  return new Response(body, {
+  // The body as bytes: the same answer as a string body, and much cheaper to build in undici.
+  const bytes = UTF8.encode(body);
+  return new Response(bytes, {
     status,
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': length },
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': String(bytes.length), // kept on a HEAD answer too
+    },
   });
 }
 

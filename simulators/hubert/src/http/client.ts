@@ -17,8 +17,14 @@ import { checkTtl, getOptionsOf, timeoutMsOf } from '../stores/base.js';
 import { SERVER_POLL_INTERVAL_MS } from '../stores/memory.js';
 import { canonicalAridUr, canonicalEnvelopeUr } from '../ur.js';
 
-/** The fetch function the client calls: `app.fetch` in-process or `globalThis.fetch` live. */
-export type HubertFetch = (request: Request) => Response | Promise<Response>;
+const UTF8 = new TextEncoder();
+
+/**
+ * The fetch function the client calls: `app.fetch` in-process or `globalThis.fetch` live. With
+ * {@link HubertHttpClientOptions.signalInInit} it also gets the request's abort signal as
+ * `init.signal` (fetch's own signature), instead of inside the Request.
+ */
+export type HubertFetch = (request: Request, init?: { signal?: AbortSignal }) => Response | Promise<Response>;
 
 /** Options of {@link HubertHttpClient}. */
 export interface HubertHttpClientOptions {
@@ -38,6 +44,13 @@ export interface HubertHttpClientOptions {
    * {@link DEFAULT_REQUEST_TIMEOUT_MS}.
    */
   requestTimeoutMs?: number;
+  /**
+   * Hand each request's abort signal to `fetch` as `init.signal` instead of building it into the
+   * Request (undici makes a Request with a signal several times slower). Only for a `fetch` that
+   * honours `init.signal` as fetch does (a simulated network's fetch, `globalThis.fetch` itself);
+   * default false: the signal is in the Request, for any fetch wrapper.
+   */
+  signalInInit?: boolean;
 }
 
 /**
@@ -62,6 +75,7 @@ export class HubertHttpClient implements KvStore {
   readonly #clock: Clock;
   readonly #poll: number;
   readonly #requestTimeoutMs: number;
+  readonly #signalInInit: boolean;
 
   /** @throws HubertArgumentError for a bad `pollIntervalMs`, `requestTimeoutMs` or `baseUrl`. */
   constructor(options: HubertHttpClientOptions) {
@@ -76,6 +90,7 @@ export class HubertHttpClient implements KvStore {
     this.#poll = options.pollIntervalMs ?? SERVER_POLL_INTERVAL_MS;
     if (!Number.isFinite(this.#poll) || this.#poll <= 0)
       throw new HubertArgumentError('pollIntervalMs', `must be > 0, got ${this.#poll}`);
+    this.#signalInInit = options.signalInInit === true;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     if (!(this.#requestTimeoutMs > 0) || Number.isNaN(this.#requestTimeoutMs))
       throw new HubertArgumentError(
@@ -95,9 +110,9 @@ export class HubertHttpClient implements KvStore {
     signal?.addEventListener('abort', relay, { once: true });
     const request = new Request(`${this.baseUrl}${path}`, {
       method: 'POST',
-      body,
+      body: UTF8.encode(body), // the same bytes as the string; far cheaper for undici to wrap
       headers: { 'content-type': 'text/plain; charset=utf-8' },
-      signal: local.signal,
+      ...(this.#signalInInit ? {} : { signal: local.signal }),
     });
     let timer: ReturnType<Clock['setTimer']> | undefined;
     // Settles only by rejecting: the timeout, or the caller's abort (a fetch that ignores its
@@ -117,7 +132,9 @@ export class HubertHttpClient implements KvStore {
     try {
       [response, text] = await Promise.race([
         (async (): Promise<[Response, string]> => {
-          const r = await this.#fetch(request);
+          const r = await (this.#signalInInit
+            ? this.#fetch(request, { signal: local.signal })
+            : this.#fetch(request));
           return [r, await r.text()];
         })(),
         cut,

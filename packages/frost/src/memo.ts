@@ -1,0 +1,103 @@
+/**
+ * Bounded process-wide memos of pure @noble results (a verification, a point check, a
+ * Diffie-Hellman agreement): every value is what the library returned for the same inputs, so a
+ * hit changes no byte and no verdict; only repeated work is saved (in a simulation the same
+ * identities, group keys and messages are checked again and again). The crypto itself always
+ * runs in @noble/curves.
+ */
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { equalBytes } from '@noble/curves/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+
+/** A Map that forgets its oldest entry past `capacity` entries. */
+class BoundedMemo<V> {
+  readonly #map = new Map<string, V>();
+  constructor(readonly capacity: number) {}
+
+  get(key: string): V | undefined {
+    return this.#map.get(key);
+  }
+
+  set(key: string, value: V): void {
+    if (!this.#map.has(key) && this.#map.size >= this.capacity)
+      this.#map.delete(this.#map.keys().next().value!);
+    this.#map.set(key, value);
+  }
+}
+
+/** Entries each memo keeps, at most. */
+export const MEMO_CAPACITY = 4096;
+
+const verified = new BoundedMemo<boolean>(MEMO_CAPACITY);
+
+/**
+ * `ed25519.verify(signature, message, publicKey)` (@noble/curves), remembered under (public key,
+ * signature, SHA-256 of the message). Never throws: malformed input is false.
+ */
+export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  const key = `${bytesToHex(publicKey)}.${bytesToHex(signature)}.${bytesToHex(sha256(message))}`;
+  const known = verified.get(key);
+  if (known !== undefined) return known;
+  let ok = false;
+  try {
+    ok = ed25519.verify(signature, message, publicKey);
+  } catch {
+    ok = false;
+  }
+  verified.set(key, ok);
+  return ok;
+}
+
+const validPoints = new BoundedMemo<boolean>(MEMO_CAPACITY);
+
+/** True when `bytes` is a valid prime-order, non-identity Ed25519 point encoding (@noble/curves; remembered). */
+export function isValidPoint(bytes: Uint8Array): boolean {
+  const key = bytesToHex(bytes);
+  const known = validPoints.get(key);
+  if (known !== undefined) return known;
+  let ok = false;
+  try {
+    const p = ed25519.Point.fromBytes(bytes);
+    ok = !p.is0() && p.isTorsionFree();
+  } catch {
+    ok = false;
+  }
+  validPoints.set(key, ok);
+  return ok;
+}
+
+const agreements = new BoundedMemo<Uint8Array>(MEMO_CAPACITY);
+const keyPairs = new BoundedMemo<boolean>(MEMO_CAPACITY);
+
+/**
+ * The sealing side of a message's key agreement: `x25519.getSharedSecret(ephSecret, recipientPublic)`,
+ * remembered under (E, R) = (`ephPublic`, `recipientPublic`) for {@link openAgreement}.
+ * @param ephPublic must be `x25519.getPublicKey(ephSecret)` (the caller just computed it).
+ * @throws what noble throws (e.g. a low-order recipient key).
+ */
+export function sealAgreement(
+  ephSecret: Uint8Array,
+  ephPublic: Uint8Array,
+  recipientPublic: Uint8Array,
+): Uint8Array {
+  const shared = x25519.getSharedSecret(ephSecret, recipientPublic);
+  agreements.set(`${bytesToHex(ephPublic)}.${bytesToHex(recipientPublic)}`, shared.slice());
+  return shared;
+}
+
+/**
+ * The opening side: `x25519.getSharedSecret(secret, ephPublic)`. When `publicKey` really is
+ * `x25519.getPublicKey(secret)` (checked once per pair) and this process sealed to (E, R) =
+ * (`ephPublic`, `publicKey`), the sealer's result is returned: X25519(r, E) = X25519(e, R) for
+ * E = X25519(e, 9) and R = X25519(r, 9) (Diffie-Hellman), so the bytes are the ladder's.
+ * @throws what noble throws.
+ */
+export function openAgreement(secret: Uint8Array, publicKey: Uint8Array, ephPublic: Uint8Array): Uint8Array {
+  const pairKey = `${bytesToHex(secret)}.${bytesToHex(publicKey)}`;
+  const remembered = keyPairs.get(pairKey);
+  const owns = remembered ?? equalBytes(x25519.getPublicKey(secret), publicKey);
+  if (remembered === undefined) keyPairs.set(pairKey, owns);
+  const known = owns ? agreements.get(`${bytesToHex(ephPublic)}.${bytesToHex(publicKey)}`) : undefined;
+  return known !== undefined ? known.slice() : x25519.getSharedSecret(secret, ephPublic);
+}

@@ -1,0 +1,54 @@
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { isValidPoint, openAgreement, sealAgreement, verifyEd25519 } from '../src/memo.js';
+
+const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+
+describe('memo.ts: remembered @noble results equal fresh ones', () => {
+  test('verification: same verdict as ed25519.verify, asked once or twice, for good, tampered and junk inputs', () => {
+    fc.assert(
+      fc.property(bytes(32), fc.uint8Array({ maxLength: 300 }), fc.nat(4), (secret, msg, damage) => {
+        const pub = ed25519.getPublicKey(secret);
+        const sig = ed25519.sign(msg, secret);
+        if (damage === 1) sig[damage * 7] ^= 1;
+        const m = damage === 2 ? Uint8Array.of(...msg, 0) : msg;
+        const key = damage === 3 ? new Uint8Array(32).fill(255) : pub;
+        let plain = false;
+        try {
+          plain = ed25519.verify(sig, m, key);
+        } catch {
+          plain = false;
+        }
+        expect(verifyEd25519(sig, m, key)).toBe(plain);
+        expect(verifyEd25519(sig, m, key)).toBe(plain);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  test('point check: valid group elements only (identity, torsion and junk refused), stable when asked again', () => {
+    const base = ed25519.Point.BASE;
+    expect(isValidPoint(base.multiply(5n).toBytes())).toBe(true);
+    expect(isValidPoint(ed25519.Point.ZERO.toBytes())).toBe(false);
+    const torsion = ed25519.Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
+    expect(isValidPoint(base.add(torsion).toBytes())).toBe(false);
+    expect(isValidPoint(new Uint8Array(32).fill(255))).toBe(false);
+    expect(isValidPoint(base.multiply(5n).toBytes())).toBe(true);
+  });
+
+  test("agreements: the opener gets the ladder's bytes, whether or not this process sealed, and a wrong key pair never hits", () => {
+    fc.assert(
+      fc.property(bytes(32), bytes(32), bytes(32), (e, r, other) => {
+        const E = x25519.getPublicKey(e);
+        const R = x25519.getPublicKey(r);
+        const sealed = sealAgreement(e, E, R);
+        expect(sealed).toEqual(x25519.getSharedSecret(e, R));
+        expect(openAgreement(r, R, E)).toEqual(x25519.getSharedSecret(r, E));
+        // `other` claims R's public key: no hit, its own ladder.
+        expect(openAgreement(other, R, E)).toEqual(x25519.getSharedSecret(other, E));
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
