@@ -40,12 +40,7 @@ function statusesOf(r: RunResult, step = 'retrieve'): string[] {
 
 /** Node indexes closest to contact i's key in the world of `seed` (the reader aside). */
 function holdersOf(seed: number, nodes: number, i: number): number[] {
-  return closestIndexes(
-    drawNodeIds(createRng(seed).fork(NODE_IDS_STREAM), nodes),
-    contactKey(i),
-    K,
-    [0],
-  );
+  return closestIndexes(drawNodeIds(createRng(seed).fork(NODE_IDS_STREAM), nodes), contactKey(i), K, [0]);
 }
 
 describe('readNode: what the plan does to one node during a read', () => {
