@@ -1,5 +1,6 @@
 /**
- * The keyring's secp256k1 checks (@noble/curves), each remembered in a small process-wide memo.
+ * The keyring's secp256k1 checks (@noble/curves), each remembered in a small process-wide memo
+ * (lru-cache).
  *
  * Every function here is a pure function of its arguments, and each memo key holds all of their
  * bytes (or, for a private key, its SHA-256, so no memo ever holds a private key): a remembered
@@ -11,28 +12,27 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { LRUCache } from 'lru-cache';
 
 /** Entries each memo keeps at most. */
 export const MEMO_CAPACITY = { verify: 4096, publicKeys: 1024, points: 1024 } as const;
 
-/** A map of at most `capacity` entries that forgets its oldest entry when full. */
-class Memo<V> {
-  readonly #entries = new Map<string, V>();
-
-  constructor(readonly capacity: number) {}
-
-  get(key: string, compute: () => V): V {
-    if (this.#entries.has(key)) return this.#entries.get(key)!;
-    const value = compute();
-    if (this.#entries.size >= this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, value);
-    return value;
-  }
+/** `cache`'s value for `key`, else `compute()`, remembered. */
+function remember<V extends NonNullable<unknown>>(
+  cache: LRUCache<string, V>,
+  key: string,
+  compute: () => V,
+): V {
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const value = compute();
+  cache.set(key, value);
+  return value;
 }
 
-const verdicts = new Memo<boolean>(MEMO_CAPACITY.verify);
-const publicKeys = new Memo<string>(MEMO_CAPACITY.publicKeys);
-const points = new Memo<boolean>(MEMO_CAPACITY.points);
+const verdicts = new LRUCache<string, boolean>({ max: MEMO_CAPACITY.verify });
+const publicKeys = new LRUCache<string, string>({ max: MEMO_CAPACITY.publicKeys });
+const points = new LRUCache<string, boolean>({ max: MEMO_CAPACITY.points });
 
 /**
  * noble's `secp256k1.verify(signature, digest, publicKey, { prehash: false, lowS: true })`;
@@ -43,7 +43,7 @@ const points = new Memo<boolean>(MEMO_CAPACITY.points);
  */
 export function verifiesLowS(signature: Uint8Array, digest: Uint8Array, publicKey: Uint8Array): boolean {
   const key = `${bytesToHex(publicKey)}:${bytesToHex(digest)}:${bytesToHex(signature)}`;
-  return verdicts.get(key, () => {
+  return remember(verdicts, key, () => {
     try {
       return secp256k1.verify(signature, digest, publicKey, { prehash: false, lowS: true });
     } catch {
@@ -59,13 +59,13 @@ export function verifiesLowS(signature: Uint8Array, digest: Uint8Array, publicKe
  */
 export function compressedPublicKeyOf(privateKey: Uint8Array): Uint8Array {
   const key = bytesToHex(sha256(privateKey));
-  return hexToBytes(publicKeys.get(key, () => bytesToHex(secp256k1.getPublicKey(privateKey, true))));
+  return hexToBytes(remember(publicKeys, key, () => bytesToHex(secp256k1.getPublicKey(privateKey, true))));
 }
 
 /** True for 66 hex chars encoding a valid compressed secp256k1 point. Never throws. */
 export function isCompressedPointHex(h: string): boolean {
   if (h.length !== 66) return false;
-  return points.get(h, () => {
+  return remember(points, h, () => {
     try {
       return secp256k1.utils.isValidPublicKey(hexToBytes(h), true);
     } catch {

@@ -1,6 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { LRUCache } from 'lru-cache';
 
 /**
  * A sender's ed25519 public key derived once per secret (RFC 8032 §5.1.5), beside signing by
@@ -13,7 +14,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
  * costs a SHA-256 instead of a scalar multiplication.
  */
 
-/** Signatures remembered per key (by SHA-256 of the message; oldest evicted first). */
+/** Signatures remembered per key (by SHA-256 of the message; least recently used evicted first). */
 export const SIGNATURE_MEMO = 256;
 
 /** An ed25519 key ready for signing: its public key (derived once) and `sign` (@noble/curves). */
@@ -27,7 +28,7 @@ export interface SigningKey {
 function expand(secretKey: Uint8Array): SigningKey {
   const secret = secretKey.slice();
   const publicKey = ed25519.getPublicKey(secret);
-  const memo = new Map<string, Uint8Array>();
+  const memo = new LRUCache<string, Uint8Array>({ max: SIGNATURE_MEMO });
   return {
     publicKey,
     sign: (msg) => {
@@ -35,7 +36,6 @@ function expand(secretKey: Uint8Array): SigningKey {
       const known = memo.get(id);
       if (known !== undefined) return known.slice();
       const signature = ed25519.sign(msg, secret);
-      if (memo.size >= SIGNATURE_MEMO) memo.delete(memo.keys().next().value!);
       memo.set(id, signature.slice());
       return signature;
     },

@@ -1,5 +1,5 @@
 /**
- * Bounded process-wide memos of pure @noble results (a verification, a point check, a
+ * Bounded process-wide memos (lru-cache) of pure @noble results (a verification, a point check, a
  * Diffie-Hellman agreement): every value is what the library returned for the same inputs, so a
  * hit changes no byte and no verdict; only repeated work is saved (in a simulation the same
  * identities, group keys and messages are checked again and again). The crypto itself always
@@ -9,27 +9,12 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '@noble/curves/utils.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-
-/** A Map that forgets its oldest entry past `capacity` entries. */
-class BoundedMemo<V> {
-  readonly #map = new Map<string, V>();
-  constructor(readonly capacity: number) {}
-
-  get(key: string): V | undefined {
-    return this.#map.get(key);
-  }
-
-  set(key: string, value: V): void {
-    if (!this.#map.has(key) && this.#map.size >= this.capacity)
-      this.#map.delete(this.#map.keys().next().value!);
-    this.#map.set(key, value);
-  }
-}
+import { LRUCache } from 'lru-cache';
 
 /** Entries each memo keeps, at most. */
 export const MEMO_CAPACITY = 4096;
 
-const verified = new BoundedMemo<boolean>(MEMO_CAPACITY);
+const verified = new LRUCache<string, boolean>({ max: MEMO_CAPACITY });
 
 /**
  * `ed25519.verify(signature, message, publicKey)` (@noble/curves), remembered under (public key,
@@ -49,7 +34,7 @@ export function verifyEd25519(signature: Uint8Array, message: Uint8Array, public
   return ok;
 }
 
-const validPoints = new BoundedMemo<boolean>(MEMO_CAPACITY);
+const validPoints = new LRUCache<string, boolean>({ max: MEMO_CAPACITY });
 
 /** True when `bytes` is a valid prime-order, non-identity Ed25519 point encoding (@noble/curves; remembered). */
 export function isValidPoint(bytes: Uint8Array): boolean {
@@ -67,8 +52,8 @@ export function isValidPoint(bytes: Uint8Array): boolean {
   return ok;
 }
 
-const agreements = new BoundedMemo<Uint8Array>(MEMO_CAPACITY);
-const keyPairs = new BoundedMemo<boolean>(MEMO_CAPACITY);
+const agreements = new LRUCache<string, Uint8Array>({ max: MEMO_CAPACITY });
+const keyPairs = new LRUCache<string, boolean>({ max: MEMO_CAPACITY });
 
 /**
  * The sealing side of a message's key agreement: `x25519.getSharedSecret(ephSecret, recipientPublic)`,

@@ -12,7 +12,6 @@
 import type { FetchLike } from '@fanout/core';
 import { BaoClient, BaoKeyring, type BaoKeyringOptions } from '@fanout/bao-keyring';
 import {
-  BoundedMemo,
   classifyBaoRoute,
   createBaoApp,
   derivedKeySource,
@@ -22,6 +21,7 @@ import {
   type BaoRoute,
   type BaoSimulator,
 } from '@fanout/sim-bao';
+import { LRUCache } from 'lru-cache';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { rngBytesFn } from '@fanout/sim';
 import type { World } from '../kernel/world.js';
@@ -228,7 +228,7 @@ export async function buildBaoWorld(world: World, spec: BaoWorldSpec = {}): Prom
 /** Oracle verifications the process remembers (about 300 bytes each). */
 export const ORACLE_VERIFY_MEMO = 16_384;
 
-const oracleVerdicts = new BoundedMemo<string, boolean>(ORACLE_VERIFY_MEMO);
+const oracleVerdicts = new LRUCache<string, boolean>({ max: ORACLE_VERIFY_MEMO });
 
 /**
  * The oracle's signature check (the plugin's own cosmos verification, independent of the keyring
@@ -242,5 +242,9 @@ function oracleVerify(publicKey: Uint8Array, msg: Uint8Array, signature: Uint8Ar
   if (signature === undefined) return false;
   const digest = hashInput(msg, 'sha256');
   const key = `${bytesToHex(publicKey)}:${bytesToHex(digest)}:${bytesToHex(signature)}`;
-  return oracleVerdicts.get(key, () => verifyCosmosSignature(publicKey, digest, signature));
+  const known = oracleVerdicts.get(key);
+  if (known !== undefined) return known;
+  const ok = verifyCosmosSignature(publicKey, digest, signature);
+  oracleVerdicts.set(key, ok);
+  return ok;
 }

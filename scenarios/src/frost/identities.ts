@@ -19,6 +19,7 @@ import { createIdentity, xidOf, type Identity } from '@fanout/frost';
 import { createRng, rngBytesFn, type Rng } from '@fanout/sim';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { LRUCache } from 'lru-cache';
 
 /** Seed of the process-wide identity set (the fixture's seed: fixture groups use these identities). */
 export const SHARED_IDENTITY_SEED = 0x0f05;
@@ -28,7 +29,7 @@ export type IdentitySource = 'seed' | 'shared';
 
 /** Identities kept, at most (each is a few hundred bytes). */
 const MEMO_CAPACITY = 4096;
-const memo = new Map<string, Identity>();
+const memo = new LRUCache<string, Identity>({ max: MEMO_CAPACITY });
 
 /**
  * `createIdentity(rng, name)`, memoised on the 64 bytes it draws from `rng` (32 for the signing
@@ -46,7 +47,6 @@ export function identityFrom(rng: (n: number) => Uint8Array, name: string): Iden
       if (next === undefined || next.length !== n) throw new RangeError('identity drew unexpected bytes');
       return next;
     }, name);
-    if (memo.size >= MEMO_CAPACITY) memo.delete(memo.keys().next().value!);
     memo.set(key, identity);
   }
   return identity;

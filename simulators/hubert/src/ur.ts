@@ -30,7 +30,7 @@ import {
   type InvalidUrError,
   type UrField,
 } from './errors.js';
-import { TextMemo } from './memo.js';
+import { LRUCache } from 'lru-cache';
 
 /** CBOR tag of an ARID (bc-tags `TAG_ARID`). */
 export const TAG_ARID = 40012;
@@ -52,10 +52,14 @@ export const UR_MEMO_ENVELOPES = 1024;
 /** Longest envelope text memoised, characters (longer ones are parsed every time). */
 export const UR_MEMO_MAX_ENVELOPE_CHARS = 65_536;
 
-const aridMemo = new TextMemo<Uint8Array>(UR_MEMO_CAPACITY, 256);
-const canonicalAridMemo = new TextMemo<string>(UR_MEMO_CAPACITY, 256);
-const envelopeMemo = new TextMemo<Uint8Array>(UR_MEMO_ENVELOPES, UR_MEMO_MAX_ENVELOPE_CHARS);
-const canonicalEnvelopeMemo = new TextMemo<string>(UR_MEMO_ENVELOPES, UR_MEMO_MAX_ENVELOPE_CHARS);
+/** A bounded memo (lru-cache) of text parses; texts over `maxChars` characters are not kept. */
+const textMemo = <V extends NonNullable<unknown>>(max: number, maxChars: number): LRUCache<string, V> =>
+  new LRUCache<string, V>({ max, maxEntrySize: maxChars, sizeCalculation: (_v, text) => text.length });
+
+const aridMemo = textMemo<Uint8Array>(UR_MEMO_CAPACITY, 256);
+const canonicalAridMemo = textMemo<string>(UR_MEMO_CAPACITY, 256);
+const envelopeMemo = textMemo<Uint8Array>(UR_MEMO_ENVELOPES, UR_MEMO_MAX_ENVELOPE_CHARS);
+const canonicalEnvelopeMemo = textMemo<string>(UR_MEMO_ENVELOPES, UR_MEMO_MAX_ENVELOPE_CHARS);
 
 /** Seeded randomness: returns `n` random bytes. */
 export type Rng = (n: number) => Uint8Array;
