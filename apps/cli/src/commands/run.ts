@@ -12,6 +12,7 @@ import {
   checkDeterminism,
   resolveOptions,
   runMany,
+  shardRuns,
   type BaselinePolicy,
   type Mode,
   type Scenario,
@@ -232,11 +233,9 @@ function jobsOf(flags: RunFlags): number {
   return flags.mode === 'sim' ? (flags.jobs ?? availableParallelism()) : 1;
 }
 
-/** Runs of `s` this invocation makes (this shard's: run k when k % count === index − 1). */
+/** Runs of `s` this invocation makes (this shard's, as the kernel's shardRuns splits them). */
 function runsOf(s: Scenario, flags: RunFlags): number {
-  const runs = flags.runs ?? s.defaultRuns[flags.mode];
-  const shard = flags.shard;
-  return shard === undefined ? runs : Math.max(0, Math.ceil((runs - shard.index + 1) / shard.count));
+  return shardRuns(flags.runs ?? s.defaultRuns[flags.mode], flags.shard).length;
 }
 
 /**
