@@ -13,6 +13,7 @@ export * from './ids.js';
 export * from './messages.js';
 export * from './node.js';
 export * from './rng.js';
+export * from './searches.js';
 export * from './storage.js';
 export * from './swarm.js';
 export * from './transport.js';

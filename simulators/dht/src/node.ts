@@ -20,6 +20,7 @@ import {
   type SendFn,
 } from './messages.js';
 import { DEFAULT_TTL_MS, ValueStore } from './storage.js';
+import { SEARCH_REUSE_MS, SearchMemory } from './searches.js';
 
 /**
  * Fault modes for fault tests:
@@ -101,6 +102,11 @@ export interface DhtNodeOptions {
   fault?: NodeFault;
   /** Trace hook: every RPC this node sends and how it ended. Must not throw. */
   onTrace?: (event: DhtTraceEvent) => void;
+  /**
+   * How long a put reuses the converged search of an earlier get or put of the same key, ms
+   * (default {@link SEARCH_REUSE_MS}, 10 min; 0: every put looks its key up). See searches.ts.
+   */
+  searchReuseMs?: number;
 }
 
 /** Trace events (times are clock ms; ids are hex). */
@@ -194,8 +200,13 @@ export interface PutOptions extends LookupOptions {
 
 /** Outcome of {@link DhtNode.put}. */
 export interface PutResult {
-  /** The findNode lookup that chose the storing nodes. */
+  /**
+   * The findNode lookup that chose the storing nodes; when {@link reusedSearch}, the earlier
+   * search's nodes (`queried`/`failed` empty, `rpcs` 0, `elapsedMs` 0).
+   */
   readonly lookup: LookupResult;
+  /** True when the put went to the nodes of a recent search of the key (no lookup). */
+  readonly reusedSearch: boolean;
   /** Nodes that acknowledged the put. */
   readonly stored: readonly NodeId[];
   /** Nodes that refused it, with the typed error (DhtRemoteError carrying the code). */
@@ -342,6 +353,7 @@ export class DhtNode {
   #remoteSubCount = 0;
   #expiryTimer: TimerHandle | undefined;
   #expiryAt = Infinity;
+  readonly #searches: SearchMemory;
 
   /**
    * @throws RangeError when `id` is not 20 bytes or k/alpha/rpcTimeoutMs/defaultTtlMs are invalid.
@@ -367,6 +379,10 @@ export class DhtNode {
     this.#verify = options.verifyValue;
     this.#trace = options.onTrace;
     this.fault = options.fault ?? 'none';
+    const reuseMs = options.searchReuseMs ?? SEARCH_REUSE_MS;
+    if (!(reuseMs >= 0) || !Number.isFinite(reuseMs))
+      throw new RangeError(`DhtNode option 'searchReuseMs' must be a finite number >= 0`);
+    this.#searches = new SearchMemory(reuseMs);
     this.storage = new ValueStore({
       ...(options.maxValueBytes !== undefined && { maxValueBytes: options.maxValueBytes }),
       ...(options.maxStorageBytes !== undefined && { maxStorageBytes: options.maxStorageBytes }),
@@ -428,6 +444,7 @@ export class DhtNode {
     for (const s of this.#localSubs.values()) s.active = false;
     this.#localSubs.clear();
     this.#remoteSubs.clear();
+    this.#searches.clear();
     this.#remoteSubCount = 0;
     if (this.#expiryTimer !== undefined) this.#clock.clearTimer(this.#expiryTimer);
     this.#expiryTimer = undefined;
@@ -962,12 +979,16 @@ export class DhtNode {
       .map(copyValue);
     const result: GetResult = { ...lookup, values, holders, stoppedEarly, rejected, conflicts };
     if (thrown !== undefined) throw thrown.error;
+    if (!stoppedEarly) this.#rememberSearch(key, lookup, options);
     options.onDone?.(result);
     return result;
   }
 
   /**
-   * Store `value` under `key` on the k closest nodes that answer a findNode lookup.
+   * Store `value` under `key` on the k closest nodes that answer a findNode lookup, or, when a
+   * get or put of `key` converged within `searchReuseMs` and none of its nodes is dead, on that
+   * search's nodes without a lookup (OpenDHT puts through the key's existing search; searches.ts).
+   * A put that some of those nodes did not answer forgets the search.
    * @throws DhtValueTooLargeError (before any network traffic) when the data exceeds this node's max value size.
    * @throws DhtBadRequestError for a malformed key or value; DhtNodeStoppedError when stopped.
    */
@@ -979,7 +1000,22 @@ export class DhtNode {
       throw new DhtValueTooLargeError(v.data.length, this.storage.maxValueBytes);
     if (options.ttlMs !== undefined && (!(options.ttlMs > 0) || !Number.isFinite(options.ttlMs)))
       throw new DhtBadRequestError('ttlMs', 'must be a finite number > 0');
-    const lookup = await this.findNode(key, options);
+    const k = options.k ?? this.k;
+    const keyHex = toHex(key);
+    const known = this.#searches.reusable(keyHex, k, this.#clock.now(), (id) => this.isDead(id));
+    const lookup: LookupResult =
+      known === undefined
+        ? await this.findNode(key, options)
+        : {
+            target: key.slice(),
+            closest: known.closest.map((id) => id.slice()),
+            queried: [],
+            failed: [],
+            rpcs: 0,
+            aborted: false,
+            elapsedMs: 0,
+          };
+    if (known === undefined) this.#rememberSearch(key, lookup, options);
     const req: DhtRequest =
       options.ttlMs === undefined
         ? { type: 'put', key, value: v }
@@ -1001,7 +1037,15 @@ export class DhtNode {
         refused.push({ node, error: o.reason });
       else failed.push({ node, error: o.reason });
     });
-    return { lookup, stored, refused, failed };
+    if (failed.length > 0) this.#searches.forget(keyHex);
+    return { lookup, stored, refused, failed, reusedSearch: known !== undefined };
+  }
+
+  /** Remember a lookup of `key` for later puts when it converged (not aborted, some node answered). */
+  #rememberSearch(key: NodeId, lookup: LookupResult, options: LookupOptions): void {
+    if (lookup.aborted) return;
+    const closest = lookup.closest.map((id) => id.slice());
+    this.#searches.remember(toHex(key), { closest, k: options.k ?? this.k, at: this.#clock.now() });
   }
 
   /**
