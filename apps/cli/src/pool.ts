@@ -8,6 +8,17 @@ import Tinypool from 'tinypool';
 import { mergeSummaries, shardRuns, type Shard, type Summary } from '@fanout/scenarios';
 import type { WorkerResult, WorkerTask } from './worker.js';
 
+/** One scenario's runs submitted to a {@link RunPool}. */
+export interface PooledRun {
+  /**
+   * Wait for the shares in run order, calling `onShare` with each share's records as it comes
+   * (shares in run order), and merge them into the scenario's summary, whose wall time is
+   * counted from `since` (wall ms: when the command could first attend to this scenario).
+   * @throws what a share's worker threw (an internal error), or the pool's error once closed.
+   */
+  finish(onShare: (r: WorkerResult) => void, since: number): Promise<Summary>;
+}
+
 /** A pool of worker threads for `fanout run --jobs N`. */
 export class RunPool {
   readonly #pool: Tinypool;
@@ -34,16 +45,12 @@ export class RunPool {
   }
 
   /**
-   * Run one scenario's runs (this shard's, if any) in shares of about runs / (4 × jobs), merged.
-   * `onShare` gets each share's records in run order, shares in run order.
+   * Submit one scenario's runs (this shard's, if any) in shares of about runs / (4 × jobs) and
+   * return at once; the shares run as threads free up, after those submitted before them, so
+   * several scenarios can be in the pool together (no thread waits at a scenario's end for the
+   * slowest share of that scenario). {@link PooledRun.finish} collects them.
    */
-  async run(
-    task: Omit<WorkerTask, 'indexes'>,
-    shard: Shard | undefined,
-    wallNow: () => number,
-    onShare: (r: WorkerResult) => void,
-  ): Promise<Summary> {
-    const t0 = wallNow();
+  start(task: Omit<WorkerTask, 'indexes'>, shard: Shard | undefined, wallNow: () => number): PooledRun {
     const all = shardRuns(task.runs, shard);
     const size = Math.max(1, Math.ceil(all.length / (this.jobs * 4)));
     const shares: number[][] = [];
@@ -51,19 +58,40 @@ export class RunPool {
     const pending = shares.map(
       (indexes) => this.#pool.run({ ...task, indexes } satisfies WorkerTask) as Promise<WorkerResult>,
     );
-    const results: WorkerResult[] = [];
-    for (const p of pending) {
-      const r = await p; // in run order, whatever order they finish in
-      onShare(r);
-      results.push(r);
-    }
+    // Awaited in finish; a share never collected (the command stopped first and closed the pool)
+    // must not surface as an unhandled rejection.
+    for (const p of pending) p.catch(() => undefined);
     return {
-      ...mergeSummaries(
-        results.map((r) => r.summary),
-        wallNow() - t0,
-      ),
-      ...(shard !== undefined && { shard }),
+      finish: async (onShare, since) => {
+        const results: WorkerResult[] = [];
+        for (const p of pending) {
+          const r = await p; // in run order, whatever order they finish in
+          onShare(r);
+          results.push(r);
+        }
+        return {
+          ...mergeSummaries(
+            results.map((r) => r.summary),
+            wallNow() - since,
+          ),
+          ...(shard !== undefined && { shard }),
+        };
+      },
     };
+  }
+
+  /**
+   * Run one scenario's runs (this shard's, if any) over the pool and merge them:
+   * {@link start} then {@link PooledRun.finish}, its wall time counted from now.
+   */
+  run(
+    task: Omit<WorkerTask, 'indexes'>,
+    shard: Shard | undefined,
+    wallNow: () => number,
+    onShare: (r: WorkerResult) => void,
+  ): Promise<Summary> {
+    const since = wallNow();
+    return this.start(task, shard, wallNow).finish(onShare, since);
   }
 
   /** Stop the threads. */

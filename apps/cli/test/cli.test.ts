@@ -236,4 +236,17 @@ describe('every core, across machines', () => {
     expect(json('merged.json')).toEqual(json('j1.json'));
     expect(xml('merged.xml').replace(/\s+/g, ' ').trim()).toBe(xml('j1.xml').replace(/\s+/g, ' ').trim());
   }, 300_000);
+
+  test('--jobs 2 with several scenarios in the pool at once: run lines stay in scenario and run order', () => {
+    const r = fanout(['run', 'raida.no-hol', 'raida.ordering', '--runs', '6', '--no-events', '--jobs', '2']);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out
+      .split('\n')
+      .filter((l) => / seed=\d+ /.test(l))
+      .map((l) => l.split(' ').slice(0, 2).join(' '));
+    const expected = ['raida.no-hol', 'raida.ordering'].flatMap((s) =>
+      [1, 2, 3, 4, 5, 6].map((seed) => `${s} seed=${seed}`),
+    );
+    expect(lines).toEqual(expected);
+  }, 120_000);
 });

@@ -25,7 +25,7 @@ import { Board } from '../board.js';
 import { readPlanFile, wallNow, type Env } from '../env.js';
 import { DEFAULT_BUDGET_MS, durationArg, intArg, setArg } from '../flags.js';
 import { summaryTable, writeJson, writeJunit, type RunRecord } from '../reports.js';
-import type { RunPool } from '../pool.js';
+import type { PooledRun, RunPool } from '../pool.js';
 
 /** Without --events/--no-events, per-event lines are printed (no TTY) for scenarios run at most this often. */
 export const EVENTS_AUTO_MAX_RUNS = 3;
@@ -141,18 +141,15 @@ function runLine(env: Env, flags: RunFlags, r: RunRecord, names: string): void {
   else if (!r.held) env.log(`${r.scenario} seed=${r.seed} ${status}`);
 }
 
-/** One scenario's runs over the worker pool (--jobs > 1): run lines in run order, no event board. */
-async function runPooled(
-  env: Env,
-  pool: RunPool,
-  scenario: Scenario,
-  flags: RunFlags,
-  records: RunRecord[],
-): Promise<Summary> {
+/**
+ * Submit one scenario's runs to the worker pool (--jobs > 1); {@link finishPooled} prints and
+ * merges them.
+ * @throws OptionsError for bad options (a usage error), before anything is submitted.
+ */
+function startPooled(pool: RunPool, scenario: Scenario, flags: RunFlags): PooledRun {
   const runs = flags.runs ?? scenario.defaultRuns[flags.mode];
-  // Bad options are a usage error here, before any worker starts.
   resolveOptions(scenario, flags.mode, optionsFor(scenario, flags.set));
-  return pool.run(
+  return pool.start(
     {
       cwd: process.cwd(),
       config: flags.config,
@@ -167,13 +164,23 @@ async function runPooled(
     },
     flags.shard,
     wallNow,
-    (share) => {
-      for (const r of share.records) {
-        keepRecord(flags, records, r);
-        runLine(env, flags, r, [...new Set(r.failures.map((f) => f.guarantee))].join(', '));
-      }
-    },
   );
+}
+
+/** A pooled scenario's run lines in run order (no event board) and its summary, wall time from `since`. */
+function finishPooled(
+  env: Env,
+  run: PooledRun,
+  flags: RunFlags,
+  records: RunRecord[],
+  since: number,
+): Promise<Summary> {
+  return run.finish((share) => {
+    for (const r of share.records) {
+      keepRecord(flags, records, r);
+      runLine(env, flags, r, [...new Set(r.failures.map((f) => f.guarantee))].join(', '));
+    }
+  }, since);
 }
 
 /**
@@ -290,12 +297,19 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
   // Created at the first pooled scenario (its module, tinypool and its threads' start-up are
   // nothing a run that stays in this thread should wait for).
   let pool: RunPool | undefined;
+  const submitted = new Map<Scenario, PooledRun>();
+  let since = wallNow(); // when the previous scenario's summary was done: its successor's wall time starts
   try {
-    for (const scenario of list) {
+    for (const [i, scenario] of list.entries()) {
       if (threads > 0 && pooled(env, scenario, flags)) {
         pool ??= new (await import('../pool.js')).RunPool(jobsOf(flags), threads);
-        summaries.push(await runPooled(env, pool, scenario, flags, records));
+        // This scenario and the pooled ones right after it go to the pool now, so the threads
+        // move on to the next scenario's runs while this one's last share finishes.
+        for (let j = i; j < list.length && pooled(env, list[j]!, flags); j++)
+          if (!submitted.has(list[j]!)) submitted.set(list[j]!, startPooled(pool, list[j]!, flags));
+        summaries.push(await finishPooled(env, submitted.get(scenario)!, flags, records, since));
       } else summaries.push(await runOne(env, scenario, flags, board, records));
+      since = wallNow();
       if (env.signal.aborted) break;
     }
   } finally {
