@@ -14,12 +14,15 @@
  * 3. Peak RSS of a child process (the CLI, --jobs 1) making 100,000 runs of raida.no-hol.
  * 4. `--jobs 2` over `--jobs 1`: runs/s of the CLI on raida.no-hol from its own summary (`--json`,
  *    start-up excluded), both measured back to back.
+ * 5. The main job (`fanout run --quiet`: every scenario, its default seeds) with the default
+ *    --jobs (the number of CPUs) and with --jobs 1, wall and CPU time of the whole command, back
+ *    to back; the goal is under 20 s on two cores. `--skip-main` leaves it out.
  *
  * Every figure is printed beside the issue's target with met / not met.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism as cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runMany, type BaselinePolicy, type Scenario } from '@fanout/scenarios';
@@ -52,6 +55,7 @@ const ISSUE_BEFORE: Readonly<Record<string, string>> = {
 const START_UP_GOAL_MS = 1000;
 const RSS_GOAL_MB = 250;
 const JOBS_GOAL = 1.8;
+const MAIN_JOB_GOAL_S = 20;
 
 const goalOf = (name: string): number | undefined => GOALS.find((g) => name.startsWith(g.prefix))?.runsPerS;
 const met = (ok: boolean): string => (ok ? 'met' : 'NOT MET');
@@ -265,9 +269,45 @@ function jobs(): void {
   ]);
 }
 
+/** Wall and CPU seconds (user + system, children included) of one main job, and its checks. */
+function mainJob(extra: readonly string[]): { wallS: number; cpuS: number; checks: string } {
+  const r = spawn('/usr/bin/time', [
+    '-f',
+    'cpu_s=%U+%S',
+    process.execPath,
+    ...CLI,
+    'run',
+    '--quiet',
+    ...extra,
+  ]);
+  const cpu = /cpu_s=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+  if (r.status !== 0 || cpu === null) throw new Error(`main job exited ${r.status}: ${r.stderr}`);
+  const checks = /\((\d[\d,]*) checks\)/.exec(r.stdout)?.[1] ?? '?';
+  return { wallS: r.ms / 1000, cpuS: Number(cpu[1]) + Number(cpu[2]), checks };
+}
+
+function mainJobs(): void {
+  const all = mainJob([]);
+  const one = mainJob(['--jobs', '1']);
+  console.log(`\n5. The main job (fanout run --quiet, default seeds), back to back, ${cpus()} CPUs`);
+  table([
+    ['--jobs', 'checks', 'wall s', 'CPU s', 'goal', ''],
+    [
+      `${cpus()} (default)`,
+      all.checks,
+      all.wallS.toFixed(1),
+      all.cpuS.toFixed(1),
+      `< ${MAIN_JOB_GOAL_S} s`,
+      met(all.wallS < MAIN_JOB_GOAL_S),
+    ],
+    ['1', one.checks, one.wallS.toFixed(1), one.cpuS.toFixed(1), '', ''],
+  ]);
+}
+
 await inProcess();
 if (!argv.includes('--skip-cli')) {
   startUp();
   rss();
   jobs();
+  if (!argv.includes('--skip-main')) mainJobs();
 }
