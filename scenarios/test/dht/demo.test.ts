@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { describeOptions, parseOptions, type ScenarioEvent } from '../../src/kernel/index.js';
 import { dhtDemo } from '../../src/dht/index.js';
+import { FANOUT_NODE_ARGS } from '@fanout/testkit/cli';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -76,39 +77,18 @@ describe('fanout dht demo', () => {
   test('the CLI: fanout dht demo --contacts 20 --nodes 30 --concurrency none exits 0 with the totals', () => {
     const child = spawnSync(
       process.execPath,
-      [
-        '--conditions=@fanout/source',
-        '--import',
-        'tsx',
-        'apps/cli/src/main.ts',
-        'dht',
-        'demo',
-        '--contacts',
-        '20',
-        '--nodes',
-        '30',
-        '--concurrency',
-        'none',
-      ],
+      [...FANOUT_NODE_ARGS, 'dht', 'demo', '--contacts', '20', '--nodes', '30', '--concurrency', 'none'],
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: 120_000 },
     );
     expect(child.stdout).toContain('concurrency unlimited');
     expect(child.stdout).toContain('Every contact matches the oracle.');
     expect(child.status).toBe(0);
-    const bad = spawnSync(
-      process.execPath,
-      [
-        '--conditions=@fanout/source',
-        '--import',
-        'tsx',
-        'apps/cli/src/main.ts',
-        'dht',
-        'demo',
-        '--nodes',
-        '5',
-      ],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: 120_000 },
-    );
+    const bad = spawnSync(process.execPath, [...FANOUT_NODE_ARGS, 'dht', 'demo', '--nodes', '5'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', CI: '1' },
+      timeout: 120_000,
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('nodes');
   });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { aridToUr, envelopeToUr, newArid } from '@fanout/sim-hubert';
 import { createRng, rngBytesFn } from '@fanout/sim';
+import { FANOUT_NODE_ARGS } from '@fanout/testkit/cli';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLIENT = 'scenarios/test/python/fanout_client.py';
@@ -27,20 +28,11 @@ interface Sim {
 
 /** Start `fanout sim <system> … --json` and read its one JSON line. */
 async function startSim(system: string, args: readonly string[]): Promise<Sim> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@fanout/source',
-      '--import',
-      'tsx',
-      'apps/cli/src/main.ts',
-      'sim',
-      system,
-      ...args,
-      '--json',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-  );
+  const child = spawn(process.execPath, [...FANOUT_NODE_ARGS, 'sim', system, ...args, '--json'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   children.push(child);
   let out = '';
   let err = '';

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { FANOUT_NODE_ARGS } from '@fanout/testkit/cli';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -22,7 +23,7 @@ interface Run {
 
 /**
  * @param via 'pnpm': `pnpm -s fanout frost demo …`; 'node': the command the root `fanout` script
- *   runs (`node --conditions=@fanout/source --import tsx apps/cli/src/main.ts`), whose own exit
+ *   runs (`node --conditions=@fanout/source tools/fanout.mjs`), whose own exit
  *   code a parent sees (pnpm, itself hit by the process-group SIGINT, dies of the signal instead
  *   of passing 130 on).
  */
@@ -30,16 +31,7 @@ function runDemo(args: readonly string[], via: 'pnpm' | 'node' = 'pnpm'): Run {
   const command =
     via === 'pnpm'
       ? ['pnpm', '-s', 'fanout', 'frost', 'demo', ...args]
-      : [
-          process.execPath,
-          '--conditions=@fanout/source',
-          '--import',
-          'tsx',
-          'apps/cli/src/main.ts',
-          'frost',
-          'demo',
-          ...args,
-        ];
+      : [process.execPath, ...FANOUT_NODE_ARGS, 'frost', 'demo', ...args];
   const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     // Own process group, so a SIGINT reaches pnpm and node as a terminal's Ctrl-C would.

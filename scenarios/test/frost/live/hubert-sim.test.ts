@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { realClock } from '@fanout/core';
 import { createRng, rngBytesFn } from '@fanout/sim';
 import { HubertHttpClient, aridToUr, envelopeToUr, newArid } from '@fanout/sim-hubert';
+import { FANOUT_NODE_ARGS } from '@fanout/testkit/cli';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -20,20 +21,11 @@ interface Started {
 }
 
 async function startSim(system: string, args: readonly string[]): Promise<Started> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@fanout/source',
-      '--import',
-      'tsx',
-      'apps/cli/src/main.ts',
-      'sim',
-      system,
-      ...args,
-      '--json',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
-  );
+  const child = spawn(process.execPath, [...FANOUT_NODE_ARGS, 'sim', system, ...args, '--json'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

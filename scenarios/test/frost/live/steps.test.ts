@@ -1,7 +1,7 @@
 /**
  * `fanout frost … coordinator …` driven step by step, as upstream's tool: over a live Hubert server
  * (`fanout sim hubert`, a child process), EVERY coordinator step and every participant is its own
- * process (`node --conditions=@fanout/source --import tsx apps/cli/src/main.ts frost …`), 3
+ * process (the launcher `pnpm fanout` runs: `fanout frost …`), 3
  * participants, threshold 2: a whole DKG (invite, round1, round2, finalize), then a signing
  * session (invite, round1 with quorum exit, round2) whose aggregate signature is checked here with
  * @noble/curves ed25519 against the group key. Also: steps out of order and corrupt session files
@@ -18,6 +18,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SessionFileError, decodeSessionFile } from '../../../src/frost/tools/index.js';
+import { FANOUT_NODE_ARGS } from '@fanout/testkit/cli';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const NAMES = ['Bob', 'Carol', 'Dan'] as const;
@@ -31,16 +32,12 @@ interface Run {
 
 /** `fanout <args>` as the root script runs it, in its own process group (so SIGINT is Ctrl-C). */
 function fanout(args: readonly string[]): Run {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@fanout/source', '--import', 'tsx', 'apps/cli/src/main.ts', ...args],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', CI: '1' },
-    },
-  );
+  const child = spawn(process.execPath, [...FANOUT_NODE_ARGS, ...args], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', CI: '1' },
+  });
   let out = '';
   const waiters: { pattern: RegExp; resolve: (s: string) => void }[] = [];
   const feed = (chunk: Buffer): void => {

@@ -13,6 +13,7 @@ import { realClock } from '@fanout/core';
 import { openUdpTransport } from '@fanout/core/live';
 import { RAIDA_COUNT, RaidaClient, type Coin } from '@fanout/raida';
 import { createRng, rngBytesFn } from '@fanout/sim';
+import { FANOUT_NODE_ARGS } from '@fanout/testkit/cli';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fanout-sim-raida-'));
@@ -30,10 +31,7 @@ async function startSim(coins: number): Promise<Started> {
   const child = spawn(
     process.execPath,
     [
-      '--conditions=@fanout/source',
-      '--import',
-      'tsx',
-      'apps/cli/src/main.ts',
+      ...FANOUT_NODE_ARGS,
       'sim',
       'raida',
       '--port-base',
