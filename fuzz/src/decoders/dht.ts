@@ -4,6 +4,7 @@
  * (packages/dht codec.ts decodeOutbox, with and without trailing bytes allowed).
  */
 import fc from 'fast-check';
+import { Packr } from 'msgpackr';
 import { decodeOutbox, encodeOutbox, OutboxDecodeError, type OutboxMessageInit } from '@fanout/dht';
 import {
   decodeFrame,
@@ -68,22 +69,23 @@ function messages(rng: Rng): { requests: DhtRequest[]; replies: DhtReply[] } {
   };
 }
 
-/** A frame around any message object (what encodeFrame does, without checking the message). */
+/** Packs any tree the structured mutator makes (maps, not records; undefined members kept as msgpackr writes them). */
+const packr = new Packr({ useRecords: false, variableMapSize: true });
+
+/** A frame around any body (what encodeFrame does, without checking the message); unpackable trees pack as nil. */
 function frameOf(kind: 'request' | 'reply', rid: number, body: unknown): Uint8Array {
-  const json = new TextEncoder().encode(
-    JSON.stringify(body, function (this: Record<string, unknown>, key, v: unknown) {
-      const raw = this[key];
-      if (raw instanceof Uint8Array) return { $b: Buffer.from(raw).toString('base64') };
-      if (typeof raw === 'bigint') return { $u: raw.toString() };
-      return v;
-    }),
-  );
-  const out = new Uint8Array(FRAME_HEADER_BYTES + json.length);
+  let packed: Uint8Array;
+  try {
+    packed = packr.pack(body);
+  } catch {
+    packed = Uint8Array.of(0xc0);
+  }
+  const out = new Uint8Array(FRAME_HEADER_BYTES + packed.length);
   out.set(FRAME_MAGIC, 0);
   out[4] = FRAME_VERSION;
   out[5] = kind === 'request' ? 1 : 2;
   new DataView(out.buffer).setUint32(6, rid >>> 0);
-  out.set(json, FRAME_HEADER_BYTES);
+  out.set(packed, FRAME_HEADER_BYTES);
   return out;
 }
 
@@ -120,16 +122,16 @@ export function dhtFrame(): DecoderTarget<Uint8Array> {
         });
       const bytes = bytesInput({
         corpus,
-        dictionary: dictionary(
-          '{"$b":"',
-          '{"$u":"',
-          '"$b"',
-          '"$u":"18446744073709551616"',
-          'FDHT',
-          '\ufeff',
-          '"type":"put"',
-          '"from":',
-        ),
+        dictionary: [
+          ...dictionary('FDHT', 'from', 'msg', 'type', 'put', 'contacts', '__proto__'),
+          Uint8Array.of(0xc4, 0x14), // bin 8, 20 bytes (an id)
+          Uint8Array.of(0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), // uint 64, 2^64 - 1
+          Uint8Array.of(0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0), // int 64, -2^63
+          Uint8Array.of(0xd6, 0xff, 0, 0, 0, 0), // timestamp 32 (extension -1)
+          Uint8Array.of(0xd4, 0x72, 0x40), // msgpackr record definition
+          Uint8Array.of(0xdf, 0xff, 0xff, 0xff, 0xff), // map 32 claiming 2^32 - 1 entries
+          Uint8Array.of(0xdd, 0x7f, 0xff, 0xff, 0xff), // array 32, huge
+        ],
         maxRandom: 600,
       });
       return fc.oneof(bytes, structured);

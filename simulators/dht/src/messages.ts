@@ -158,8 +158,20 @@ export function parseRequest(x: unknown): DhtRequest {
       return { type: 'update', key, token, values, expired: x.expired };
     }
     default:
-      throw new DhtBadRequestError('type', `unknown message type ${JSON.stringify(String(x.type))}`);
+      throw new DhtBadRequestError('type', `unknown message type ${describe(x.type)}`);
   }
+}
+
+/**
+ * A value of unknown shape for an error message: a string quoted (first 40 characters), else its
+ * kind. Never throws (String() of an object with a non-callable toString would).
+ */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.slice(0, 40));
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Uint8Array) return `${v.length} bytes`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${typeof v === 'symbol' ? '' : String(v)}`.trim();
 }
 
 /**
@@ -185,7 +197,7 @@ export function parseReply(request: DhtRequest['type'], x: unknown): DhtReply {
     if (x.type !== t)
       throw new DhtBadRequestError(
         'type',
-        `expected '${t}' in reply to '${request}', got ${JSON.stringify(String(x.type))}`,
+        `expected '${t}' in reply to '${request}', got ${describe(x.type)}`,
       );
   };
   switch (request) {

@@ -1,9 +1,11 @@
 import { VirtualClock, type RandomBytes } from '@fanout/core';
 import { SimNetwork, Trace, createRng, parseFaultPlan, rngBytesFn, type FaultPlanInput } from '@fanout/sim';
 import fc from 'fast-check';
+import { Packr } from 'msgpackr';
 import { describe, expect, test } from 'vitest';
 import {
   DatagramDhtNetwork,
+  DhtBadRequestError,
   DhtFrameError,
   FRAGMENT_HEADER_BYTES,
   Reassembler,
@@ -60,30 +62,70 @@ describe('frame codec', () => {
     expect(parseReply('get', r.msg)).toEqual({ type: 'values', values: [value], nodes: [id(4)] });
   });
 
-  test('tagged values: exactly one key makes a tag; nested, padded and "__proto__" members decode as JSON says', () => {
-    const frame = (body: string): Uint8Array =>
+  test('MessagePack body: bytes are plain Uint8Arrays, 64-bit integers bigints, "__proto__" sets no prototype; extension types, trailing bytes and non-maps are refused', () => {
+    const frame = (body: Uint8Array): Uint8Array =>
       Uint8Array.of(
         ...encodeFrame({ kind: 'request', rid: 1, from: id(1), msg: { type: 'ping' } }).slice(0, 10),
-        ...new TextEncoder().encode(body),
+        ...body,
       );
-    const from = JSON.stringify({ $b: Buffer.from(id(1)).toString('base64') });
+    const packr = new Packr({ useRecords: false });
     const msg = decodeFrame(
       frame(
-        `{"from":${from},"msg":{"a":[{"$b":"AAE="},{"$u":"18446744073709551615"},{"$b":"AA==","x":1}],"__proto__":{"$b":"/w=="}}}`,
+        packr.pack({ from: id(1), msg: { a: [Uint8Array.of(0, 1), (1n << 64n) - 1n, -5n], __proto__x: 1 } }),
       ),
     ).msg as Record<string, unknown>;
-    expect(msg.a).toEqual([Uint8Array.of(0, 1), (1n << 64n) - 1n, { $b: 'AA==', x: 1 }]);
-    expect(Object.getPrototypeOf(msg)).toBe(Object.prototype);
-    expect(Object.getOwnPropertyDescriptor(msg, '__proto__')?.value).toEqual(Uint8Array.of(255));
-    for (const bad of [
-      '{"$b":"AA="}',
-      '{"$b":"A==="}',
-      '{"$b":"AA=A"}',
-      '{"$u":"01"}',
-      '{"$u":"18446744073709551616"}',
-      '{"$b":{"$u":"1"}}',
-    ])
-      expect(() => decodeFrame(frame(`{"from":${from},"msg":[${bad}]}`)), bad).toThrow(DhtFrameError);
+    expect(msg.a).toEqual([Uint8Array.of(0, 1), (1n << 64n) - 1n, -5n]);
+    expect((msg.a as unknown[])[0]!.constructor).toBe(Uint8Array);
+    // A map whose key is "__proto__", written by hand: fixmap(1), fixstr "__proto__", fixmap(1) "x": 1.
+    const protoMap = Uint8Array.of(
+      0x81,
+      0xa9,
+      ...new TextEncoder().encode('__proto__'),
+      0x81,
+      0xa1,
+      0x78,
+      0x01,
+    );
+    const body = Uint8Array.of(
+      0x82,
+      ...packr.pack('from').subarray(0),
+      ...packr.pack(id(1)),
+      ...packr.pack('msg'),
+      ...protoMap,
+    );
+    const m = decodeFrame(frame(body)).msg as Record<string, unknown>;
+    expect(Object.getPrototypeOf(m)).toBe(Object.prototype);
+    expect((m as { x?: unknown }).x).toBeUndefined();
+    for (const [name, bad] of [
+      ['a timestamp (extension type -1)', frame(new Packr().pack({ from: id(1), msg: new Date(0) }))],
+      ['trailing bytes', frame(Uint8Array.of(...packr.pack({ from: id(1), msg: 1 }), 0xc0))],
+      ['an array body', frame(packr.pack([id(1), 1]))],
+      ['a bin body', frame(packr.pack(id(1)))],
+      [
+        'an Error (extension 0x65)',
+        frame(new Packr({ moreTypes: true }).pack({ from: id(1), msg: new Error('x') })),
+      ],
+      [
+        'a Set (extension 0x73)',
+        frame(new Packr({ moreTypes: true }).pack({ from: id(1), msg: new Set([1]) })),
+      ],
+    ] as const)
+      expect(() => decodeFrame(bad), name).toThrow(DhtFrameError);
+    // msgpackr's records (extension 0x72) are another way to write maps: plain objects, no state kept between frames.
+    const records = new Packr({ useRecords: true }).pack({ from: id(1), msg: [{ a: 1 }, { a: 2 }] });
+    expect(decodeFrame(frame(records)).msg).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(decodeFrame(frame(packr.pack({ from: id(1), msg: [{ a: 3 }] }))).msg).toEqual([{ a: 3 }]);
+  });
+
+  test('a message type that is an object with a non-callable toString is a DhtBadRequestError, not a TypeError (fuzz finding, seed 20261202)', () => {
+    const input = Buffer.from(
+      '4644485403010000000082a466726f6dc414ed895ed085f8f65355b482b9bf22c9bbd1e0551ba36d736781a47479706581a8746f537472696e67c400',
+      'hex',
+    );
+    const f = decodeFrame(new Uint8Array(input));
+    expect(() => parseRequest(f.msg)).toThrow(DhtBadRequestError);
+    expect(() => parseRequest(f.msg)).toThrow(/unknown message type an object/);
+    expect(() => parseReply('ping', f.msg)).toThrow(DhtBadRequestError);
   });
 
   test('any damage is a DhtFrameError naming the part, never another exception', () => {
@@ -99,12 +141,9 @@ describe('frame codec', () => {
       [Uint8Array.of(...good.slice(0, 4), 1, ...good.slice(5)), 'version'], // v1 (self-announced addr) refused
       [Uint8Array.of(...good.slice(0, 5), 9, ...good.slice(6)), 'kind'],
       [good.slice(0, good.length - 3), 'body'],
+      [Uint8Array.of(...good.slice(0, 10), ...new TextEncoder().encode('{"from":1,"msg":1}')), 'body'], // v2's JSON
       [
-        Uint8Array.of(...good.slice(0, 10), ...new TextEncoder().encode('{"from":{"$b":"AAA"},"msg":1}')),
-        'body',
-      ],
-      [
-        Uint8Array.of(...good.slice(0, 10), ...new TextEncoder().encode('{"from":{"$b":"AAAA"},"msg":1}')),
+        Uint8Array.of(...good.slice(0, 10), ...new Packr().pack({ from: Uint8Array.of(0, 0, 0), msg: 1 })),
         'from',
       ],
       [
@@ -112,9 +151,7 @@ describe('frame codec', () => {
           ...good.slice(0, 5),
           2, // a reply
           ...good.slice(6, 10),
-          ...new TextEncoder().encode(
-            `{"from":${JSON.stringify({ $b: Buffer.from(id(1)).toString('base64') })},"msg":1,"contacts":[{"host":"h","port":70000}]}`,
-          ),
+          ...new Packr().pack({ from: id(1), msg: 1, contacts: [{ id: id(2), host: 'h', port: 70000 }] }),
         ),
         'contacts',
       ],

@@ -4,7 +4,7 @@
  * fault plan applied at every node's edge by ONE shared injector (the kernel LiveEdge's, which the
  * fault-control API swaps plans on: network faults and node behaviours 'stale' / 'corrupt' /
  * 'drop' change at once). Routing tables are filled without traffic (direct bootstrap), so a
- * client in any language can send the lab's FDHT v2 frames (simulators/dht/src/wire.ts: ping,
+ * client in any language can send the lab's FDHT v3 frames (simulators/dht/src/wire.ts: ping,
  * findNode, get, put, listen) to any endpoint and follow the `contacts` addresses in replies.
  */
 import { z } from 'zod';
@@ -53,7 +53,7 @@ const options = z.object({
 
 /** The stand-alone DHT simulator (see the module docstring). */
 export const dhtSim: SimServer<typeof options> = {
-  description: 'a swarm of DHT nodes on 127.0.0.1 UDP (FDHT v2 frames), the plan at every node’s edge',
+  description: 'a swarm of DHT nodes on 127.0.0.1 UDP (FDHT v3 frames), the plan at every node’s edge',
   options,
   async start(o, plan, io) {
     const rng = createRng(o.seed);
@@ -96,7 +96,7 @@ export const dhtSim: SimServer<typeof options> = {
       injector: edge.injector,
       info: {
         seed: o.seed,
-        wire: 'FDHT v2 frames (simulators/dht/src/wire.ts); frames over 8 KiB fragmented (fragment.ts)',
+        wire: 'FDHT v3 frames (simulators/dht/src/wire.ts); frames over 8 KiB fragmented (fragment.ts)',
         behaviours: NODE_BEHAVIOURS.join(', '),
         nodeIds: ids,
       },
