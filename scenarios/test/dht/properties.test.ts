@@ -84,7 +84,7 @@ describe('no message lost or duplicated', () => {
           }
         },
       ),
-      { numRuns: 6 },
+      { numRuns: 20 },
     );
   });
 

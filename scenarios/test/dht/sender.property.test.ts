@@ -114,7 +114,7 @@ describe('sender side: concurrent read-modify-writes of one outbox', () => {
           if (retries > 0) retried++;
         },
       ),
-      { numRuns: 20 },
+      { numRuns: 40 },
     );
     // The writers really collided (refused or conflicting rounds retried) in some runs.
     expect(retried).toBeGreaterThan(0);
