@@ -57,6 +57,13 @@ export class Catalog {
     return list;
   }
 
+  /** Whether system `name` has a stand-alone simulator; undefined when there is no such system. */
+  #hasSim(name: string): boolean | undefined {
+    const user = this.userSystems.find((s) => s.name === name);
+    if (user !== undefined) return user.sim !== undefined;
+    return BUILTIN_SYSTEMS.find((e) => e.name === name)?.hasSim;
+  }
+
   /** Every scenario: built-in systems in order, then the config's. Loads every built-in system's scenarios. */
   async all(): Promise<Scenario[]> {
     const out: Scenario[] = [];
@@ -68,7 +75,8 @@ export class Catalog {
   /**
    * The scenarios `names` select (exact names or system prefixes), loading only the systems they
    * name; all when `names` is empty.
-   * @throws UnknownNameError naming what matched nothing and what exists.
+   * @throws UnknownNameError naming what matched nothing and what exists, or a system that has
+   *   no scenarios of its own (hubert: a simulator the FROST scenarios run over).
    */
   async pick(names: readonly string[]): Promise<Scenario[]> {
     if (names.length === 0) return this.all();
@@ -78,6 +86,13 @@ export class Catalog {
       const fromSystem = (await this.scenariosOf(prefix)) ?? [];
       const pool = [...fromSystem, ...(this.#config?.scenarios ?? [])];
       const matches = pool.filter((s) => s.name === n || s.name.startsWith(`${n}.`));
+      if (matches.length === 0 && prefix === n && fromSystem.length === 0) {
+        const sim = this.#hasSim(n);
+        if (sim !== undefined)
+          throw new UnknownNameError(
+            `system "${n}" has no scenarios of its own (${sim ? `its simulator: fanout sim ${n}; ` : ''}scenarios by system: fanout list)`,
+          );
+      }
       if (matches.length === 0) {
         const known = [
           ...BUILTIN_SYSTEMS.map((e) => e.name),

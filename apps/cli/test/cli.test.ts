@@ -101,6 +101,12 @@ describe('usage errors: exit 2, one line and a hint', () => {
     expect(lines.length).toBeLessThanOrEqual(2);
     expect(lines[0]).toMatch(/^error: /);
   });
+
+  test('a system with no scenarios of its own (hubert) says so and names its simulator', () => {
+    const r = fanout(['run', 'hubert']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('system "hubert" has no scenarios of its own (its simulator: fanout sim hubert');
+  });
 });
 
 describe('fanout replay', () => {
