@@ -2,6 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { signingKey } from './signing-key.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Signed DHT values: the semantics of OpenDHT's `putSigned` (a value id owned by one key, a
@@ -83,13 +84,44 @@ export function signValue(
     throw new SignedValueError('secretKey', 'must be a 32-byte ed25519 secret key');
   const msg = signedValueMessage(key, fields.id, fields.seq, fields.data);
   const signer = signingKey(secretKey); // expanded once per secret (signing-key.ts)
-  return {
+  const value: SignedValue = {
     id: fields.id,
     seq: fields.seq,
     data: fields.data.slice(),
     owner: signer.publicKey.slice(),
     signature: signer.sign(msg),
   };
+  SIGNED_HERE.set(valueDigest(key, value), true);
+  return value;
+}
+
+/**
+ * Digests (see {@link valueDigest}) of the last 100,000 values {@link signValue} made in this
+ * process. Each verifies: its signature is ed25519's over the value's message by the secret key
+ * whose public key is its owner (RFC 8032 §5.1.6 / §5.1.7), so {@link memoizedVerifier} answers
+ * true for it without the curve arithmetic; any changed byte gives another digest.
+ */
+const SIGNED_HERE = new LRUCache<string, true>({ max: 100_000 });
+
+/**
+ * SHA-256 (hex) of everything {@link verifySignedValue} reads: key, id, seq, owner, signature and
+ * data, with their lengths, so two values share a digest only if the check reads the same bytes.
+ */
+function valueDigest(
+  key: Uint8Array,
+  value: {
+    readonly id: bigint;
+    readonly seq: number;
+    readonly data: Uint8Array;
+    readonly owner: Uint8Array;
+    readonly signature: Uint8Array;
+  },
+): string {
+  const { owner, signature } = value;
+  const h = sha256.create();
+  const meta = utf8ToBytes(`${key.length}:${value.id}:${value.seq}:${owner.length}:${signature.length}:`);
+  h.update(meta).update(key).update(owner).update(signature).update(value.data);
+  return bytesToHex(h.digest());
 }
 
 /**
@@ -133,18 +165,28 @@ export type ValueVerifier = (
   },
 ) => boolean;
 
+/** What a {@link memoizedVerifier} did: checks answered by its memo, by {@link signValue}'s record, by ed25519. */
+export interface VerifierStats {
+  memoHits: number;
+  signedHere: number;
+  verified: number;
+}
+
 /**
  * {@link verifySignedValue} with a memo, for simulations where the same value is checked by
  * every holder and every reader: results are cached under SHA-256(key ‖ id ‖ seq ‖ owner ‖
  * signature ‖ data) (so a hit needs the exact same value), oldest entries evicted past
- * `maxEntries` (default 10,000). Behaves exactly like verifySignedValue.
+ * `maxEntries` (default 10,000). A value {@link signValue} made in this process, byte for byte,
+ * is answered true without the curve arithmetic (it verifies by construction: see SIGNED_HERE).
+ * Behaves exactly like verifySignedValue; `stats` counts how each check was answered.
  * @throws RangeError for a maxEntries that is not an integer >= 1.
  */
-export function memoizedVerifier(maxEntries = 10_000): ValueVerifier {
+export function memoizedVerifier(maxEntries = 10_000): ValueVerifier & { readonly stats: VerifierStats } {
   if (!Number.isInteger(maxEntries) || maxEntries < 1)
     throw new RangeError(`maxEntries must be an integer >= 1, got ${maxEntries}`);
   const memo = new Map<string, boolean>();
-  return (key, value) => {
+  const stats: VerifierStats = { memoHits: 0, signedHere: 0, verified: 0 };
+  const check: ValueVerifier = (key, value) => {
     const { owner, signature } = value;
     if (
       !(key instanceof Uint8Array) ||
@@ -154,17 +196,25 @@ export function memoizedVerifier(maxEntries = 10_000): ValueVerifier {
     )
       return false;
     if (typeof value.id !== 'bigint' || typeof value.seq !== 'number') return false;
-    const h = sha256.create();
-    const meta = utf8ToBytes(`${key.length}:${value.id}:${value.seq}:${owner.length}:${signature.length}:`);
-    h.update(meta).update(key).update(owner).update(signature).update(value.data);
-    const id = bytesToHex(h.digest());
+    const id = valueDigest(key, { ...value, owner, signature });
     const known = memo.get(id);
-    if (known !== undefined) return known;
-    const ok = verifySignedValue(key, value);
+    if (known !== undefined) {
+      stats.memoHits++;
+      return known;
+    }
+    let ok: boolean;
+    if (SIGNED_HERE.has(id)) {
+      stats.signedHere++;
+      ok = true;
+    } else {
+      stats.verified++;
+      ok = verifySignedValue(key, value);
+    }
     if (memo.size >= maxEntries) memo.delete(memo.keys().next().value!);
     memo.set(id, ok);
     return ok;
   };
+  return Object.assign(check, { stats });
 }
 
 /** Decision of {@link checkSignedEdit}. */

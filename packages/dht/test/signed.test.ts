@@ -1,3 +1,4 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
@@ -7,6 +8,7 @@ import {
   memoizedVerifier,
   newestSignedValue,
   signValue,
+  signedValueMessage,
   verifySignedValue,
 } from '../src/index.js';
 
@@ -122,5 +124,39 @@ describe('signed values (ed25519, OpenDHT putSigned semantics)', () => {
     }
     expect(memo(key, v)).toBe(true);
     expect(() => memoizedVerifier(0)).toThrow(RangeError);
+  });
+
+  test('a value signValue made here is answered without ed25519 (it verifies by construction); a changed byte or a signature made elsewhere is verified', () => {
+    const check = memoizedVerifier();
+    const v = signValue(key, { id: 1n, seq: 9, data: data('made here') }, alice);
+    expect(check(key, v)).toBe(true);
+    expect(check.stats).toEqual({ memoHits: 0, signedHere: 1, verified: 0 });
+    expect(check(key, { ...v, data: v.data.slice() })).toBe(true); // same bytes, another object: the memo
+    expect(check.stats.memoHits).toBe(1);
+    const flipped = (b: Uint8Array): Uint8Array => Uint8Array.from(b, (x, i) => (i === 0 ? x ^ 1 : x));
+    const tampered = [
+      { ...v, data: flipped(v.data) },
+      { ...v, seq: 10 },
+      { ...v, signature: flipped(v.signature) },
+      { ...v, owner: signValue(key, { id: 1n, seq: 9, data: data('made here') }, mallory).owner },
+    ];
+    for (const x of tampered) {
+      expect(check(key, x)).toBe(false);
+      expect(verifySignedValue(key, x)).toBe(false);
+    }
+    expect(check(otherKey, v)).toBe(false); // replayed under another key
+    expect(check.stats.verified).toBe(tampered.length + 1);
+    // A valid signature made outside signValue (the same bytes ed25519 gives) goes through ed25519.
+    const msg = signedValueMessage(key, 2n, 1, data('elsewhere'));
+    const outside = {
+      id: 2n,
+      seq: 1,
+      data: data('elsewhere'),
+      owner: ed25519.getPublicKey(mallory),
+      signature: ed25519.sign(msg, mallory),
+    };
+    const before = check.stats.verified;
+    expect(check(key, outside)).toBe(true);
+    expect(check.stats.verified).toBe(before + 1);
   });
 });
