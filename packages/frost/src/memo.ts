@@ -34,6 +34,26 @@ export function verifyEd25519(signature: Uint8Array, message: Uint8Array, public
   return ok;
 }
 
+const edPairs = new LRUCache<string, boolean>({ max: MEMO_CAPACITY });
+
+/**
+ * `ed25519.sign(message, secretKey)` (@noble/curves). When `publicKey` is the secret's own
+ * (`ed25519.getPublicKey(secretKey)`, checked once per pair), the signature is remembered as
+ * verifying for {@link verifyEd25519}: an ed25519 signature verifies under its signer's public
+ * key by construction (RFC 8032 §5.1.6–5.1.7). A key that is not the secret's is not remembered.
+ * @throws what noble throws (a secret key that is not 32 bytes).
+ */
+export function signEd25519(message: Uint8Array, secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  const signature = ed25519.sign(message, secretKey);
+  const pairKey = `${bytesToHex(secretKey)}.${bytesToHex(publicKey)}`;
+  let owns = edPairs.get(pairKey);
+  if (owns === undefined)
+    edPairs.set(pairKey, (owns = equalBytes(ed25519.getPublicKey(secretKey), publicKey)));
+  if (owns)
+    verified.set(`${bytesToHex(publicKey)}.${bytesToHex(signature)}.${bytesToHex(sha256(message))}`, true);
+  return signature;
+}
+
 const validPoints = new LRUCache<string, boolean>({ max: MEMO_CAPACITY });
 
 /** True when `bytes` is a valid prime-order, non-identity Ed25519 point encoding (@noble/curves; remembered). */

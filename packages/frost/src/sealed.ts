@@ -21,7 +21,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { decodeCbor, encodeCbor } from './cbor.js';
-import { openAgreement, sealAgreement, verifyEd25519 } from './memo.js';
+import { openAgreement, sealAgreement, signEd25519, verifyEd25519 } from './memo.js';
 import { ExpiredMessageError, ForgedMessageError, MalformedMessageError, NotForMeError } from './errors.js';
 import type { Identity, PublicIdentity, Xid } from './identity.js';
 import type { Rng } from './rng.js';
@@ -101,7 +101,11 @@ export function sealMessage(options: SealOptions): Uint8Array {
     validUntil: now + validityMs,
     body,
   });
-  const sig = ed25519.sign(concatBytes(SIGN_LABEL, signed), options.forgeWithKey ?? sender.signingSecretKey);
+  const message = concatBytes(SIGN_LABEL, signed);
+  const sig =
+    options.forgeWithKey === undefined
+      ? signEd25519(message, sender.signingSecretKey, sender.signingPublicKey)
+      : ed25519.sign(message, options.forgeWithKey);
   const plaintext = encodeCbor({ signed, sig });
   const ephSecret = rng(32);
   const eph = x25519.getPublicKey(ephSecret);

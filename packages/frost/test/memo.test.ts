@@ -1,7 +1,7 @@
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { isValidPoint, openAgreement, sealAgreement, verifyEd25519 } from '../src/memo.js';
+import { isValidPoint, openAgreement, sealAgreement, signEd25519, verifyEd25519 } from '../src/memo.js';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 
@@ -24,6 +24,27 @@ describe('memo.ts: remembered @noble results equal fresh ones', () => {
         expect(verifyEd25519(sig, m, key)).toBe(plain);
       }),
       { numRuns: 40 },
+    );
+  });
+
+  test("signing here: noble's signature bytes; the verdict for it, tampered copies and a public key that is not the signer's equals ed25519.verify", () => {
+    fc.assert(
+      fc.property(bytes(32), bytes(32), fc.uint8Array({ maxLength: 200 }), (secret, other, msg) => {
+        const pub = ed25519.getPublicKey(secret);
+        const sig = signEd25519(msg, secret, pub);
+        expect(sig).toEqual(ed25519.sign(msg, secret));
+        expect(verifyEd25519(sig, msg, pub)).toBe(true);
+        const flipped = Uint8Array.from(sig, (x, i) => (i === 3 ? x ^ 1 : x));
+        expect(verifyEd25519(flipped, msg, pub)).toBe(ed25519.verify(flipped, msg, pub));
+        expect(verifyEd25519(sig, Uint8Array.of(...msg, 1), pub)).toBe(false);
+        // Signed under `secret` but claimed for another key: nothing remembered, noble's verdict.
+        const otherPub = ed25519.getPublicKey(other);
+        const claimed = signEd25519(Uint8Array.of(...msg, 2), secret, otherPub);
+        expect(verifyEd25519(claimed, Uint8Array.of(...msg, 2), otherPub)).toBe(
+          ed25519.verify(claimed, Uint8Array.of(...msg, 2), otherPub),
+        );
+      }),
+      { numRuns: 30 },
     );
   });
 
