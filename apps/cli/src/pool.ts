@@ -80,20 +80,6 @@ export class RunPool {
     };
   }
 
-  /**
-   * Run one scenario's runs (this shard's, if any) over the pool and merge them:
-   * {@link start} then {@link PooledRun.finish}, its wall time counted from now.
-   */
-  run(
-    task: Omit<WorkerTask, 'indexes'>,
-    shard: Shard | undefined,
-    wallNow: () => number,
-    onShare: (r: WorkerResult) => void,
-  ): Promise<Summary> {
-    const since = wallNow();
-    return this.start(task, shard, wallNow).finish(onShare, since);
-  }
-
   /** Stop the threads. */
   close(): Promise<void> {
     return this.#pool.destroy();
