@@ -91,7 +91,7 @@ export function signValue(
     owner: signer.publicKey.slice(),
     signature: signer.sign(msg),
   };
-  SIGNED_HERE.set(valueDigest(key, value), true);
+  SIGNED_HERE.set(valueDigest(key, value, value.owner, value.signature), true);
   return value;
 }
 
@@ -109,15 +109,10 @@ const SIGNED_HERE = new LRUCache<string, true>({ max: 100_000 });
  */
 function valueDigest(
   key: Uint8Array,
-  value: {
-    readonly id: bigint;
-    readonly seq: number;
-    readonly data: Uint8Array;
-    readonly owner: Uint8Array;
-    readonly signature: Uint8Array;
-  },
+  value: { readonly id: bigint; readonly seq: number; readonly data: Uint8Array },
+  owner: Uint8Array,
+  signature: Uint8Array,
 ): string {
-  const { owner, signature } = value;
   const h = sha256.create();
   const meta = utf8ToBytes(`${key.length}:${value.id}:${value.seq}:${owner.length}:${signature.length}:`);
   h.update(meta).update(key).update(owner).update(signature).update(value.data);
@@ -175,8 +170,8 @@ export interface VerifierStats {
 /**
  * {@link verifySignedValue} with a memo, for simulations where the same value is checked by
  * every holder and every reader: results are cached under SHA-256(key ‖ id ‖ seq ‖ owner ‖
- * signature ‖ data) (so a hit needs the exact same value), oldest entries evicted past
- * `maxEntries` (default 10,000). A value {@link signValue} made in this process, byte for byte,
+ * signature ‖ data) (so a hit needs the exact same value), least recently used entries evicted
+ * past `maxEntries` (default 10,000; lru-cache). A value {@link signValue} made in this process, byte for byte,
  * is answered true without the curve arithmetic (it verifies by construction: see SIGNED_HERE).
  * Behaves exactly like verifySignedValue; `stats` counts how each check was answered.
  * @throws RangeError for a maxEntries that is not an integer >= 1.
@@ -184,7 +179,7 @@ export interface VerifierStats {
 export function memoizedVerifier(maxEntries = 10_000): ValueVerifier & { readonly stats: VerifierStats } {
   if (!Number.isInteger(maxEntries) || maxEntries < 1)
     throw new RangeError(`maxEntries must be an integer >= 1, got ${maxEntries}`);
-  const memo = new Map<string, boolean>();
+  const memo = new LRUCache<string, boolean>({ max: maxEntries });
   const stats: VerifierStats = { memoHits: 0, signedHere: 0, verified: 0 };
   const check: ValueVerifier = (key, value) => {
     const { owner, signature } = value;
@@ -196,7 +191,7 @@ export function memoizedVerifier(maxEntries = 10_000): ValueVerifier & { readonl
     )
       return false;
     if (typeof value.id !== 'bigint' || typeof value.seq !== 'number') return false;
-    const id = valueDigest(key, { ...value, owner, signature });
+    const id = valueDigest(key, value, owner, signature);
     const known = memo.get(id);
     if (known !== undefined) {
       stats.memoHits++;
@@ -210,7 +205,6 @@ export function memoizedVerifier(maxEntries = 10_000): ValueVerifier & { readonl
       stats.verified++;
       ok = verifySignedValue(key, value);
     }
-    if (memo.size >= maxEntries) memo.delete(memo.keys().next().value!);
     memo.set(id, ok);
     return ok;
   };
