@@ -16,12 +16,16 @@ export const MEMO_CAPACITY = 4096;
 
 const verified = new LRUCache<string, boolean>({ max: MEMO_CAPACITY });
 
+/** The key of a verdict in `verified`: public key, signature, SHA-256 of the message. */
+const verdictKey = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): string =>
+  `${bytesToHex(publicKey)}.${bytesToHex(signature)}.${bytesToHex(sha256(message))}`;
+
 /**
  * `ed25519.verify(signature, message, publicKey)` (@noble/curves), remembered under (public key,
  * signature, SHA-256 of the message). Never throws: malformed input is false.
  */
 export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  const key = `${bytesToHex(publicKey)}.${bytesToHex(signature)}.${bytesToHex(sha256(message))}`;
+  const key = verdictKey(signature, message, publicKey);
   const known = verified.get(key);
   if (known !== undefined) return known;
   let ok = false;
@@ -49,8 +53,7 @@ export function signEd25519(message: Uint8Array, secretKey: Uint8Array, publicKe
   let owns = edPairs.get(pairKey);
   if (owns === undefined)
     edPairs.set(pairKey, (owns = equalBytes(ed25519.getPublicKey(secretKey), publicKey)));
-  if (owns)
-    verified.set(`${bytesToHex(publicKey)}.${bytesToHex(signature)}.${bytesToHex(sha256(message))}`, true);
+  if (owns) verified.set(verdictKey(signature, message, publicKey), true);
   return signature;
 }
 
