@@ -10,6 +10,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { LRUCache } from 'lru-cache';
 import {
   FORGER_PRIVATE_KEY,
   FORGER_PUBLIC_KEY,
@@ -22,16 +23,18 @@ import {
 } from './crypto.js';
 
 /**
- * A map of at most `capacity` entries that forgets its oldest entry when full: the memo behind the
- * caches of this package (answers of pure functions only).
+ * A memo of at most `capacity` entries that forgets its oldest entry when full (an lru-cache read
+ * with `peek`, so reads do not reorder it): the memo behind the caches of this package (answers
+ * of pure functions only; a value must not be undefined).
  */
-export class BoundedMemo<K, V> {
-  readonly #entries = new Map<K, V>();
+export class BoundedMemo<K extends NonNullable<unknown>, V extends NonNullable<unknown>> {
+  readonly #entries: LRUCache<K, V>;
 
   /** @param capacity most entries kept (integer ≥ 1). @throws RangeError otherwise. */
   constructor(readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1)
       throw new RangeError(`BoundedMemo: capacity must be an integer >= 1, got ${String(capacity)}`);
+    this.#entries = new LRUCache<K, V>({ max: capacity });
   }
 
   /** Entries kept now. */
@@ -41,10 +44,9 @@ export class BoundedMemo<K, V> {
 
   /** The remembered value of `key`, else `compute()` (remembered, the oldest entry dropped when full). */
   get(key: K, compute: () => V): V {
-    const hit = this.#entries.get(key);
-    if (hit !== undefined || this.#entries.has(key)) return hit as V;
+    const hit = this.#entries.peek(key);
+    if (hit !== undefined) return hit;
     const value = compute();
-    if (this.#entries.size >= this.capacity) this.#entries.delete(this.#entries.keys().next().value as K);
     this.#entries.set(key, value);
     return value;
   }
