@@ -1,6 +1,7 @@
 /**
  * FROST(Ed25519, SHA-512) (RFC 9591 §6.1, ciphersuite id `FROST-ED25519-SHA512-v1`) over
- * @noble/curves `ed25519_FROST` (src/abstract/frost.ts). Thin wrapper that:
+ * @noble/curves' FROST (src/abstract/frost.ts) with the options of its `ed25519_FROST`, each point
+ * checked once (suite.ts). Thin wrapper that:
  * - takes every random byte from an injected {@link Rng} (seeded simulations are reproducible);
  * - never mutates its inputs (noble's DKG state is mutable: we clone before each call);
  * - turns the library's plain `Error`s into {@link FrostOperationError} / {@link AggregationError};
@@ -16,11 +17,12 @@ import type {
   NonceCommitments,
   Nonces,
 } from '@noble/curves/abstract/frost.js';
-import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { AggregationError, FrostOperationError } from './errors.js';
 import { nobleRng, type Rng } from './rng.js';
+import { FROST_ED25519 } from './suite.js';
 
 /** RFC 9591 §6.1 context string. */
 export const CIPHERSUITE_ID = 'FROST-ED25519-SHA512-v1';
@@ -101,7 +103,7 @@ export function identifierOf(index: number): Identifier {
   if (!Number.isSafeInteger(index) || index < 1) {
     throw new FrostOperationError('identifier', `index must be a positive integer, got ${index}`);
   }
-  return ed25519_FROST.Identifier.fromNumber(index);
+  return FROST_ED25519.Identifier.fromNumber(index);
 }
 
 /**
@@ -116,7 +118,7 @@ export function dkgRound1(
   rng: Rng,
 ): { package: DkgRound1Package; secret: DkgSecret } {
   return wrap('dkgRound1', () => {
-    const r = ed25519_FROST.DKG.round1(
+    const r = FROST_ED25519.DKG.round1(
       identifier,
       { min: threshold.minSigners, max: threshold.maxSigners },
       undefined,
@@ -139,7 +141,7 @@ export function dkgRound2(
 ): { secret: DkgSecret; packages: Record<Identifier, DkgRound2Package> } {
   return wrap('dkgRound2', () => {
     const next = cloneSecret(secret);
-    const packages = ed25519_FROST.DKG.round2(next, asRound1(others));
+    const packages = FROST_ED25519.DKG.round2(next, asRound1(others));
     return { secret: next, packages };
   });
 }
@@ -158,7 +160,7 @@ export function dkgRound3(
   round2: readonly DkgRound2Package[],
 ): { keyPackage: KeyPackage; publicKeyPackage: PublicKeyPackage } {
   return wrap('dkgRound3', () => {
-    const key = ed25519_FROST.DKG.round3(cloneSecret(secret), asRound1(round1), [
+    const key = FROST_ED25519.DKG.round3(cloneSecret(secret), asRound1(round1), [
       ...round2,
     ] as unknown as DKG_Round2[]);
     return { keyPackage: key.secret, publicKeyPackage: key.public };
@@ -177,7 +179,7 @@ export function verifyDkgShare(
   threshold: Threshold,
 ): boolean {
   try {
-    ed25519_FROST.validateSecret(
+    FROST_ED25519.validateSecret(
       asSecret({ identifier: recipient, signingShare: share }),
       asPub({
         signers: { min: threshold.minSigners, max: threshold.maxSigners },
@@ -238,7 +240,7 @@ export function verifyDkgRound1Package(pkg: DkgRound1Package, minSigners: number
   const [local, ...rest] = dummies(minSigners);
   if (local === undefined) return false;
   try {
-    ed25519_FROST.DKG.round2(cloneSecret(local.secret), asRound1([pkg, ...rest.map((d) => d.package)]));
+    FROST_ED25519.DKG.round2(cloneSecret(local.secret), asRound1([pkg, ...rest.map((d) => d.package)]));
     return true;
   } catch {
     return false;
@@ -303,7 +305,7 @@ export function commit(
   keyPackage: KeyPackage,
   rng: Rng,
 ): { nonces: SigningNonces; commitments: SigningCommitments } {
-  return wrap('commit', () => ed25519_FROST.commit(asSecret(keyPackage), nobleRng(rng)));
+  return wrap('commit', () => FROST_ED25519.commit(asSecret(keyPackage), nobleRng(rng)));
 }
 
 /**
@@ -321,7 +323,7 @@ export function signShare(
   message: Uint8Array,
 ): Uint8Array {
   return wrap('signShare', () =>
-    ed25519_FROST.signShare(
+    FROST_ED25519.signShare(
       asSecret(keyPackage),
       asPub(publicKeyPackage),
       nonces as unknown as Nonces,
@@ -343,7 +345,7 @@ export function verifyShare(
   share: Uint8Array,
 ): boolean {
   try {
-    return ed25519_FROST.verifyShare(
+    return FROST_ED25519.verifyShare(
       asPub(publicKeyPackage),
       asCommitments(commitments),
       message,
@@ -368,7 +370,7 @@ export function aggregate(
   shares: Readonly<Record<Identifier, Uint8Array>>,
 ): Uint8Array {
   try {
-    return ed25519_FROST.aggregate(asPub(publicKeyPackage), asCommitments(commitments), message, {
+    return FROST_ED25519.aggregate(asPub(publicKeyPackage), asCommitments(commitments), message, {
       ...shares,
     });
   } catch (e) {

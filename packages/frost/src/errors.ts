@@ -95,7 +95,7 @@ export class InvalidShareError extends Error {
 }
 
 /**
- * A FROST library operation (@noble/curves `ed25519_FROST`) refused its input. `operation` names it
+ * A FROST library operation (@noble/curves' FROST, suite.ts) refused its input. `operation` names it
  * (e.g. 'dkgRound2', 'signShare'); `cause` is the library's error.
  */
 export class FrostOperationError extends Error {
