@@ -28,6 +28,13 @@ import type { World } from '../kernel/world.js';
 import { K, textOf, type WorldContact } from './contacts.js';
 import { readNode, type NodeReading } from './plan.js';
 import type { DhtParties } from './world.js';
+import {
+  enumerateReads,
+  unpackSummary,
+  type Holding,
+  type ReadSummary,
+  type StateOption,
+} from './read-space.js';
 
 /** Likely holders that must answer for an absent outbox to be 'not-found' (the client's default, ⌈K/2⌉). */
 export const ABSENCE_QUORUM = Math.ceil(K / 2);
@@ -35,24 +42,6 @@ export const ABSENCE_QUORUM = Math.ceil(K / 2);
 export const NEGLIGIBLE = 1e-7;
 /** Most node-state combinations enumerated per contact. */
 export const MAX_COMBINATIONS = 4096;
-
-/** What the oracle lets one node be during the read. */
-type NodeState = 'answers' | 'corrupt' | 'silent' | 'absent';
-const CORRUPT = 1;
-const SILENT = 2;
-const ABSENT = 3;
-/** Node states as small integers for the enumeration (answers 0). */
-const STATE_CODE: Readonly<Record<NodeState, number>> = {
-  answers: 0,
-  corrupt: CORRUPT,
-  silent: SILENT,
-  absent: ABSENT,
-};
-/** A state with an upper bound of its probability (1 when the plan gives no number). */
-interface StateOption {
-  readonly state: NodeState;
-  readonly p: number;
-}
 
 /** One acceptable outcome for one contact. */
 export interface ContactTruth {
@@ -78,11 +67,6 @@ export interface OracleOptions {
   readonly at: Interval;
   /** Nodes (indexes) that joined during the read: present for the lookup, or not yet. */
   readonly joined?: readonly number[];
-}
-
-interface Holding {
-  readonly seq: number;
-  readonly signature: string;
 }
 
 /** The oracle of one read (see the module docstring). */
@@ -131,10 +115,7 @@ export class DhtOracle {
     if (known !== undefined) return known;
     const c = this.#parties.contacts[i]!;
     const nodes = this.#parties.swarm.nodes;
-    const order = nodes
-      .map((_, n) => n)
-      .filter((n) => n !== 0)
-      .sort((a, b) => compareDistance(c.key, nodes[a]!.id, nodes[b]!.id));
+    const order = byDistance(c.key, nodes);
     const holdings: Holding[] = [];
     const holdingOf = new Int32Array(nodes.length).fill(-1);
     for (const n of [0, ...order]) {
@@ -144,34 +125,15 @@ export class DhtOracle {
       holdings.push({ seq: e.value.seq, signature: toHex(e.value.signature ?? new Uint8Array()) });
     }
     const { relevant, approximated } = this.#relevant(order);
-    const states = new Uint8Array(nodes.length);
-    for (const n of [0, ...order]) states[n] = STATE_CODE[this.#options[n]![0]!.state];
-    const acc = new Map<number, { summary: ReadSummary; weight: number }>();
-    const visit = (k: number, w: number): void => {
-      if (w === 0) return;
-      if (k === relevant.length) {
-        const r = summarise(order, states, holdingOf, holdings);
-        const key = (((r.newest + 1) * 2 + (r.corruptHolder ? 1 : 0)) * 4096 + r.likely) * 4096 + r.front;
-        const prev = acc.get(key);
-        if (prev === undefined) acc.set(key, { summary: r, weight: w });
-        else prev.weight += w;
-        return;
-      }
-      const n = relevant[k]!;
-      const first = states[n]!;
-      for (const o of this.#options[n]!) {
-        states[n] = STATE_CODE[o.state];
-        visit(k + 1, w * o.p);
-      }
-      states[n] = first;
-    };
-    visit(0, 1);
-    const all = merge(
-      [...acc.values()].map(({ summary, weight }) => ({
-        ...truthFrom(c, summary, holdings, this.#parties.nowSeconds),
-        weight,
-      })),
-    );
+    const acc = enumerateReads({
+      order,
+      relevant,
+      options: this.#options,
+      holdingOf,
+      holdings,
+    });
+    const facts = contactFacts(c, holdings, this.#parties.nowSeconds);
+    const all = merge([...acc].map(([key, weight]) => ({ ...truthFrom(facts, unpackSummary(key)), weight })));
     const truths = all.filter((t) => t.weight >= NEGLIGIBLE);
     const out = { truths: truths.length > 0 ? truths : all.slice(0, 1), approximated, uncertain: relevant };
     this.#memo.set(i, out);
@@ -205,6 +167,22 @@ export class DhtOracle {
   }
 }
 
+/**
+ * Indexes of `nodes` but the reader's (0), closest to `key` first (XOR distance, compareDistance's
+ * order): sorted by the distance's first 48 bits, ties broken by compareDistance.
+ */
+function byDistance(key: Uint8Array, nodes: readonly { readonly id: Uint8Array }[]): number[] {
+  const head = new Float64Array(nodes.length);
+  for (let n = 1; n < nodes.length; n++) {
+    const id = nodes[n]!.id;
+    let d = 0;
+    for (let b = 0; b < 6; b++) d = d * 256 + (id[b]! ^ key[b]!);
+    head[n] = d;
+  }
+  const order = Array.from({ length: nodes.length - 1 }, (_, k) => k + 1);
+  return order.sort((a, b) => head[a]! - head[b]! || compareDistance(key, nodes[a]!.id, nodes[b]!.id));
+}
+
 /** The states the oracle lets a node be in, from its plan reading (see the module docstring). */
 function optionsOf(r: NodeReading, reader: boolean, stopped: boolean, joined: boolean): StateOption[] {
   let out: StateOption[];
@@ -235,75 +213,51 @@ function byOutboxOrder(a: WorldContact['queued'][number], b: WorldContact['queue
   return a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0;
 }
 
-/** What one combination of node states gives a read of one key. */
-interface ReadSummary {
-  /** Index (into the key's holdings) of the newest honest copy in reach; −1: none. */
-  readonly newest: number;
-  /** A corrupt node in reach holds a copy. */
-  readonly corruptHolder: boolean;
-  /** Of the K nodes closest to the key (the reader aside), how many answer. */
-  readonly likely: number;
-  /** Silent nodes closer than the farthest node in reach. */
-  readonly front: number;
+/** What every outcome of one contact shares, and its delivered texts per newest holding (memo). */
+interface ContactFacts {
+  readonly contact: WorldContact;
+  readonly holdings: readonly Holding[];
+  /** Texts of messages expired at read time. */
+  readonly expiredTexts: readonly string[];
+  readonly nowSeconds: bigint;
+  /** Texts delivered when holding h is the newest honest copy in reach, by h. */
+  readonly textsByHolding: Map<number, readonly string[]>;
 }
 
-/**
- * The read of one key when node n is in state `states[n]` ({@link STATE_CODE}): the reader plus the K closest
- * nodes that answer are in reach (plan.ts, the module docstring).
- */
-function summarise(
-  order: readonly number[],
-  states: Uint8Array,
-  holdingOf: Int32Array,
-  holdings: readonly Holding[],
-): ReadSummary {
-  // Runs once per enumerated combination (up to MAX_COMBINATIONS per contact): no closures.
-  let newest = -1;
-  let corruptHolder = false;
-  const h0 = holdingOf[0]!;
-  if (h0 >= 0) {
-    if (states[0] === CORRUPT) corruptHolder = true;
-    else newest = h0;
-  }
-  let reachable = 0;
-  let positions = 0;
-  let likely = 0;
-  let silentSeen = 0;
-  let front = 0;
-  for (let i = 0; i < order.length; i++) {
-    const n = order[i]!;
-    const s = states[n]!;
-    if (s === ABSENT) continue;
-    if (positions < K) {
-      positions++;
-      if (s !== SILENT) likely++;
-    }
-    if (s === SILENT) silentSeen++;
-    else if (reachable < K) {
-      const h = holdingOf[n]!;
-      if (h >= 0) {
-        if (s === CORRUPT) corruptHolder = true;
-        else if (newest < 0 || holdings[h]!.seq > holdings[newest]!.seq) newest = h;
-      }
-      reachable++;
-      front = silentSeen;
-    }
-    if (reachable >= K && positions >= K) break;
-  }
-  return { newest, corruptHolder, likely, front };
+function contactFacts(c: WorldContact, holdings: readonly Holding[], nowSeconds: number): ContactFacts {
+  const now = BigInt(nowSeconds);
+  return {
+    contact: c,
+    holdings,
+    expiredTexts: c.queued.filter((q) => q.expiry < now).map((q) => q.text),
+    nowSeconds: now,
+    textsByHolding: new Map(),
+  };
 }
 
-/** The outcome a read summary gives contact `c` (weight filled by the caller). */
-function truthFrom(
-  c: WorldContact,
-  r: ReadSummary,
-  holdings: readonly Holding[],
-  nowSeconds: number,
-): Omit<ContactTruth, 'weight'> {
-  const newest = r.newest < 0 ? undefined : holdings[r.newest]!;
+/** The unexpired texts of the version holding `h` is, in (seq, timestamp) order. */
+function textsOfHolding(f: ContactFacts, h: number): readonly string[] {
+  const known = f.textsByHolding.get(h);
+  if (known !== undefined) return known;
+  const newest = f.holdings[h]!;
+  const version = f.contact.versions.find(
+    (v) => v.value.seq === newest.seq && toHex(v.value.signature ?? new Uint8Array()) === newest.signature,
+  );
+  const inVersion = new Set(version?.texts ?? []);
+  const texts = f.contact.queued
+    .filter((q) => inVersion.has(q.text) && q.expiry >= f.nowSeconds)
+    .sort(byOutboxOrder)
+    .map((q) => q.text);
+  f.textsByHolding.set(h, texts);
+  return texts;
+}
+
+/** The outcome a read summary gives the contact of `f` (weight filled by the caller). */
+function truthFrom(f: ContactFacts, r: ReadSummary): Omit<ContactTruth, 'weight'> {
+  const newest = r.newest < 0 ? undefined : f.holdings[r.newest]!;
   const common = {
     newestSeq: newest?.seq,
-    expiredTexts: c.queued.filter((q) => q.expiry < BigInt(nowSeconds)).map((q) => q.text),
+    expiredTexts: f.expiredTexts,
     likelyHoldersAnswering: r.likely,
     unreachableInFront: r.front,
   };
@@ -311,15 +265,8 @@ function truthFrom(
     const expected = r.corruptHolder ? 'malformed' : r.likely < ABSENCE_QUORUM ? 'timeout' : 'not-found';
     return { ...common, expected, texts: [] };
   }
-  if (c.garbage) return { ...common, expected: 'malformed', texts: [] };
-  const version = c.versions.find(
-    (v) => v.value.seq === newest.seq && toHex(v.value.signature ?? new Uint8Array()) === newest.signature,
-  );
-  const inVersion = new Set(version?.texts ?? []);
-  const texts = c.queued
-    .filter((q) => inVersion.has(q.text) && q.expiry >= BigInt(nowSeconds))
-    .sort(byOutboxOrder)
-    .map((q) => q.text);
+  if (f.contact.garbage) return { ...common, expected: 'malformed', texts: [] };
+  const texts = textsOfHolding(f, r.newest);
   return { ...common, expected: texts.length > 0 ? 'delivered' : 'empty', texts };
 }
 
@@ -393,8 +340,11 @@ export function checkAgainstOracle(
     if (i >= contacts.length) break;
     const ts = oracle.outcomes(i);
     if (ts.length > 1) uncertainContacts++;
-    const why = oracle.uncertainty(i);
-    const note = why === undefined ? '' : `; ${why}`;
+    // Built only for a violation's detail.
+    const note = (): string => {
+      const why = oracle.uncertainty(i);
+      return why === undefined ? '' : `; ${why}`;
+    };
     exactlyOnce ??= exactlyOnceViolation(i, r, ts, note);
     status ??= statusViolation(i, r, ts, mayTimeOut, note);
   }
@@ -405,14 +355,14 @@ function exactlyOnceViolation(
   i: number,
   r: ContactResult,
   ts: readonly ContactTruth[],
-  note: string,
+  note: () => string,
 ): string | undefined {
   const got = resultTexts(r);
   const expired = got.filter((x) => ts[0]!.expiredTexts.includes(x));
   if (expired.length > 0) return `contact ${i}: expired message(s) delivered: ${expired.join(',')}`;
   if (new Set(got).size !== got.length) return `contact ${i}: duplicate message(s): ${got.join(',')}`;
   if (r.status === 'delivered' && !ts.some((x) => got.join('|') === x.texts.join('|')))
-    return `contact ${i}: delivered [${got.join(',')}], expected [${ts.map((x) => x.texts.join(',')).join('] or [')}] (newest reachable seq ${ts.map((x) => x.newestSeq).join(' or ')})${note}`;
+    return `contact ${i}: delivered [${got.join(',')}], expected [${ts.map((x) => x.texts.join(',')).join('] or [')}] (newest reachable seq ${ts.map((x) => x.newestSeq).join(' or ')})${note()}`;
   return undefined;
 }
 
@@ -421,7 +371,7 @@ function statusViolation(
   r: ContactResult,
   ts: readonly ContactTruth[],
   mayTimeOut: MayTimeOut,
-  note: string,
+  note: () => string,
 ): string | undefined {
   const expected = [...new Set(ts.map((x) => x.expected))];
   const ok =
@@ -430,8 +380,8 @@ function statusViolation(
   if (ok) return undefined;
   const t = ts[0]!;
   return r.status === 'timeout'
-    ? `contact ${i}: timeout (${r.reason}) but nothing in its way (${t.unreachableInFront} unreachable in front, ${t.likelyHoldersAnswering}/${K} likely holders answering), expected ${expected.join(' or ')}${note}`
-    : `contact ${i}: ${r.status}${r.reason ? ` (${r.reason})` : ''}, expected ${expected.join(' or ')} (${t.likelyHoldersAnswering}/${K} likely holders answering)${note}`;
+    ? `contact ${i}: timeout (${r.reason}) but nothing in its way (${t.unreachableInFront} unreachable in front, ${t.likelyHoldersAnswering}/${K} likely holders answering), expected ${expected.join(' or ')}${note()}`
+    : `contact ${i}: ${r.status}${r.reason ? ` (${r.reason})` : ''}, expected ${expected.join(' or ')} (${t.likelyHoldersAnswering}/${K} likely holders answering)${note()}`;
 }
 
 /** One compact string per contact for 'outcome' trace events: `status:reason:outboxSeq:texts`. */
