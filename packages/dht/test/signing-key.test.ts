@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { SIGNATURE_MEMO, signingKey, signValue, verifySignedValue } from '../src/index.js';
 
-describe('signingKey: the public key derived once per secret, signing by @noble/curves', () => {
+describe('signingKey: the key expanded once per secret, signatures equal to @noble/curves ed25519.sign', () => {
   test('signatures and public keys are byte-identical to @noble/curves ed25519', () => {
     fc.assert(
       fc.property(
