@@ -2,77 +2,107 @@
  * `fanout run --jobs N`: a scenario's runs split into shares over N worker threads (tinypool),
  * merged back so that the summary, the replay files, the JSON and the JUnit report are the same
  * whatever N is (timing fields aside): runs are assigned by index, results are merged in run
- * order, percentiles come from every run's sample.
+ * order, percentiles come from every run's sample. Which thread runs a share changes no result
+ * (affinity.ts chooses it to save warm-ups).
  */
 import Tinypool from 'tinypool';
 import { mergeSummaries, shardRuns, type Shard, type Summary } from '@fanout/scenarios';
+import { pickShare, systemOf } from './affinity.js';
 import type { WorkerResult, WorkerTask } from './worker.js';
 
 /** One scenario's runs submitted to a {@link RunPool}. */
 export interface PooledRun {
   /**
    * Wait for the shares in run order, calling `onShare` with each share's records as it comes
-   * (shares in run order), and merge them into the scenario's summary, whose wall time is
-   * counted from `since` (wall ms: when the command could first attend to this scenario).
+   * (shares in run order), and merge them into the scenario's summary, whose wall time is the
+   * threads' wall time on its shares ÷ the number of threads (ms).
    * @throws what a share's worker threw (an internal error), or the pool's error once closed.
    */
-  finish(onShare: (r: WorkerResult) => void, since: number): Promise<Summary>;
+  finish(onShare: (r: WorkerResult) => void): Promise<Summary>;
 }
 
-/** A pool of worker threads for `fanout run --jobs N`. */
+/** A share waiting for a thread. */
+interface QueuedShare {
+  readonly task: WorkerTask;
+  readonly system: string;
+  readonly resolve: (r: WorkerResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** One worker thread (a one-thread tinypool) and the systems it has taken shares of. */
+interface Lane {
+  readonly pool: Tinypool;
+  readonly warm: Set<string>;
+  busy: boolean;
+}
+
+/**
+ * A pool of worker threads for `fanout run --jobs N`. Each thread is a one-thread tinypool so
+ * that the pool chooses which thread takes a share: a thread keeps to the systems it has run
+ * ({@link pickShare}), instead of every thread loading and warming up every system.
+ */
 export class RunPool {
-  readonly #pool: Tinypool;
+  readonly #lanes: Lane[];
+  readonly #queue: QueuedShare[] = [];
+  #closed = false;
 
   /**
    * `jobs` is N (runs are split into shares by it); `threads` (default N) are started, fewer
-   * when fewer can get a share. Each thread loads only the worker module and, at its first share,
-   * the one system whose scenario it runs.
+   * when fewer can get a share. Each thread loads only the worker module and, at its first share
+   * of a system, the system whose scenario it runs.
    */
   constructor(
     readonly jobs: number,
     threads = jobs,
   ) {
     const fromSources = import.meta.url.endsWith('.ts');
-    this.#pool = new Tinypool({
-      filename: new URL(fromSources ? './worker-dev.mjs' : './worker.js', import.meta.url).href,
-      minThreads: threads,
-      maxThreads: threads,
-      // Workers start with the parent's flags (the source condition in this repository; nothing
-      // for the published CLI). From the TypeScript sources they start at worker-dev.mjs, which
-      // registers tsx; `pnpm fanout`'s build and the published CLI start at worker.js.
-      execArgv: process.execArgv,
-    });
+    const filename = new URL(fromSources ? './worker-dev.mjs' : './worker.js', import.meta.url).href;
+    this.#lanes = Array.from({ length: threads }, () => ({
+      pool: new Tinypool({
+        filename,
+        minThreads: 1,
+        maxThreads: 1,
+        // Workers start with the parent's flags (the source condition in this repository; nothing
+        // for the published CLI). From the TypeScript sources they start at worker-dev.mjs, which
+        // registers tsx; `pnpm fanout`'s build and the published CLI start at worker.js.
+        execArgv: process.execArgv,
+      }),
+      warm: new Set<string>(),
+      busy: false,
+    }));
   }
 
   /**
    * Submit one scenario's runs (this shard's, if any) in shares of about runs / (4 × jobs) and
-   * return at once; the shares run as threads free up, after those submitted before them, so
-   * several scenarios can be in the pool together (no thread waits at a scenario's end for the
-   * slowest share of that scenario). {@link PooledRun.finish} collects them.
+   * return at once; the shares run as threads free up, each thread preferring the systems it has
+   * run (then the oldest share), so several scenarios can be in the pool together (no thread
+   * waits at a scenario's end for the slowest share of that scenario). {@link PooledRun.finish}
+   * collects them.
    */
-  start(task: Omit<WorkerTask, 'indexes'>, shard: Shard | undefined, wallNow: () => number): PooledRun {
+  start(task: Omit<WorkerTask, 'indexes'>, shard: Shard | undefined): PooledRun {
     const all = shardRuns(task.runs, shard);
     const size = Math.max(1, Math.ceil(all.length / (this.jobs * 4)));
     const shares: number[][] = [];
     for (let i = 0; i < all.length; i += size) shares.push(all.slice(i, i + size));
-    const pending = shares.map(
-      (indexes) => this.#pool.run({ ...task, indexes } satisfies WorkerTask) as Promise<WorkerResult>,
-    );
+    const pending = shares.map((indexes) => this.#submit({ ...task, indexes }));
     // Awaited in finish; a share never collected (the command stopped first and closed the pool)
     // must not surface as an unhandled rejection.
     for (const p of pending) p.catch(() => undefined);
     return {
-      finish: async (onShare, since) => {
+      finish: async (onShare) => {
         const results: WorkerResult[] = [];
         for (const p of pending) {
           const r = await p; // in run order, whatever order they finish in
           onShare(r);
           results.push(r);
         }
+        // The threads' wall time on this scenario's shares ÷ threads: shares of several scenarios
+        // run at once and out of order, so the span between two scenarios' ends says nothing.
+        const threadMs = results.reduce((a, r) => a + r.summary.wallMs, 0);
         return {
           ...mergeSummaries(
             results.map((r) => r.summary),
-            wallNow() - since,
+            threadMs / this.#lanes.length,
           ),
           ...(shard !== undefined && { shard }),
         };
@@ -80,8 +110,39 @@ export class RunPool {
     };
   }
 
-  /** Stop the threads. */
-  close(): Promise<void> {
-    return this.#pool.destroy();
+  /** Queue a share; it settles with what its thread returns or throws. */
+  #submit(task: WorkerTask): Promise<WorkerResult> {
+    if (this.#closed) return Promise.reject(new Error('RunPool: closed'));
+    return new Promise<WorkerResult>((resolve, reject) => {
+      this.#queue.push({ task, system: systemOf(task.scenario), resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  /** Hand queued shares to the idle threads, each its pick ({@link pickShare}). */
+  #dispatch(): void {
+    for (const [i, lane] of this.#lanes.entries()) {
+      if (lane.busy || this.#closed) continue;
+      const k = pickShare(
+        this.#queue.map((q) => q.system),
+        i,
+        this.#lanes.map((l) => l.warm),
+      );
+      if (k < 0) return;
+      const share = this.#queue.splice(k, 1)[0]!;
+      lane.busy = true;
+      lane.warm.add(share.system);
+      (lane.pool.run(share.task) as Promise<WorkerResult>).then(share.resolve, share.reject).finally(() => {
+        lane.busy = false;
+        this.#dispatch();
+      });
+    }
+  }
+
+  /** Stop the threads; shares still queued are rejected. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const q of this.#queue.splice(0)) q.reject(new Error('RunPool: closed'));
+    await Promise.all(this.#lanes.map((l) => l.pool.destroy()));
   }
 }

@@ -163,24 +163,17 @@ function startPooled(pool: RunPool, scenario: Scenario, flags: RunFlags): Pooled
       replayDir: flags.replayDir,
     },
     flags.shard,
-    wallNow,
   );
 }
 
-/** A pooled scenario's run lines in run order (no event board) and its summary, wall time from `since`. */
-function finishPooled(
-  env: Env,
-  run: PooledRun,
-  flags: RunFlags,
-  records: RunRecord[],
-  since: number,
-): Promise<Summary> {
+/** A pooled scenario's run lines in run order (no event board) and its summary (see PooledRun.finish). */
+function finishPooled(env: Env, run: PooledRun, flags: RunFlags, records: RunRecord[]): Promise<Summary> {
   return run.finish((share) => {
     for (const r of share.records) {
       keepRecord(flags, records, r);
       runLine(env, flags, r, [...new Set(r.failures.map((f) => f.guarantee))].join(', '));
     }
-  }, since);
+  });
 }
 
 /**
@@ -298,7 +291,6 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
   // nothing a run that stays in this thread should wait for).
   let pool: RunPool | undefined;
   const submitted = new Map<Scenario, PooledRun>();
-  let since = wallNow(); // when the previous scenario's summary was done: its successor's wall time starts
   try {
     for (const [i, scenario] of list.entries()) {
       if (threads > 0 && pooled(env, scenario, flags)) {
@@ -307,9 +299,8 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
         // move on to the next scenario's runs while this one's last share finishes.
         for (let j = i; j < list.length && pooled(env, list[j]!, flags); j++)
           if (!submitted.has(list[j]!)) submitted.set(list[j]!, startPooled(pool, list[j]!, flags));
-        summaries.push(await finishPooled(env, submitted.get(scenario)!, flags, records, since));
+        summaries.push(await finishPooled(env, submitted.get(scenario)!, flags, records));
       } else summaries.push(await runOne(env, scenario, flags, board, records));
-      since = wallNow();
       if (env.signal.aborted) break;
     }
   } finally {
