@@ -157,6 +157,24 @@ describe('the sequential baseline is the kernel’s twin', () => {
   });
 });
 
+describe('bao.signatures reads forgeries as the client can see them', () => {
+  test('a wrongPublicKey forgery whose public_key a corrupted reply lost is a valid signature the keyring may hand out (seed 1148)', async () => {
+    // Seed 1148 forges signer-2 as wrongPublicKey and corrupts 1 byte of replies with p 0.25 from
+    // the batch's start: one answer's "public_key" member name is damaged, the keyring's schema
+    // drops it (the field is optional), and the signature, the right one, verifies.
+    const r = await runScenario(scenario('bao.signatures'), { seed: 1148 });
+    expect(r.plan.description).toMatch(/signer-2=wrongPublicKey.*reply corruption/);
+    const g = r.guarantees.find((x) => x.name === 'forgeries-never-handed-out')!;
+    expect(g).toMatchObject({
+      held: true,
+      detail: expect.stringMatching(
+        /; 1 valid-signature forgeries handed out as reply corruption allows \(signer-2\)$/,
+      ),
+    });
+    expect(r.guarantees.find((x) => x.name === 'every-signature-verifies')!.held).toBe(true);
+  });
+});
+
 describe('behaviours in a plan', () => {
   test('a malformed Bao behaviour is reported as such (ran-to-completion names the field)', async () => {
     const s = scenario('bao.no-hol');
