@@ -231,7 +231,10 @@ function rss(): void {
   ]);
 }
 
-/** runs/s of the CLI on raida.no-hol with `jobs` workers, from its own summary (start-up excluded). */
+/**
+ * runs/s of the CLI on raida.no-hol with `jobs` workers, from its own summary (start-up excluded;
+ * with a pool, the summary's wall time is the threads' wall time on the runs ÷ threads).
+ */
 function cliRate(jobs: number, runs: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'fanout-bench-'));
   try {
