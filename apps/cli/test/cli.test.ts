@@ -92,7 +92,9 @@ describe('usage errors: exit 2, one line and a hint', () => {
     [['run', '--mode', 'banana']],
     [['runn']],
     [['run', 'nosuch.scenario']],
+    [['run', 'nosuch.scenario', '--jobs', '2', '--quiet']],
     [['run', 'raida.no-hol', '--set', 'slowMs=-5']],
+    [['run', 'raida.no-hol', '--jobs', '2', '--set', 'slowMs=-5']],
     [['run', '--plan', '/nonexistent/plan.json']],
   ])('%j', (args) => {
     const r = fanout(args);
