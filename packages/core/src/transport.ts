@@ -29,3 +29,11 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
 export function addressKey(a: DatagramAddress): string {
   return `${a.host}:${a.port}`;
 }
+
+/**
+ * Whether two addresses are the same host and port: `addressKey(a) === addressKey(b)` without
+ * building either text (a port has no ':', so the key's last ':' splits it back).
+ */
+export function sameAddress(a: DatagramAddress, b: DatagramAddress): boolean {
+  return a.host === b.host && a.port === b.port;
+}

@@ -1,8 +1,8 @@
 import type { Clock, DatagramAddress, DatagramTransport } from '@fanout/core';
 import type { DatagramService, SimNetwork } from '@fanout/sim';
-import { addressKey } from '@fanout/core';
+import { sameAddress } from '@fanout/core';
 import { DhtRpcTimeoutError } from './errors.js';
-import { toHex, type NodeId } from './ids.js';
+import { bytesEqual, toHex, type NodeId } from './ids.js';
 import type { DhtReply, SendFn } from './messages.js';
 import { DhtUnreachableError, type DhtEndpoint, type SwarmTransport } from './transport.js';
 import { DhtFrameError, decodeFrame, encodeFrame, peekFrame, type FrameAddress } from './wire.js';
@@ -215,14 +215,14 @@ export class DatagramDhtNetwork implements SwarmTransport {
       st.book.set(hex, { address: { host: address.host, port: address.port }, verified: false, misses: 0 });
       return;
     }
-    if (addressKey(known.address) !== addressKey(address)) this.stats.addressConflicts++;
+    if (!sameAddress(known.address, address)) this.stats.addressConflicts++;
   }
 
   /** A request to `hex` at `addr` ended without an answer: count a timeout, evict when due. */
   #missed(st: NodeState, hex: string, addr: DatagramAddress, reason: unknown): void {
     if (!(reason instanceof DhtRpcTimeoutError)) return; // the caller gave up for its own reasons
     const e = st.book.get(hex);
-    if (e === undefined || addressKey(e.address) !== addressKey(addr)) return;
+    if (e === undefined || !sameAddress(e.address, addr)) return;
     e.misses++;
     if (e.misses >= (e.verified ? this.#maxMisses : 1)) {
       st.book.delete(hex);
@@ -367,17 +367,15 @@ export class DatagramDhtNetwork implements SwarmTransport {
     }
     st.pending.delete(head.rid);
     const entry = st.book.get(p.to);
-    if (entry !== undefined && addressKey(entry.address) === addressKey(p.addr)) {
+    if (entry !== undefined && sameAddress(entry.address, p.addr)) {
       entry.verified = true;
       entry.misses = 0;
     }
-    const listed = new Set<string>();
     const nodes = (frame.msg as { nodes?: unknown } | null)?.nodes;
-    if (Array.isArray(nodes)) for (const n of nodes) if (n instanceof Uint8Array) listed.add(toHex(n));
-    for (const c of frame.contacts) {
-      const hex = toHex(c.id);
-      if (listed.has(hex)) this.#learnAddress(st, hex, c);
-    }
+    if (Array.isArray(nodes))
+      for (const c of frame.contacts)
+        if (nodes.some((n) => n instanceof Uint8Array && bytesEqual(n, c.id)))
+          this.#learnAddress(st, toHex(c.id), c);
     this.stats.replies++;
     p.resolve(frame.msg as DhtReply);
   }
