@@ -93,10 +93,13 @@ export function enumerateReads(space: ReadSpace): Map<number, number> {
     tail[i] = relevant[n] === 1 ? tail[i + 1]! * options[n]!.reduce((sum, o) => sum + o.p, 0) : tail[i + 1]!;
   }
   const acc = new Map<number, number>();
-  // The walk's state is passed in arguments (runs up to MAX_COMBINATIONS times per contact: no objects).
+  // weight[i]: the walk's weight on entering node order[i] (the reader's option at 0). Kept here,
+  // not passed: a double passed as an argument is boxed, an allocation at every step.
+  const weight = new Float64Array(order.length + 1);
+  // The rest of the walk's state is passed in small-integer arguments (runs up to
+  // MAX_COMBINATIONS times per contact: no objects).
   const walk = (
     i: number,
-    w: number,
     newest: number,
     corrupt: boolean,
     reachable: number,
@@ -105,12 +108,13 @@ export function enumerateReads(space: ReadSpace): Map<number, number> {
     silentSeen: number,
     front: number,
   ): void => {
+    const w = weight[i]!;
     if (w === 0) return;
     if (i === order.length || (reachable >= K && positions >= K)) {
-      const weight = w * tail[i]!;
-      if (weight === 0) return;
+      const total = w * tail[i]!;
+      if (total === 0) return;
       const key = summaryKey(newest, corrupt, likely, front);
-      acc.set(key, (acc.get(key) ?? 0) + weight);
+      acc.set(key, (acc.get(key) ?? 0) + total);
       return;
     }
     const n = order[i]!;
@@ -120,8 +124,9 @@ export function enumerateReads(space: ReadSpace): Map<number, number> {
       const o = opts[k]!;
       const s = STATE_CODE[o.state];
       const p = count === 1 ? 1 : o.p;
+      weight[i + 1] = w * p;
       if (s === ABSENT) {
-        walk(i + 1, w * p, newest, corrupt, reachable, positions, likely, silentSeen, front);
+        walk(i + 1, newest, corrupt, reachable, positions, likely, silentSeen, front);
         continue;
       }
       let nw = newest;
@@ -145,7 +150,7 @@ export function enumerateReads(space: ReadSpace): Map<number, number> {
         re++;
         fr = si;
       }
-      walk(i + 1, w * p, nw, cr, re, po, li, si, fr);
+      walk(i + 1, nw, cr, re, po, li, si, fr);
     }
   };
   // The reader first: its own copy is in reach unless it is corrupt (then it is a corrupt holder).
@@ -156,7 +161,8 @@ export function enumerateReads(space: ReadSpace): Map<number, number> {
     const o = reader[k]!;
     const p = readerCount === 1 ? 1 : o.p;
     const corrupt = h0 >= 0 && STATE_CODE[o.state] === CORRUPT;
-    walk(0, p, h0 >= 0 && !corrupt ? h0 : -1, corrupt, 0, 0, 0, 0, 0);
+    weight[0] = p;
+    walk(0, h0 >= 0 && !corrupt ? h0 : -1, corrupt, 0, 0, 0, 0, 0);
   }
   return acc;
 }
