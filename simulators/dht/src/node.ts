@@ -421,7 +421,8 @@ export class DhtNode {
    * introduction also lifts a dead mark. Ignores self and bad ids.
    */
   addContact(id: NodeId): void {
-    if (isNodeId(id)) this.#health.delete(toHex(id));
+    // (no health records yet, as in a direct bootstrap: nothing to lift, no hex to build)
+    if (this.#health.size > 0 && isNodeId(id)) this.#health.delete(toHex(id));
     this.#learn(id, true);
   }
 
