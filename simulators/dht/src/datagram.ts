@@ -192,6 +192,8 @@ export class DatagramDhtNetwork implements SwarmTransport {
   readonly #targetName: (index: number, id: NodeId) => string;
   readonly #maxMisses: number;
   readonly #nodes = new Map<string, NodeState>();
+  /** The state {@link introduce} used last (states are never removed from #nodes). */
+  #introduced: NodeState | undefined;
   readonly #byTarget = new Map<string, NodeState>();
   readonly #closing: Promise<void>[] = [];
 
@@ -476,8 +478,13 @@ export class DatagramDhtNetwork implements SwarmTransport {
    * already knows one (same rule as every other source: see the file comment).
    */
   introduce(node: NodeId, peer: NodeId): void {
-    const addr = this.addressOf(peer);
-    if (addr !== undefined) this.#learnAddress(this.#state(node), toHex(peer), addr);
+    const hex = toHex(peer);
+    const addr = this.#nodes.get(hex)?.endpoint?.address; // addressOf(peer), its hex built once
+    if (addr === undefined) return;
+    // A bootstrap introduces one node to many peers in a row: its state is looked up once.
+    if (this.#introduced === undefined || !bytesEqual(this.#introduced.id, node))
+      this.#introduced = this.#state(node);
+    this.#learnAddress(this.#introduced, hex, addr);
   }
 
   /** Unbind every node and close every socket. */
