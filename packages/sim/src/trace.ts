@@ -325,6 +325,26 @@ function canon(v: unknown, seen: Set<object>, path: string | null): string | und
   }
 }
 
+/** Keys at most this many are sorted by insertion in place (Array.prototype.sort copies them). */
+const INSERTION_SORT_MAX = 16;
+
+/**
+ * Sort distinct keys in UTF-16 code unit order, as `keys.sort()` does (its default comparison):
+ * in place by insertion for a handful (an event's keys), else with `sort`.
+ */
+function sortKeys(keys: string[]): void {
+  if (keys.length > INSERTION_SORT_MAX) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = k;
+  }
+}
+
 function canonObject(o: Record<string, unknown>, seen: Set<object>, path: string | null): string {
   let out = '{';
   let first = true;
@@ -332,7 +352,7 @@ function canonObject(o: Record<string, unknown>, seen: Set<object>, path: string
   // Most events are built with their keys in order already: sort only when they are not.
   for (let i = 1; i < keys.length; i++)
     if (keys[i - 1]! > keys[i]!) {
-      keys.sort();
+      sortKeys(keys);
       break;
     }
   for (const key of keys) {

@@ -5,6 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { assertProperty } from '@fanout/testkit';
 import { InvalidSeedError, createRng } from '../src/rng.js';
 import { writeTraceFile } from '../src/io/replay.js';
 import {
@@ -34,6 +35,24 @@ describe('canonical JSON', () => {
       canonicalJson({ to: 'r1', t: 5, kind: 'send' }),
     );
     expect(canonicalJson({ B: 1, a: 2, _: 3, '10': 4, '9': 5 })).toBe('{"10":4,"9":5,"B":1,"_":3,"a":2}');
+  });
+
+  test('property: keys in the order of Array.prototype.sort, few keys or many, any UTF-16', async () => {
+    // Events have a handful of keys (sorted in place by insertion), other objects may have many.
+    const key = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 4 }),
+      fc.string({ maxLength: 3 }),
+      fc.nat(30).map(String),
+    );
+    await assertProperty(
+      fc.property(fc.dictionary(key, fc.integer(), { maxKeys: 40 }), (o) => {
+        const expected = `{${Object.keys(o)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`)
+          .join(',')}}`;
+        expect(canonicalJson(o)).toBe(expected);
+      }),
+    );
   });
 
   test('bytes as hex, bigint as string, undefined dropped, specials rendered', () => {
