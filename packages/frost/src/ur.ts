@@ -8,7 +8,9 @@
  */
 import { URDecoder, UR, UREncoder } from '@ngraveio/bc-ur';
 import { decode, encode, Tag } from 'cbor2';
+import { LRUCache } from 'lru-cache';
 import { UrDecodeError } from './errors.js';
+import { MEMO_CAPACITY } from './memo.js';
 import type { Rng } from './rng.js';
 
 /** Length of an ARID, bytes. */
@@ -67,11 +69,20 @@ export function isAridUr(text: string): boolean {
   }
 }
 
+/**
+ * The last texts {@link sealedToEnvelopeUr} made in this process, with the sealed bytes each
+ * wraps (lru-cache): {@link sealedFromEnvelopeUr} of such a text is exactly those bytes (the UR
+ * and CBOR codings round-trip), so a hit skips the bytewords and CBOR decoding.
+ */
+const WRAPPED = new LRUCache<string, Uint8Array>({ max: MEMO_CAPACITY });
+
 /** Wrap sealed-message bytes as an envelope leaf, `ur:envelope/...` (what goes into `KvStore.put`). */
 export function sealedToEnvelopeUr(sealed: Uint8Array): string {
-  return UREncoder.encodeSinglePart(
+  const text = UREncoder.encodeSinglePart(
     new UR(Buffer.from(encode(new Tag(ENVELOPE_LEAF_TAG, sealed))), 'envelope'),
   );
+  WRAPPED.set(text, sealed.slice());
+  return text;
 }
 
 /**
@@ -79,6 +90,8 @@ export function sealedToEnvelopeUr(sealed: Uint8Array): string {
  * @throws UrDecodeError('envelope') when it is not a UR envelope leaf holding a byte string.
  */
 export function sealedFromEnvelopeUr(text: string): Uint8Array {
+  const wrapped = WRAPPED.get(text);
+  if (wrapped !== undefined) return wrapped.slice();
   const cbor = decodeUr(text, 'envelope', 'envelope');
   let value: unknown;
   try {

@@ -235,6 +235,18 @@ describe('UR forms', () => {
     expect(bytesToHex(sealedFromEnvelopeUr(ur))).toBe(bytesToHex(sealed));
     expect(() => sealedFromEnvelopeUr(newAridUr(rng))).toThrow(/expected ur:envelope/);
   });
+
+  it('a text wrapped in this process unwraps to its bytes without decoding, as a fresh copy each time', () => {
+    const bytes = seededRng('wrapped')(200);
+    const ur = sealedToEnvelopeUr(bytes);
+    bytes.fill(0); // the caller's array changing after wrapping changes nothing
+    const first = sealedFromEnvelopeUr(ur);
+    expect(bytesToHex(first)).toBe(bytesToHex(seededRng('wrapped')(200)));
+    first.fill(1); // nor does changing what an unwrap returned
+    expect(bytesToHex(sealedFromEnvelopeUr(ur))).toBe(bytesToHex(seededRng('wrapped')(200)));
+    // The same text in upper case is not in the memo: decoded, to the same bytes.
+    expect(bytesToHex(sealedFromEnvelopeUr(ur.toUpperCase()))).toBe(bytesToHex(seededRng('wrapped')(200)));
+  });
 });
 
 describe('identities', () => {
