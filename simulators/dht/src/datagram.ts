@@ -255,7 +255,11 @@ export class DatagramDhtNetwork implements SwarmTransport {
 
   /** Address node `id` serves on, if attached. */
   addressOf(id: NodeId): DatagramAddress | undefined {
-    return this.#nodes.get(toHex(id))?.endpoint?.address;
+    return this.#addressOfHex(toHex(id));
+  }
+
+  #addressOfHex(hex: string): DatagramAddress | undefined {
+    return this.#nodes.get(hex)?.endpoint?.address;
   }
 
   /**
@@ -479,7 +483,7 @@ export class DatagramDhtNetwork implements SwarmTransport {
    */
   introduce(node: NodeId, peer: NodeId): void {
     const hex = toHex(peer);
-    const addr = this.#nodes.get(hex)?.endpoint?.address; // addressOf(peer), its hex built once
+    const addr = this.#addressOfHex(hex);
     if (addr === undefined) return;
     // A bootstrap introduces one node to many peers in a row: its state is looked up once.
     if (this.#introduced === undefined || !bytesEqual(this.#introduced.id, node))
