@@ -118,8 +118,10 @@ function forgeriesRejected(
   networkMay: boolean,
   validForgery: ReadonlySet<string>,
 ): GuaranteeCheck {
-  const excused = (uid: string): boolean => networkMay && validForgery.has(uid);
-  const handed = results.filter((r) => forged.has(r.uid) && r.signature !== undefined && !excused(r.uid));
+  const handedOut = results.filter((r) => forged.has(r.uid) && r.signature !== undefined);
+  const excused = (r: SignResult): boolean => networkMay && validForgery.has(r.uid);
+  const handed = handedOut.filter((r) => !excused(r));
+  const passed = handedOut.filter(excused);
   const wrongError = results.filter(
     (r) =>
       forged.has(r.uid) &&
@@ -128,7 +130,6 @@ function forgeriesRejected(
       !(r.error instanceof BaoSignatureInvalidError || r.error instanceof BaoResponseError),
   );
   const n = results.filter((r) => forged.has(r.uid) && r.signature === undefined).length;
-  const passed = results.filter((r) => forged.has(r.uid) && r.signature !== undefined && excused(r.uid));
   return check(
     'forgeries-never-handed-out',
     handed.length === 0 && wrongError.length === 0,
