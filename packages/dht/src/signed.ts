@@ -1,7 +1,7 @@
+import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { signingKey } from './signing-key.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -106,6 +106,9 @@ const SIGNED_HERE = new LRUCache<string, true>({ max: 100_000 });
 /**
  * SHA-256 (hex) of everything {@link verifySignedValue} reads: key, id, seq, owner, signature and
  * data, with their lengths, so two values share a digest only if the check reads the same bytes.
+ * node:crypto's SHA-256 (OpenSSL): a memo key, not part of the signed format, and 2–7× faster
+ * than a JavaScript SHA-256 for values of 100–3,000 bytes (every holder and reader of every
+ * value computes one).
  */
 function valueDigest(
   key: Uint8Array,
@@ -113,10 +116,13 @@ function valueDigest(
   owner: Uint8Array,
   signature: Uint8Array,
 ): string {
-  const h = sha256.create();
-  const meta = utf8ToBytes(`${key.length}:${value.id}:${value.seq}:${owner.length}:${signature.length}:`);
-  h.update(meta).update(key).update(owner).update(signature).update(value.data);
-  return bytesToHex(h.digest());
+  return createHash('sha256')
+    .update(`${key.length}:${value.id}:${value.seq}:${owner.length}:${signature.length}:`)
+    .update(key)
+    .update(owner)
+    .update(signature)
+    .update(value.data)
+    .digest('hex');
 }
 
 /**
