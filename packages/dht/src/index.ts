@@ -8,5 +8,5 @@ export * from './codec.js';
 export * from './keys.js';
 export * from './outbox.js';
 export * from './signed.js';
-export * from './signing-key.js';
+export { SIGNATURE_MEMO, signingKey, type SigningKey } from '@fanout/signing-key';
 export * from './client.js';

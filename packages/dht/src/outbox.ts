@@ -1,4 +1,4 @@
-import { signingKey } from './signing-key.js';
+import { signingKey } from '@fanout/signing-key';
 import {
   DEFAULT_OUTBOX_TTL_SECONDS,
   OutboxDecodeError,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { signingKey } from './signing-key.js';
+import { signingKey } from '@fanout/signing-key';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { LRUCache } from 'lru-cache';
 
@@ -83,7 +83,7 @@ export function signValue(
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32)
     throw new SignedValueError('secretKey', 'must be a 32-byte ed25519 secret key');
   const msg = signedValueMessage(key, fields.id, fields.seq, fields.data);
-  const signer = signingKey(secretKey); // expanded once per secret (signing-key.ts)
+  const signer = signingKey(secretKey); // expanded once per secret (@fanout/signing-key)
   const value: SignedValue = {
     id: fields.id,
     seq: fields.seq,

@@ -6,16 +6,17 @@ import { concatBytes } from '@noble/hashes/utils.js';
 import { LRUCache } from 'lru-cache';
 
 /**
- * A sender's ed25519 key expanded once per secret (RFC 8032 §5.1.5: the SHA-512 of the secret
- * split into the signing scalar and the nonce prefix, and the public key A = scalar·B, by
- * @noble/curves `ed25519.utils.getExtendedPublicKey`), then every signature made from that
- * expansion (RFC 8032 §5.1.6) with @noble's point and field arithmetic. `ed25519.sign` expands the
- * secret again on every call (a SHA-512 and a base-point multiplication: half the cost of a
- * signature, 2.8 % of the CPU of the whole main job); a sender signs every version of its outbox
- * with the same key. The bytes are `ed25519.sign`'s (signing-key.test.ts compares them). Because an
- * ed25519 signature is a function of (key, message) alone (the nonce is derived from the prefix and
- * the message), the last {@link SIGNATURE_MEMO} signatures per key are also kept, so re-signing the
- * same version (a retried write, a simulation publishing the same outbox again) costs a SHA-256.
+ * @fanout/signing-key: an ed25519 secret key expanded once per secret (RFC 8032 §5.1.5: the
+ * SHA-512 of the secret split into the signing scalar and the nonce prefix, and the public key
+ * A = scalar·B, by @noble/curves `ed25519.utils.getExtendedPublicKey`), then every signature made
+ * from that expansion (RFC 8032 §5.1.6) with @noble's point and field arithmetic.
+ * `ed25519.sign` expands the secret again on every call (a SHA-512 and a base-point
+ * multiplication: about half the cost of a signature); a DHT sender signs every version of its
+ * outbox, and a FROST party every sealed message, with the same key. The bytes are
+ * `ed25519.sign`'s (signing-key.test.ts compares them). Because an ed25519 signature is a function
+ * of (key, message) alone (the nonce is derived from the prefix and the message), the last
+ * {@link SIGNATURE_MEMO} signatures per key are also kept, so re-signing the same message (a
+ * retried write, a simulation publishing the same outbox again) costs a SHA-256.
  */
 
 /** Signatures remembered per key (by SHA-256 of the message, node:crypto; least recently used evicted first). */
