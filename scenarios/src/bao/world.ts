@@ -25,6 +25,7 @@ import { LRUCache } from 'lru-cache';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { rngBytesFn } from '@fanout/sim';
 import type { World } from '../kernel/world.js';
+import { verifyingKeys, type VerifyingKeys } from './checks/verifying-keys.js';
 import { behaviourHooks } from './hooks.js';
 import { BAO, parseBaoBehaviour } from './plan.js';
 
@@ -103,6 +104,11 @@ export interface BaoParties {
   oraclePubs(namespace?: string): Map<string, Uint8Array>;
   /** True when `signature` is a valid low-S R‖S of SHA-256(`msg`) by `publicKey` (oracle check). */
   verify(publicKey: Uint8Array, msg: Uint8Array, signature: Uint8Array | undefined): boolean;
+  /**
+   * The public keys `signature` of SHA-256(`msg`) verifies for, by the rule of `verify`, found by
+   * key recovery (checks/verifying-keys.ts): for asking about many keys at once.
+   */
+  verifyingKeys(msg: Uint8Array, signature: Uint8Array | undefined): VerifyingKeys;
   /** Raw fetch to the server through the world (plan applied, logged), for requests the client cannot make. */
   readonly rawFetch: FetchLike;
 }
@@ -221,6 +227,7 @@ export async function buildBaoWorld(world: World, spec: BaoWorldSpec = {}): Prom
     oracleKeys,
     oraclePubs: (namespace = '') => new Map(oracleKeys(namespace).map((k) => [k.name, k.publicKey])),
     verify: oracleVerify,
+    verifyingKeys: (msg, signature) => verifyingKeys(hashInput(msg, 'sha256'), signature),
     rawFetch: fetch ?? world.fetch,
   };
 }

@@ -19,6 +19,7 @@ import { expectRequest, networkDisturbed, windowCertainty, type RequestExpectati
 import { BAO, behaviourMatches, parseBaoBehaviour } from '../plan.js';
 import type { BaoParties } from '../world.js';
 import { check, errName, everySignatureVerifies, type Verify } from './signing.js';
+import type { VerifyingKeys } from './verifying-keys.js';
 
 /** Options of {@link runSignatureCheck}. */
 export interface SignatureCheckOptions {
@@ -73,10 +74,13 @@ export function mayForgeValidSignature(view: PlanView, key: string, at: Interval
 
 /**
  * 'no-cross-verification': no signature handed out verifies for any other key, nor for the next
- * (up to) three other messages of the batch (bounded: verification costs ms).
+ * (up to) three other messages of the batch (bounded: verification costs ms). The keys a
+ * signature verifies for come from `keysOf` (key recovery: two recoveries per signature instead
+ * of a verification per key; the same verdicts, see verifying-keys.ts).
  */
 export function noCrossVerification(
   verify: Verify,
+  keysOf: (msg: Uint8Array, signature: Uint8Array | undefined) => VerifyingKeys,
   pubs: ReadonlyMap<string, Uint8Array>,
   requests: readonly SignRequest[],
   results: readonly SignResult[],
@@ -84,9 +88,9 @@ export function noCrossVerification(
   const cross: string[] = [];
   results.forEach((r, i) => {
     if (r.signature === undefined) return;
+    const keys = keysOf(requests[i]!.msg, r.signature);
     for (const [name, pub] of pubs)
-      if (name !== r.uid && verify(pub, requests[i]!.msg, r.signature))
-        cross.push(`${i} verifies for key ${name}`);
+      if (name !== r.uid && keys.has(pub)) cross.push(`${i} verifies for key ${name}`);
     const own = pubs.get(r.uid);
     for (let step = 1; step <= Math.min(3, requests.length - 1); step++) {
       const j = (i + step) % requests.length;
@@ -205,7 +209,7 @@ export async function runSignatureCheck(
     forged: [...forged],
     guarantees: [
       everySignatureVerifies(parties.verify, pubs, requests, results, expect),
-      noCrossVerification(parties.verify, pubs, requests, results),
+      noCrossVerification(parties.verify, parties.verifyingKeys, pubs, requests, results),
       forgeriesRejected(
         results,
         forged,
