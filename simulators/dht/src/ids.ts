@@ -62,6 +62,61 @@ export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array
   return 0;
 }
 
+/**
+ * The first 6 bytes of the XOR distance of `id` to `target` as an integer (0 .. 2^48 − 1, exact
+ * in a double): a distance key that orders like {@link compareDistance} whenever two keys differ.
+ */
+function distancePrefix(target: Uint8Array, id: Uint8Array): number {
+  const hi = ((id[0]! ^ target[0]!) << 16) | ((id[1]! ^ target[1]!) << 8) | (id[2]! ^ target[2]!);
+  const lo = ((id[3]! ^ target[3]!) << 16) | ((id[4]! ^ target[4]!) << 8) | (id[5]! ^ target[5]!);
+  return hi * 0x1000000 + lo;
+}
+
+/**
+ * The `n` items whose ids are closest to `target` (XOR metric), closest first: the first `n` of
+ * `items` sorted with {@link compareDistance}, without sorting them all. Each item's distance is
+ * keyed by its first 6 bytes once, and the n closest are kept by insertion; equal keys (ids that
+ * share 48 bits of distance) fall back to the exact byte comparison. O(|items| · n) with number
+ * comparisons, against O(|items| log |items|) byte-wise comparisons for a full sort: a node
+ * answers every findNode and get with its k closest contacts.
+ * @param target id of at least 6 bytes; ids must have `target`'s length.
+ */
+export function closestTo<T>(
+  target: Uint8Array,
+  items: Iterable<T>,
+  n: number,
+  idOf: (item: T) => Uint8Array,
+): T[] {
+  const best: T[] = [];
+  const keys: number[] = [];
+  if (!(n > 0)) return best;
+  for (const item of items) {
+    const key = distancePrefix(target, idOf(item));
+    const id = idOf(item);
+    // A full list keeps the item only if it is closer than the farthest kept one.
+    if (best.length === n && !closer(target, key, id, keys[n - 1]!, idOf(best[n - 1]!))) continue;
+    let j = best.length < n ? best.length : n - 1;
+    for (; j > 0 && closer(target, key, id, keys[j - 1]!, idOf(best[j - 1]!)); j--) {
+      best[j] = best[j - 1]!;
+      keys[j] = keys[j - 1]!;
+    }
+    best[j] = item;
+    keys[j] = key;
+  }
+  return best;
+}
+
+/** Whether the id with distance key `key` is closer to `target` than the one with `otherKey`. */
+function closer(
+  target: Uint8Array,
+  key: number,
+  id: Uint8Array,
+  otherKey: number,
+  other: Uint8Array,
+): boolean {
+  return key < otherKey || (key === otherKey && compareDistance(target, id, other) < 0);
+}
+
 /** Number of leading bits `a` and `b` share (0..160). OpenDHT `Hash::commonBits`. */
 export function commonPrefixBits(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < a.length; i++) {

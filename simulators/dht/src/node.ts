@@ -8,7 +8,7 @@ import {
   DhtValueTooLargeError,
   type DhtErrorCode,
 } from './errors.js';
-import { bytesEqual, compareDistance, isNodeId, toHex, type NodeId } from './ids.js';
+import { bytesEqual, closestTo, compareDistance, isNodeId, toHex, type NodeId } from './ids.js';
 import {
   copyValue,
   parseReply,
@@ -262,6 +262,9 @@ interface LocalSub {
 }
 
 /** What a node remembers of a contact that failed RPCs (see {@link CONTACT_DEAD_MS}). */
+/** A contact's id (for {@link closestTo}). */
+const contactId = (c: Contact): NodeId => c.id;
+
 interface ContactHealth {
   /** RPCs in a row that failed. */
   fails: number;
@@ -654,11 +657,28 @@ export class DhtNode {
    */
   #closestKnown(target: NodeId, n: number, preferVouched = false): NodeId[] {
     const all = this.#table.toArray();
-    all.sort((a, b) => compareDistance(target, a.id, b.id));
-    if (!preferVouched || n >= all.length) return all.slice(0, n).map((c) => c.id.slice());
-    const vouched = all.filter((c) => c.vouched);
-    const picked = vouched.length >= n ? vouched : [...vouched, ...all.filter((c) => !c.vouched)];
-    return picked.slice(0, n).map((c) => c.id.slice());
+    if (n >= all.length) {
+      all.sort((a, b) => compareDistance(target, a.id, b.id));
+      return all.map((c) => c.id.slice());
+    }
+    if (!preferVouched) return closestTo(target, all, n, contactId).map((c) => c.id.slice());
+    // The n closest vouched contacts, then (when fewer) the closest unvouched ones.
+    const vouched = closestTo(
+      target,
+      all.filter((c) => c.vouched),
+      n,
+      contactId,
+    );
+    const rest =
+      vouched.length < n
+        ? closestTo(
+            target,
+            all.filter((c) => !c.vouched),
+            n - vouched.length,
+            contactId,
+          )
+        : [];
+    return [...vouched, ...rest].map((c) => c.id.slice());
   }
 
   // ---------------------------------------------------------------- outgoing
