@@ -1,9 +1,10 @@
 /**
- * Bounded process-wide memos (lru-cache) of pure @noble results (a verification, a point check, a
+ * Bounded process-wide memos (lru-cache) of pure crypto results (a verification, a point check, a
  * Diffie-Hellman agreement): every value is what the library returned for the same inputs, so a
  * hit changes no byte and no verdict; only repeated work is saved (in a simulation the same
- * identities, group keys and messages are checked again and again). The crypto itself always
- * runs in @noble/curves.
+ * identities, group keys and messages are checked again and again). The crypto runs in
+ * @noble/curves, except the sealing side's X25519 agreement, which node:crypto computes with the
+ * same bytes and errors (agreement.ts).
  */
 import { signingKey } from '@fanout/signing-key';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
@@ -11,6 +12,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '@noble/curves/utils.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { LRUCache } from 'lru-cache';
+import { x25519Agreement } from './agreement.js';
 
 /** Entries each memo keeps, at most. */
 export const MEMO_CAPACITY = 4096;
@@ -77,8 +79,8 @@ const agreements = new LRUCache<string, Uint8Array>({ max: MEMO_CAPACITY });
 const keyPairs = new LRUCache<string, boolean>({ max: MEMO_CAPACITY });
 
 /**
- * The sealing side of a message's key agreement: `x25519.getSharedSecret(ephSecret, recipientPublic)`,
- * remembered under (E, R) = (`ephPublic`, `recipientPublic`) for {@link openAgreement}.
+ * The sealing side of a message's key agreement: `x25519.getSharedSecret(ephSecret, recipientPublic)`'s
+ * bytes (computed by node:crypto, agreement.ts), remembered under (E, R) = (`ephPublic`, `recipientPublic`) for {@link openAgreement}.
  * @param ephPublic must be `x25519.getPublicKey(ephSecret)` (the caller just computed it).
  * @throws what noble throws (e.g. a low-order recipient key).
  */
@@ -87,7 +89,7 @@ export function sealAgreement(
   ephPublic: Uint8Array,
   recipientPublic: Uint8Array,
 ): Uint8Array {
-  const shared = x25519.getSharedSecret(ephSecret, recipientPublic);
+  const shared = x25519Agreement(ephSecret, ephPublic, recipientPublic);
   agreements.set(`${bytesToHex(ephPublic)}.${bytesToHex(recipientPublic)}`, shared.slice());
   return shared;
 }

@@ -3,7 +3,7 @@
  * limited time (frost-hubert: every request/response is signed by the sender, encrypted to the
  * recipient, valid 1 hour).
  *
- * Construction (sign-then-encrypt, all primitives from @noble):
+ * Construction (sign-then-encrypt; primitives from @noble, the sealing X25519 from node:crypto, agreement.ts):
  * - `signed` = dCBOR `{v:1, type, from, to, validFrom, validUntil, body}`;
  *   `sig` = Ed25519(sender, "fanout-frost/sealed/v1/sign" ‖ signed).
  * - plaintext = dCBOR `{signed, sig}`.
