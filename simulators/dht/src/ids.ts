@@ -91,8 +91,8 @@ export function closestTo<T>(
   const keys: number[] = [];
   if (!(n > 0)) return best;
   for (const item of items) {
-    const key = distancePrefix(target, idOf(item));
     const id = idOf(item);
+    const key = distancePrefix(target, id);
     // A full list keeps the item only if it is closer than the farthest kept one.
     if (best.length === n && !closer(target, key, id, keys[n - 1]!, idOf(best[n - 1]!))) continue;
     let j = best.length < n ? best.length : n - 1;
