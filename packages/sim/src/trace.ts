@@ -34,8 +34,13 @@ export interface TraceOptions {
    * it are still hashed, so `hash()` always covers the whole run; `discarded` counts the others.
    */
   maxEvents?: number;
-  /** Which events to keep when capped: the first `maxEvents` or the most recent (default 'last'). */
-  keep?: 'first' | 'last';
+  /**
+   * Which events to keep when capped: the first `maxEvents` or the most recent (default 'last');
+   * 'none' keeps no line at all: every event is still canonicalised and hashed, so `hash()` and
+   * `total` are those of a full trace, but `lines()` is empty (runMany's runs: a violating seed is
+   * run again with its lines kept). `maxEvents` must be absent with 'none'.
+   */
+  keep?: 'first' | 'last' | 'none';
   /** false makes `record` a no-op (see `Trace.noop`). Default true. */
   enabled?: boolean;
 }
@@ -98,6 +103,7 @@ export class Trace {
   readonly enabled: boolean;
   private readonly maxEvents: number;
   private readonly keepLast: boolean;
+  private readonly keepNone: boolean;
   private kept: string[] = [];
   private keptStart = 0; // kept lines are kept[keptStart..]; compacted lazily (keep: 'last')
   private recorded = 0;
@@ -106,17 +112,23 @@ export class Trace {
   private readonly hasher = createHash('sha256');
   private pending = '';
 
-  /** @throws TraceError('maxEvents') unless maxEvents is a positive integer; TraceError('keep') for another value than 'first' / 'last'. */
+  /**
+   * @throws TraceError('maxEvents') unless maxEvents is a positive integer (or when given with
+   *   keep 'none'); TraceError('keep') for another value than 'first' / 'last' / 'none'.
+   */
   constructor(options: TraceOptions = {}) {
     const { maxEvents, keep = 'last', enabled = true } = options;
     if (maxEvents !== undefined && !(Number.isSafeInteger(maxEvents) && maxEvents > 0)) {
       throw new TraceError('maxEvents', `must be a positive integer, got ${String(maxEvents)}`);
     }
-    if (keep !== 'first' && keep !== 'last')
-      throw new TraceError('keep', `must be 'first' or 'last', got ${String(keep)}`);
+    if (keep !== 'first' && keep !== 'last' && keep !== 'none')
+      throw new TraceError('keep', `must be 'first', 'last' or 'none', got ${String(keep)}`);
+    if (keep === 'none' && maxEvents !== undefined)
+      throw new TraceError('maxEvents', `cannot be given with keep 'none' (no event is kept)`);
     this.enabled = enabled;
-    this.maxEvents = maxEvents ?? Number.POSITIVE_INFINITY;
+    this.maxEvents = keep === 'none' ? 0 : (maxEvents ?? Number.POSITIVE_INFINITY);
     this.keepLast = keep === 'last';
+    this.keepNone = keep === 'none';
   }
 
   /**
@@ -137,6 +149,7 @@ export class Trace {
     this.pending += line + '\n';
     if (this.pending.length >= HASH_CHUNK) this.flushHash();
     this.recorded++;
+    if (this.keepNone) return;
     if (this.kept.length - this.keptStart < this.maxEvents) {
       this.kept.push(line);
     } else if (this.keepLast) {
@@ -177,10 +190,13 @@ export class Trace {
 
   /**
    * The kept events as JSON Lines: each canonical line followed by '\n' ('' for no events).
-   * @throws TraceError('enabled') on a disabled trace.
+   * @throws TraceError('enabled') on a disabled trace; TraceError('keep') on one that keeps no
+   *   line (keep 'none': its JSONL would be empty, not the events its hash covers).
    */
   toJSONL(): string {
     this.assertEnabled('toJSONL');
+    if (this.keepNone && this.recorded > 0)
+      throw new TraceError('keep', `toJSONL() has no lines to give: this trace keeps none (keep 'none')`);
     return this.lines()
       .map((l) => l + '\n')
       .join('');

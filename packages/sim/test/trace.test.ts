@@ -273,7 +273,27 @@ describe('capped traces', () => {
     );
   });
 
+  test("keep 'none': hashes and counts every event, keeps no line, refuses to write JSONL", () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 25 }), (n) => {
+        const evs = many.slice(0, n);
+        const t = traceOf(evs, { keep: 'none' });
+        expect(t.lines()).toEqual([]);
+        expect(t.size).toBe(0);
+        expect(t.total).toBe(n);
+        expect(t.discarded).toBe(n);
+        expect(t.hash()).toBe(traceOf(evs).hash());
+        if (n > 0) expect(() => t.toJSONL()).toThrow(/trace keep: toJSONL\(\) has no lines/);
+        else expect(t.toJSONL()).toBe('');
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   test('bad options are TraceErrors naming the option', () => {
+    expect(() => new Trace({ keep: 'none', maxEvents: 3 })).toThrow(
+      /trace maxEvents: cannot be given with keep 'none'/,
+    );
     expect(() => new Trace({ maxEvents: 0 })).toThrow(/trace maxEvents:/);
     expect(() => new Trace({ maxEvents: 1.5 })).toThrow(TraceError);
     expect(() => new Trace({ keep: 'middle' as 'first' })).toThrow(/trace keep:/);

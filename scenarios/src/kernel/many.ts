@@ -2,12 +2,14 @@
  * Many runs of one scenario: consecutive seeds (optionally one shard of them), statistics kept
  * online (latency percentiles from a compact array of numbers, counts, the baseline speedups),
  * replay and trace files written for violating runs only, and no run's result or trace kept
- * after its callback returned — memory stays flat however many runs there are.
+ * after its callback returned — memory stays flat however many runs there are. Runs keep only
+ * their trace hash, not its lines; a violating sim run is run again to keep them (see
+ * {@link withTraceLines}), and a re-run whose trace hash differs is a 'deterministic' failure.
  */
 import type { FaultPlan, FaultPlanInput } from '@fanout/sim';
 import type { Scenario } from './define.js';
 import { saveRun } from './io/replay-files.js';
-import { runScenario } from './run.js';
+import { KERNEL_CHECKS, runScenario, type RunOptions } from './run.js';
 import type { Mode, RunResult, ScenarioEvent } from './types.js';
 
 /** Which runs also run the sequential baseline twin. */
@@ -138,17 +140,22 @@ export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<Su
   const t0 = wallNow();
   for (const k of indexes) {
     const seed = (o.seed + k) >>> 0;
-    const result = await runScenario(scenario, {
+    const given: RunOptions = {
       seed,
       mode,
       ...(o.options !== undefined && { options: o.options }),
       ...(o.plan !== undefined && { plan: o.plan }),
-      baseline: hasBaseline(policy, k),
-      ...(o.onEvent !== undefined && { onEvent: o.onEvent }),
       ...(o.signal !== undefined && { signal: o.signal }),
       wallNow,
+    };
+    const first = await runScenario(scenario, {
+      ...given,
+      baseline: hasBaseline(policy, k),
+      ...(o.onEvent !== undefined && { onEvent: o.onEvent }),
+      traceLines: false,
     });
     made++;
+    let result = first;
     if (Number.isFinite(result.latencyMs)) latencies[nLat++] = result.latencyMs;
     if (result.sequentialMs !== undefined && result.latencyMs > 0)
       speedups[nSpeed++] = result.sequentialMs / result.latencyMs;
@@ -158,12 +165,18 @@ export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<Su
     const runFailures: Failure[] = [];
     if (bad.length === 0) runsHeld++;
     else {
+      result = await withTraceLines(scenario, given, first);
       const files = o.replayDir === false ? undefined : saveRun(o.replayDir ?? '.fanout/replays', result);
-      for (const g of bad) {
+      const found = bad.map((g) => ({ guarantee: g.name, detail: g.detail ?? '' }));
+      if (result.traceHash !== first.traceHash)
+        found.push({
+          guarantee: KERNEL_CHECKS.deterministic,
+          detail: `the run gave trace hash ${first.traceHash}, the same seed run again for its trace file ${result.traceHash}`,
+        });
+      for (const g of found) {
         const f: Failure = {
           seed,
-          guarantee: g.name,
-          detail: g.detail ?? '',
+          ...g,
           ...(files !== undefined && { replayFile: files.replayFile }),
           ...(files?.traceFile !== undefined && { traceFile: files.traceFile }),
         };
@@ -199,6 +212,18 @@ export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<Su
       },
     }),
   };
+}
+
+/**
+ * The result of a violating run with its trace lines: runMany's runs keep only the trace hash
+ * (memory: a run's lines are most of what it holds), so a sim run that violated is run again,
+ * same seed, plan and options, with its lines kept and without the baseline twin (which never
+ * touches the trace). Its trace hash must be the first run's; the caller reports it when not.
+ * Runs without a trace (live), or interrupted by the signal, are returned as they are.
+ */
+async function withTraceLines(scenario: Scenario, given: RunOptions, first: RunResult): Promise<RunResult> {
+  if (first.trace === undefined || given.signal?.aborted === true) return first;
+  return runScenario(scenario, given);
 }
 
 /** A summary was not mergeable (no samples, or another scenario/mode/first seed). */

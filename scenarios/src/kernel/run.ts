@@ -39,12 +39,19 @@ export interface RunOptions {
    * CLI passes the real clock). Default: none (wallMs 0).
    */
   readonly wallNow?: () => number;
+  /**
+   * false: the run's trace is hashed (traceHash as always) but keeps no line, so `trace` has none
+   * and a run holds less memory (runMany: it runs a violating seed again to keep them). Default true.
+   */
+  readonly traceLines?: boolean;
 }
 
 /** Names of the checks the kernel itself adds when a run misbehaves. */
 export const KERNEL_CHECKS = {
   ranToCompletion: 'ran-to-completion',
   declared: 'declared-guarantees',
+  /** runMany: a violating seed run again (for its trace lines) gave another trace hash. */
+  deterministic: 'deterministic',
 } as const;
 
 interface Collected {
@@ -209,7 +216,7 @@ function traceTimer(world: World, command: string, e: FanOutEvent<unknown, unkno
 /** Run `scenario.run` in a fresh world; returns what it reported, or the error it threw. */
 async function once(
   scenario: Scenario,
-  init: { seed: number; mode: Mode; plan: FaultPlan; traced: boolean },
+  init: { seed: number; mode: Mode; plan: FaultPlan; traced: boolean; traceLines?: boolean },
   options: Record<string, unknown>,
   sequential: boolean,
   signal: AbortSignal,
@@ -267,7 +274,8 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
   const plan = effectivePlan(scenario, o.seed, mode, options, o.plan);
   const signal = o.signal ?? new AbortController().signal;
   const traced = mode === 'sim';
-  const main = await once(scenario, { seed: o.seed, mode, plan, traced }, options, false, signal, o.onEvent);
+  const init = { seed: o.seed, mode, plan, traced, traceLines: o.traceLines !== false };
+  const main = await once(scenario, init, options, false, signal, o.onEvent);
   let sequentialMs: number | undefined;
   if (o.baseline === true && scenario.baseline && main.error === undefined) {
     const twin = await once(

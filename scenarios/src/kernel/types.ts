@@ -57,7 +57,11 @@ export interface RunResult {
   readonly sequentialMs?: number;
   /** SHA-256 of the run's trace (sim only). */
   readonly traceHash?: string;
-  /** The whole trace (sim only); the runner keeps it only for violating runs. */
+  /**
+   * The whole trace (sim only); the runner keeps it only for violating runs. A run made with
+   * `traceLines: false` (runMany's) keeps no line, only the hash; runMany hands `onRun` the
+   * re-run of a violating seed, with its lines.
+   */
   readonly trace?: Trace;
   /** The effective fault plan of the run (drawn from the seed, or given). */
   readonly plan: FaultPlan;

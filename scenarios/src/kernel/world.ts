@@ -94,6 +94,11 @@ export interface WorldInit {
   readonly plan: FaultPlan;
   /** Record a trace (the runner does in sim mode, unless it is a baseline twin). */
   readonly traced: boolean;
+  /**
+   * With `traced`: false keeps no trace line, only the hash (Trace keep 'none': runMany's runs,
+   * which re-run a violating seed to keep its lines). Default true.
+   */
+  readonly traceLines?: boolean;
   /** The edge to use; built by the runner from the mode. */
   readonly edge: (plan: FaultPlan, rng: Rng, trace: Trace) => Edge | Promise<Edge>;
 }
@@ -138,7 +143,9 @@ export class World {
   /** Build a world: its root stream `createRng(seed)`, its trace, its edge. */
   static async create(init: WorldInit): Promise<World> {
     const rng = createRng(init.seed);
-    const trace = init.traced ? new Trace() : new Trace({ enabled: false });
+    const trace = !init.traced
+      ? new Trace({ enabled: false })
+      : new Trace(init.traceLines === false ? { keep: 'none' } : {});
     const edge = await init.edge(init.plan, rng.fork('network'), trace);
     return new World(init, edge, rng, trace);
   }

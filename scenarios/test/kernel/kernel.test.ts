@@ -3,7 +3,8 @@
  * undeclared, missing, thrown), options through the schema, plans drawn or given, the baseline
  * twin, streaming runMany with shards and replay files, the determinism check, and PlanView.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -22,6 +23,7 @@ import {
   runMany,
   runScenario,
   shardRuns,
+  type RunResult,
 } from '../../src/kernel/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fanout-kernel-'));
@@ -238,6 +240,62 @@ describe('runMany', () => {
     const loaded = loadReplay(f.replayFile!);
     expect([loaded.file.seed, loaded.mode, loaded.file.violation]).toEqual([11, 'sim', 'even: seed 11']);
     expect(f.traceFile).toBe(`${dir}/demo.flaky-sim-11.trace.jsonl`);
+  });
+
+  test('runs keep only their trace hash; a violating seed is run again for its lines, whose file matches the hash', async () => {
+    const odd = defineScenario({
+      name: 'demo.odd',
+      title: 'violates on odd seeds, after some traced events',
+      guarantees: ['even'] as const,
+      async run(ctx) {
+        for (let i = 0; i < 5; i++) {
+          await ctx.world.clock.sleep(1 + ctx.rng.int(0, 9));
+          ctx.world.record('note', { i, seed: ctx.seed });
+        }
+        ctx.check('even', ctx.seed % 2 === 0);
+      },
+    });
+    const results: RunResult[] = [];
+    const s = await runMany(odd, {
+      seed: 4,
+      runs: 4,
+      replayDir: dir,
+      onRun: ({ result }) => results.push(result),
+    });
+    expect(s.failures.map((f) => [f.seed, f.guarantee])).toEqual([
+      [5, 'even'],
+      [7, 'even'],
+    ]);
+    for (const r of results) {
+      const alone = await runScenario(odd, { seed: r.seed });
+      expect(r.traceHash).toBe(alone.traceHash);
+      expect(r.trace!.total).toBe(alone.trace!.total);
+      // held runs: no line kept; violating runs: every line (the re-run's)
+      expect(r.trace!.size).toBe(r.held ? 0 : alone.trace!.total);
+    }
+    const f = s.failures[0]!;
+    const text = readFileSync(f.traceFile!, 'utf8');
+    expect(createHash('sha256').update(text).digest('hex')).toBe(loadReplay(f.replayFile!).file.traceHash);
+    expect(text.trim().split('\n')).toHaveLength(5);
+  });
+
+  test("a violating seed whose re-run gives another trace hash is a 'deterministic' failure", async () => {
+    let calls = 0;
+    const leaky = defineScenario({
+      name: 'demo.leaky-violation',
+      title: 'state kept between runs, and a violation',
+      guarantees: ['g'] as const,
+      async run(ctx) {
+        ctx.world.record('note', { calls: calls++ });
+        ctx.check('g', false, 'always');
+      },
+    });
+    const s = await runMany(leaky, { seed: 1, runs: 1, replayDir: false });
+    expect(s.failures.map((f) => f.guarantee)).toEqual(['g', 'deterministic']);
+    expect(s.failures[1]!.detail).toMatch(
+      /trace hash [0-9a-f]{64}, the same seed run again for its trace file [0-9a-f]{64}/,
+    );
+    expect(s.failureCount).toBe(2);
   });
 
   test('shards split the runs without overlap and cover them all', () => {

@@ -55,7 +55,8 @@ export function saveRun(dir: string, r: RunResult): { replayFile: string; traceF
         .join('\n') || undefined,
   });
   let traceFile: string | undefined;
-  if (r.trace !== undefined && r.trace.enabled) {
+  // A trace that kept no line (or not all of them) would not match traceHash: none is written.
+  if (r.trace !== undefined && r.trace.enabled && r.trace.discarded === 0) {
     traceFile = traceFileFor(replayFile);
     writeTraceFile(traceFile, r.trace);
   }
