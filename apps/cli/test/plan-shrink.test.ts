@@ -6,6 +6,7 @@
  * writes a minimal replay file that `fanout replay` reproduces (violation and trace hash);
  * `fanout run --until-failure` finds a violation from a printed seed stream and shrinks it.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -204,6 +205,14 @@ describe('fanout shrink and run --until-failure (a user scenario through fanout.
     const replay = join(replays, `mine.flaky-sim-${seedLine![1]}.json`);
     const minimal = replay.replace(/\.json$/, '.min.json');
     expect(r.out).toContain(`fanout replay ${replay}`);
+    // The seeds that held kept only their trace hash; the violating one was run again for its
+    // lines: the trace file is the run's, byte for byte (its SHA-256 is the replay file's hash).
+    const trace = replay.replace(/\.json$/, '.trace.jsonl');
+    expect(r.out).toContain(`trace (JSON Lines): ${trace}`);
+    expect(r.out).not.toContain('NOT DETERMINISTIC');
+    expect(createHash('sha256').update(readFileSync(trace)).digest('hex')).toBe(
+      readReplayFile(replay).traceHash,
+    );
     expect(r.out).toContain(`minimal replay file: ${minimal}`);
     expect(r.out).toMatch(/before: \d+ rule\(s\), \d+ target\(s\) named, 0 option\(s\) off their default/);
     expect(r.out).toContain('after:  1 rule(s), 3 target(s) named, 0 option(s) off their default');

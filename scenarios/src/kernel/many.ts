@@ -220,10 +220,17 @@ export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<Su
  * same seed, plan and options, with its lines kept and without the baseline twin (which never
  * touches the trace). Its trace hash must be the first run's; the caller reports it when not.
  * Runs without a trace (live), or interrupted by the signal, are returned as they are.
+ * @param given the options `first` was run with (baseline, onEvent and traceLines are ignored)
+ * @throws what {@link runScenario} throws
  */
-async function withTraceLines(scenario: Scenario, given: RunOptions, first: RunResult): Promise<RunResult> {
+export async function withTraceLines(
+  scenario: Scenario,
+  given: RunOptions,
+  first: RunResult,
+): Promise<RunResult> {
   if (first.trace === undefined || given.signal?.aborted === true) return first;
-  return runScenario(scenario, given);
+  const { baseline: _b, onEvent: _e, traceLines: _t, ...again } = given;
+  return runScenario(scenario, again);
 }
 
 /** A summary was not mergeable (no samples, or another scenario/mode/first seed). */

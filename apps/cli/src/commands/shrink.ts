@@ -25,7 +25,9 @@ import {
   saveRun,
   shrinkRun,
   traceFileFor,
+  withTraceLines,
   type Mode,
+  type RunOptions,
   type RunResult,
   type Scenario,
   type ShrinkResult,
@@ -220,21 +222,30 @@ export async function untilFailure(
     const seed = seeds.nextU32();
     for (const scenario of list) {
       if (spent()) break;
-      const result = await runScenario(scenario, {
+      const given: RunOptions = {
         seed,
         mode: flags.mode,
         options: optionsOf(scenario),
         ...(flags.plan !== undefined && { plan: flags.plan }),
         signal: env.signal,
         wallNow,
-      });
+      };
+      // Seeds that hold keep only their trace hash; a violating one is run again for its lines.
+      const first = await runScenario(scenario, { ...given, traceLines: false });
       made++;
-      const names = result.guarantees.filter((g) => !g.held).map((g) => g.name);
-      if (result.held) {
+      const names = first.guarantees.filter((g) => !g.held).map((g) => g.name);
+      if (first.held) {
         if (!flags.quiet) env.log(`${scenario.name} seed=${seed} ${pc.green('held')}`);
         continue;
       }
       env.log(`${scenario.name} seed=${seed} ${pc.red(`VIOLATED ${names.join(', ')}`)}`);
+      const result = await withTraceLines(scenario, given, first);
+      if (result.traceHash !== first.traceHash)
+        env.log(
+          pc.red(
+            `NOT DETERMINISTIC: seed ${seed} gave trace hash ${first.traceHash}, then ${result.traceHash} when run again for its trace file`,
+          ),
+        );
       const { replayFile, traceFile } = saveRun(flags.replayDir, result);
       env.log(`first violation after ${made} run(s): ${pc.cyan(`fanout replay ${replayFile}`)}`);
       if (traceFile !== undefined) env.log(`trace (JSON Lines): ${traceFile}`);
