@@ -220,6 +220,7 @@ export async function runMany(scenario: Scenario, o: RunManyOptions): Promise<Su
  * same seed, plan and options, with its lines kept and without the baseline twin (which never
  * touches the trace). Its trace hash must be the first run's; the caller reports it when not.
  * Runs without a trace (live), or interrupted by the signal, are returned as they are.
+ * @returns the re-run's result, with the first run's `sequentialMs` when it had a twin
  * @param given the options `first` was run with (baseline, onEvent and traceLines are ignored)
  * @throws what {@link runScenario} throws
  */
@@ -229,8 +230,10 @@ export async function withTraceLines(
   first: RunResult,
 ): Promise<RunResult> {
   if (first.trace === undefined || given.signal?.aborted === true) return first;
-  const { baseline: _b, onEvent: _e, traceLines: _t, ...again } = given;
-  return runScenario(scenario, again);
+  const { baseline: _b, onEvent: _e, traceLines: _t, ...same } = given;
+  const again = await runScenario(scenario, same);
+  // The twin's figure stays the first run's (the re-run has none).
+  return first.sequentialMs === undefined ? again : { ...again, sequentialMs: first.sequentialMs };
 }
 
 /** A summary was not mergeable (no samples, or another scenario/mode/first seed). */
