@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, sign } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { equalBytes } from '@noble/curves/utils.js';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -53,12 +54,6 @@ function prepare(secretKey: Uint8Array): SigningKey {
 /** Cache: secret key object → (a copy of its bytes, its prepared key). */
 const cache = new WeakMap<Uint8Array, { readonly secret: Uint8Array; readonly key: SigningKey }>();
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * The {@link SigningKey} of a 32-byte ed25519 secret key, prepared once per secret key object
  * (held weakly: the cache never outlives the caller's key; a key whose bytes were changed in place
@@ -67,7 +62,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export function signingKey(secretKey: Uint8Array): SigningKey {
   const hit = cache.get(secretKey);
-  if (hit !== undefined && sameBytes(hit.secret, secretKey)) return hit.key;
+  if (hit !== undefined && equalBytes(hit.secret, secretKey)) return hit.key;
   const key = prepare(secretKey);
   cache.set(secretKey, { secret: secretKey.slice(), key });
   return key;
