@@ -439,7 +439,11 @@ export class SimNetwork {
   constructor(options: SimNetworkOptions) {
     this.clock = options.clock;
     this.#t0 = options.clock.now();
-    this.#trace = options.trace;
+    // A disabled Trace records nothing: drop it, so no event is even built (baseline twins).
+    this.#trace =
+      (options.trace as { readonly enabled?: boolean } | undefined)?.enabled === false
+        ? undefined
+        : options.trace;
     this.injector = new FaultInjector(options.plan ?? NO_FAULTS, options.rng);
   }
 
@@ -448,8 +452,16 @@ export class SimNetwork {
     return this.clock.now() - this.#t0;
   }
 
+  /**
+   * One trace event: `fields` is a fresh object of the caller's, which gets `t` and `kind` (no
+   * copy per event; the trace renders it at once). Every call site passes a literal.
+   */
   #record(kind: string, fields: Record<string, unknown>): void {
-    this.#trace?.record({ t: this.elapsed(), kind, ...fields });
+    const trace = this.#trace;
+    if (trace === undefined) return;
+    fields['t'] = this.elapsed();
+    fields['kind'] = kind;
+    trace.record(fields as { t: number; kind: string });
   }
 
   /**

@@ -41,6 +41,35 @@ async function exchange(
   return { got, net, trace };
 }
 
+describe('trace events', () => {
+  test('a datagram exchange is traced as send, deliver and reply, each at its virtual time', async () => {
+    const { trace } = await exchange({ latency: { default: { kind: 'constant', ms: 10 } } }, { at: [3] });
+    expect(trace.events()).toEqual([
+      { t: 3, kind: 'send', to: 'r1', bytes: 4, head: '00010203', latencyMs: 10 },
+      { t: 8, kind: 'deliver', to: 'r1', bytes: 4 },
+      { t: 13, kind: 'reply', from: 'r1', bytes: 5, head: '0100010203', copy: 0 },
+    ]);
+  });
+
+  test('a disabled trace sink is never handed an event (none is built)', async () => {
+    const clock = new VirtualClock();
+    const sink = {
+      enabled: false,
+      record(): void {
+        throw new Error('an event was built for a disabled trace');
+      },
+    };
+    const net = new SimNetwork({ clock, rng: createRng(1), trace: sink });
+    net.bindDatagram(SERVER, 'r1', echo(1));
+    const sock = net.openDatagram();
+    let replies = 0;
+    sock.onMessage(() => replies++);
+    sock.send(SERVER, Uint8Array.from([1]));
+    await clock.runUntilIdle();
+    expect(replies).toBe(1);
+  });
+});
+
 describe('fault plans', () => {
   test('unknown fields, bad values and unknown groups are rejected with their path', () => {
     const bad = (p: unknown) => {
