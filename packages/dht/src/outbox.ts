@@ -1,4 +1,5 @@
 import { signingKey } from '@fanout/signing-key';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import {
   DEFAULT_OUTBOX_TTL_SECONDS,
   OutboxDecodeError,
@@ -355,7 +356,7 @@ async function readTop(
   const versions: OutboxMessage[][] = [];
   for (const c of copies) {
     if (c.seq !== seq) continue;
-    const id = Array.from(c.signature, (b) => b.toString(16).padStart(2, '0')).join('');
+    const id = bytesToHex(c.signature);
     if (seen.has(id)) continue;
     seen.add(id);
     try {
