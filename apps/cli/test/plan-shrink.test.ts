@@ -7,7 +7,15 @@
  * `fanout run --until-failure` finds a violation from a printed seed stream and shrinks it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -192,6 +200,23 @@ describe('fanout shrink and run --until-failure (a user scenario through fanout.
   writeFileSync(join(user, 'flaky.ts'), FLAKY);
   writeFileSync(join(user, 'fanout.config.ts'), `export default { scenarios: ['./flaky.ts'] };\n`);
   const replays = join(user, 'replays');
+
+  test("fanout run --jobs 2: each violating run (kept hash only, run again for its lines) writes a trace file whose SHA-256 is its replay file's hash", () => {
+    const out = join(dir, 'jobs-replays');
+    const r = fanout(
+      ['run', 'mine.flaky', '--runs', '12', '--jobs', '2', '--quiet', '--replay-dir', out],
+      user,
+    );
+    expect(r.code, r.out + r.err).toBe(1);
+    const files = readdirSync(out).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const trace = readFileSync(join(out, f.replace(/\.json$/, '.trace.jsonl')));
+      expect(trace.length).toBeGreaterThan(0);
+      expect(createHash('sha256').update(trace).digest('hex')).toBe(readReplayFile(join(out, f)).traceHash);
+    }
+    expect(r.out).not.toMatch(/the same seed run again for its trace file/);
+  }, 120_000);
 
   test('--until-failure: seeds from the --seed stream, the first violation saved and shrunk; the minimal file replays exactly', () => {
     const r = fanout(
