@@ -361,6 +361,10 @@ export async function buildCli(root, cacheDir) {
   }
   addCliDependencies(root, packages);
   linkPackages(tmp, packages);
+  // The chunks are ES modules. The build folder sits under node_modules, where Node finds no
+  // package scope: without this file it would parse every chunk twice to detect its format
+  // (about 40 ms of each start, in the main thread and in every worker).
+  writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
   const m = await manifestOf(root, modules, since, esbuild.version);
   writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(m));
   const dir = join(cacheDir, `b-${m.key}`);

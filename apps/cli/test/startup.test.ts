@@ -76,10 +76,10 @@ describe('lazy imports', () => {
 
 describe('pnpm fanout: tools/fanout.mjs', () => {
   const cache = join(dir, 'cache');
-  const launch = (args: readonly string[], cwd = root) => {
+  const launch = (args: readonly string[], cwd = root, nodeFlags: readonly string[] = []) => {
     const r = spawnSync(
       process.execPath,
-      ['--conditions=@fanout/source', join(root, 'tools/fanout.mjs'), ...args],
+      [...nodeFlags, '--conditions=@fanout/source', join(root, 'tools/fanout.mjs'), ...args],
       {
         cwd,
         env: { ...process.env, CI: '1', NO_COLOR: '1', FANOUT_DEV_CACHE: cache, FANOUT_LAUNCHER_DEBUG: '1' },
@@ -117,6 +117,14 @@ describe('pnpm fanout: tools/fanout.mjs', () => {
     expect(second.code, second.err).toBe(0);
     expect(second.err).toMatch(/\] fresh build /);
     expect(untimed(second.out)).toBe(untimed(fanout(args).out));
+  }, 120_000);
+
+  test('the build is a package of ES modules: it runs with no format detection (each chunk parsed once)', () => {
+    pin();
+    const r = launch(args, root, ['--no-experimental-detect-module']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/\] fresh build /);
+    expect(untimed(r.out)).toBe(untimed(fanout(args).out));
   }, 120_000);
 
   test('a file whose content changed is rebuilt; one only touched is not', () => {
