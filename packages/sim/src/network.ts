@@ -27,6 +27,8 @@ import type { Rng } from './rng.js';
 
 /** Where the network reports what happens (a {@link Trace} satisfies it). */
 export interface TraceSink {
+  /** false: the sink records nothing (a disabled Trace), so the network builds no event for it. */
+  readonly enabled?: boolean;
   record(event: { t: number; kind: string } & Record<string, unknown>): void;
 }
 
@@ -440,10 +442,7 @@ export class SimNetwork {
     this.clock = options.clock;
     this.#t0 = options.clock.now();
     // A disabled Trace records nothing: drop it, so no event is even built (baseline twins).
-    this.#trace =
-      (options.trace as { readonly enabled?: boolean } | undefined)?.enabled === false
-        ? undefined
-        : options.trace;
+    this.#trace = options.trace?.enabled === false ? undefined : options.trace;
     this.injector = new FaultInjector(options.plan ?? NO_FAULTS, options.rng);
   }
 

@@ -103,7 +103,6 @@ export class Trace {
   readonly enabled: boolean;
   private readonly maxEvents: number;
   private readonly keepLast: boolean;
-  private readonly keepNone: boolean;
   private kept: string[] = [];
   private keptStart = 0; // kept lines are kept[keptStart..]; compacted lazily (keep: 'last')
   private recorded = 0;
@@ -126,9 +125,8 @@ export class Trace {
     if (keep === 'none' && maxEvents !== undefined)
       throw new TraceError('maxEvents', `cannot be given with keep 'none' (no event is kept)`);
     this.enabled = enabled;
-    this.maxEvents = keep === 'none' ? 0 : (maxEvents ?? Number.POSITIVE_INFINITY);
+    this.maxEvents = keep === 'none' ? 0 : (maxEvents ?? Number.POSITIVE_INFINITY); // 0: keep 'none'
     this.keepLast = keep === 'last';
-    this.keepNone = keep === 'none';
   }
 
   /**
@@ -149,7 +147,6 @@ export class Trace {
     this.pending += line + '\n';
     if (this.pending.length >= HASH_CHUNK) this.flushHash();
     this.recorded++;
-    if (this.keepNone) return;
     if (this.kept.length - this.keptStart < this.maxEvents) {
       this.kept.push(line);
     } else if (this.keepLast) {
@@ -195,7 +192,7 @@ export class Trace {
    */
   toJSONL(): string {
     this.assertEnabled('toJSONL');
-    if (this.keepNone && this.recorded > 0)
+    if (this.maxEvents === 0 && this.recorded > 0)
       throw new TraceError('keep', `toJSONL() has no lines to give: this trace keeps none (keep 'none')`);
     return this.lines()
       .map((l) => l + '\n')

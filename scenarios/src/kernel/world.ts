@@ -143,9 +143,9 @@ export class World {
   /** Build a world: its root stream `createRng(seed)`, its trace, its edge. */
   static async create(init: WorldInit): Promise<World> {
     const rng = createRng(init.seed);
-    const trace = !init.traced
-      ? new Trace({ enabled: false })
-      : new Trace(init.traceLines === false ? { keep: 'none' } : {});
+    const trace = new Trace(
+      !init.traced ? { enabled: false } : init.traceLines === false ? { keep: 'none' } : {},
+    );
     const edge = await init.edge(init.plan, rng.fork('network'), trace);
     return new World(init, edge, rng, trace);
   }

@@ -136,6 +136,20 @@ describe('traced fan-out decisions', () => {
   });
 });
 
+/** A scenario that keeps state between runs (its trace counts its calls); guarantee g is `held`. */
+function leakyScenario(name: string, held: boolean) {
+  let calls = 0;
+  return defineScenario({
+    name,
+    title: 'state kept between runs',
+    guarantees: ['g'] as const,
+    async run(ctx) {
+      ctx.world.record('note', { calls: calls++ });
+      ctx.check('g', held, held ? undefined : 'always');
+    },
+  });
+}
+
 describe('runScenario', () => {
   test('a run reports every declared guarantee, its decision time in virtual ms, a trace hash and the plan it used', async () => {
     const r = await runScenario(firstK, { seed: 3 });
@@ -283,16 +297,7 @@ describe('runMany', () => {
   });
 
   test("a violating seed whose re-run gives another trace hash is a 'deterministic' failure", async () => {
-    let calls = 0;
-    const leaky = defineScenario({
-      name: 'demo.leaky-violation',
-      title: 'state kept between runs, and a violation',
-      guarantees: ['g'] as const,
-      async run(ctx) {
-        ctx.world.record('note', { calls: calls++ });
-        ctx.check('g', false, 'always');
-      },
-    });
+    const leaky = leakyScenario('demo.leaky-violation', false);
     const s = await runMany(leaky, { seed: 1, runs: 1, replayDir: false });
     expect(s.failures.map((f) => f.guarantee)).toEqual(['g', 'deterministic']);
     expect(s.failures[1]!.detail).toMatch(
@@ -312,16 +317,7 @@ describe('runMany', () => {
 describe('checkDeterminism', () => {
   test('identical hashes for a deterministic scenario; a mismatch for one that leaks state between runs', async () => {
     expect((await checkDeterminism(firstK, { seeds: [1, 2, 3] })).mismatches).toEqual([]);
-    let calls = 0;
-    const leaky = defineScenario({
-      name: 'demo.leaky',
-      title: 'state kept between runs',
-      guarantees: ['g'] as const,
-      async run(ctx) {
-        ctx.world.record('note', { calls: calls++ });
-        ctx.check('g', true);
-      },
-    });
+    const leaky = leakyScenario('demo.leaky', true);
     const r = await checkDeterminism(leaky, { seeds: [5] });
     expect(r.mismatches.map((m) => m.seed)).toEqual([5]);
   });
