@@ -1,8 +1,8 @@
 /**
- * `fanout run --jobs N`: a scenario's runs split into shares over N worker threads (tinypool),
+ * `fanout run --jobs N`: a scenario's runs split into shares over N worker processes (tinypool),
  * merged back so that the summary, the replay files, the JSON and the JUnit report are the same
  * whatever N is (timing fields aside): runs are assigned by index, results are merged in run
- * order, percentiles come from every run's sample. Which thread runs a share changes no result
+ * order, percentiles come from every run's sample. Which lane runs a share changes no result
  * (affinity.ts chooses it to save warm-ups).
  */
 import Tinypool from 'tinypool';
@@ -15,13 +15,13 @@ export interface PooledRun {
   /**
    * Wait for the shares in run order, calling `onShare` with each share's records as it comes
    * (shares in run order), and merge them into the scenario's summary, whose wall time is the
-   * threads' wall time on its shares ÷ the number of threads (ms).
+   * lanes' wall time on its shares ÷ the number of lanes (ms).
    * @throws what a share's worker threw (an internal error), or the pool's error once closed.
    */
   finish(onShare: (r: WorkerResult) => void): Promise<Summary>;
 }
 
-/** A share waiting for a thread. */
+/** A share waiting for a lane. */
 interface QueuedShare {
   readonly task: WorkerTask;
   readonly system: string;
@@ -29,7 +29,7 @@ interface QueuedShare {
   readonly reject: (e: unknown) => void;
 }
 
-/** One worker thread (a one-thread tinypool) and the systems it has taken shares of. */
+/** One worker process (a one-process tinypool) and the systems it has taken shares of. */
 interface Lane {
   readonly pool: Tinypool;
   readonly warm: Set<string>;
@@ -37,9 +37,17 @@ interface Lane {
 }
 
 /**
- * A pool of worker threads for `fanout run --jobs N`. Each thread is a one-thread tinypool so
- * that the pool chooses which thread takes a share: a thread keeps to the systems it has run
- * ({@link pickShare}), instead of every thread loading and warming up every system.
+ * A pool of worker processes for `fanout run --jobs N`. Each lane is a one-process tinypool so
+ * that the pool chooses which lane takes a share: a lane keeps to the systems it has run
+ * ({@link pickShare}), instead of every lane loading and warming up every system.
+ *
+ * Lanes are child processes (tinypool's `child_process` runtime), not worker threads: on a
+ * 2-core machine two process lanes made 1,410–1,473 raida.no-hol runs/s where two thread lanes
+ * of one process made 1,217–1,229 (interleaved, 10,000 runs each), and two separate one-thread
+ * processes also outran two threads, so the cost is in sharing one process (its V8 platform and
+ * its garbage collectors' helper threads are the likely part; not pinned down). `pnpm bench:sim`,
+ * section 4, measures the pool. Results travel with the structured-clone ("advanced")
+ * serialization, so a share's summary and records arrive as a worker thread would send them.
  */
 export class RunPool {
   readonly #lanes: Lane[];
@@ -47,25 +55,29 @@ export class RunPool {
   #closed = false;
 
   /**
-   * `jobs` is N (runs are split into shares by it); `threads` (default N) are started, fewer
-   * when fewer can get a share. Each thread loads only the worker module and, at its first share
+   * `jobs` is N (runs are split into shares by it); `lanes` (default N) processes are started,
+   * fewer when fewer can get a share. Each loads only the worker module and, at its first share
    * of a system, the system whose scenario it runs.
    */
   constructor(
     readonly jobs: number,
-    threads = jobs,
+    lanes = jobs,
   ) {
     const fromSources = import.meta.url.endsWith('.ts');
     const filename = new URL(fromSources ? './worker-dev.mjs' : './worker.js', import.meta.url).href;
-    this.#lanes = Array.from({ length: threads }, () => ({
+    this.#lanes = Array.from({ length: lanes }, () => ({
       pool: new Tinypool({
         filename,
+        runtime: 'child_process',
+        serialization: 'advanced',
         minThreads: 1,
         maxThreads: 1,
-        // Workers start with the parent's flags (the source condition in this repository; nothing
-        // for the published CLI). From the TypeScript sources they start at worker-dev.mjs, which
-        // registers tsx; `pnpm fanout`'s build and the published CLI start at worker.js.
+        // Lanes start with the parent's flags (the source condition in this repository; nothing
+        // for the published CLI) and environment (tinypool passes none by default). From the
+        // TypeScript sources they start at worker-dev.mjs, which registers tsx; `pnpm fanout`'s
+        // build and the published CLI start at worker.js.
         execArgv: process.execArgv,
+        env: definedEnv(),
       }),
       warm: new Set<string>(),
       busy: false,
@@ -74,8 +86,8 @@ export class RunPool {
 
   /**
    * Submit one scenario's runs (this shard's, if any) in shares of about runs / (4 × jobs) and
-   * return at once; the shares run as threads free up, each thread preferring the systems it has
-   * run (then the oldest share), so several scenarios can be in the pool together (no thread
+   * return at once; the shares run as lanes free up, each lane preferring the systems it has
+   * run (then the oldest share), so several scenarios can be in the pool together (no lane
    * waits at a scenario's end for the slowest share of that scenario). {@link PooledRun.finish}
    * collects them.
    */
@@ -96,13 +108,13 @@ export class RunPool {
           onShare(r);
           results.push(r);
         }
-        // The threads' wall time on this scenario's shares ÷ threads: shares of several scenarios
+        // The lanes' wall time on this scenario's shares ÷ lanes: shares of several scenarios
         // run at once and out of order, so the span between two scenarios' ends says nothing.
-        const threadMs = results.reduce((a, r) => a + r.summary.wallMs, 0);
+        const laneMs = results.reduce((a, r) => a + r.summary.wallMs, 0);
         return {
           ...mergeSummaries(
             results.map((r) => r.summary),
-            threadMs / this.#lanes.length,
+            laneMs / this.#lanes.length,
           ),
           ...(shard !== undefined && { shard }),
         };
@@ -110,7 +122,7 @@ export class RunPool {
     };
   }
 
-  /** Queue a share; it settles with what its thread returns or throws. */
+  /** Queue a share; it settles with what its lane returns or throws. */
   #submit(task: WorkerTask): Promise<WorkerResult> {
     if (this.#closed) return Promise.reject(new Error('RunPool: closed'));
     return new Promise<WorkerResult>((resolve, reject) => {
@@ -119,7 +131,7 @@ export class RunPool {
     });
   }
 
-  /** Hand queued shares to the idle threads, each its pick ({@link pickShare}). */
+  /** Hand queued shares to the idle lanes, each its pick ({@link pickShare}). */
   #dispatch(): void {
     for (const [i, lane] of this.#lanes.entries()) {
       if (lane.busy || this.#closed) continue;
@@ -139,10 +151,17 @@ export class RunPool {
     }
   }
 
-  /** Stop the threads; shares still queued are rejected. */
+  /** Stop the lanes (their processes end); shares still queued are rejected. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const q of this.#queue.splice(0)) q.reject(new Error('RunPool: closed'));
     await Promise.all(this.#lanes.map((l) => l.pool.destroy()));
   }
+}
+
+/** This process's environment without unset names (the shape tinypool takes for a lane's env). */
+function definedEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
 }

@@ -61,7 +61,7 @@ export function summaryTable(summaries: readonly Summary[], colour: boolean): st
       `runs: seeds run; checks: guarantee checks that held / made (every run checks each guarantee of its scenario); ` +
         `p50/p99: the client's decision time per run (${mode === 'sim' ? 'virtual' : 'wall'} ms); ` +
         `speedup: decision time of the sequential baseline (same seed and plan, one target at a time, in a twin world) ÷ the parallel run's, ` +
-        `median over the runs that had one (their count in brackets); runs/s: runs ÷ wall time spent on them (with --jobs N: the N threads' wall time on this scenario's runs ÷ N; threads run several scenarios at once)`,
+        `median over the runs that had one (their count in brackets); runs/s: runs ÷ wall time spent on them (with --jobs N: the N worker processes' wall time on this scenario's runs ÷ N; they run several scenarios at once)`,
     ),
   ];
 }

@@ -1,5 +1,5 @@
 /**
- * A worker thread of `fanout run --jobs N`: runs one share of one scenario's runs (explicit run
+ * A worker process (a lane) of `fanout run --jobs N`: runs one share of one scenario's runs (explicit run
  * indexes) and sends back a mergeable summary and one record per run. It loads the scenario as
  * the parent did: built-in systems lazily, the user's config from the same file.
  */
@@ -32,6 +32,16 @@ export interface WorkerResult {
 }
 
 let catalog: Promise<Catalog> | undefined;
+
+// A lane is a child process in the CLI's process group, so a terminal's Ctrl-C reaches it too.
+// The CLI decides what an interrupt stops (it lets the shares under way finish, then stops its
+// pool, which ends the lanes with SIGTERM), so a lane does not die of SIGINT on its own.
+// A lane whose CLI is gone (killed: its IPC channel closed) has nobody to report to: it stops at
+// once instead of finishing its share.
+if (process.send !== undefined) {
+  process.on('SIGINT', () => undefined);
+  process.once('disconnect', () => process.exit(1));
+}
 
 /** Run a share (the tinypool task function). */
 export default async function runShare(t: WorkerTask): Promise<WorkerResult> {

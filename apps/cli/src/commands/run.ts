@@ -252,10 +252,10 @@ function pooled(env: Env, scenario: Scenario, flags: RunFlags): boolean {
 }
 
 /**
- * Worker threads to start (0: no pool): --jobs, but no more than the most runs a pooled scenario
+ * Worker processes to start (0: no pool): --jobs, but no more than the most runs a pooled scenario
  * makes — a thread that would get no share is not started (each loads the CLI and a system).
  */
-function poolThreads(env: Env, list: readonly Scenario[], flags: RunFlags): number {
+function poolLanes(env: Env, list: readonly Scenario[], flags: RunFlags): number {
   const most = Math.max(0, ...list.filter((s) => pooled(env, s, flags)).map((s) => runsOf(s, flags)));
   return Math.min(jobsOf(flags), most);
 }
@@ -286,20 +286,29 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
   });
   const summaries: Summary[] = [];
   const records: RunRecord[] = [];
-  const threads = poolThreads(env, list, flags);
-  // Created at the first pooled scenario (its module, tinypool and its threads' start-up are
+  const lanes = poolLanes(env, list, flags);
+  // Created at the first pooled scenario (its module, tinypool and its processes' start-up are
   // nothing a run that stays in this thread should wait for).
   let pool: RunPool | undefined;
   const submitted = new Map<Scenario, PooledRun>();
   try {
     for (const [i, scenario] of list.entries()) {
-      if (threads > 0 && pooled(env, scenario, flags)) {
-        pool ??= new (await import('../pool.js')).RunPool(jobsOf(flags), threads);
-        // This scenario and the pooled ones right after it go to the pool now, so the threads
+      if (lanes > 0 && pooled(env, scenario, flags)) {
+        pool ??= new (await import('../pool.js')).RunPool(jobsOf(flags), lanes);
+        // This scenario and the pooled ones right after it go to the pool now, so the lanes
         // move on to the next scenario's runs while this one's last share finishes.
         for (let j = i; j < list.length && pooled(env, list[j]!, flags); j++)
           if (!submitted.has(list[j]!)) submitted.set(list[j]!, startPooled(pool, list[j]!, flags));
-        summaries.push(await finishPooled(env, submitted.get(scenario)!, flags, records));
+        const summary = await finishPooled(env, submitted.get(scenario)!, flags, records).catch(
+          (e: unknown) => {
+            // A signal sent to the whole process group (a terminal's Ctrl-C, `kill -TERM -PGID`)
+            // reaches the lanes too; one that a lane does not outlive ends the command as interrupted.
+            if (env.signal.aborted) return undefined;
+            throw e;
+          },
+        );
+        if (summary === undefined) break;
+        summaries.push(summary);
       } else summaries.push(await runOne(env, scenario, flags, board, records));
       if (env.signal.aborted) break;
     }
@@ -370,7 +379,7 @@ export function registerRun(program: Command, env: Env): void {
     )
     .option(
       '--jobs <n>',
-      'worker threads for sim runs (default: the number of CPUs); results are the same for any n',
+      'worker processes for sim runs (default: the number of CPUs); results are the same for any n',
       intArg('--jobs', 1, 256),
     )
     .option('--set <key=value>', 'a scenario option (repeatable), e.g. --set slowMs=2000', setArg)
