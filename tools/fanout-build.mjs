@@ -14,7 +14,7 @@
  * scripts: the manifest the launcher checks before it runs a build. A file changed while the
  * build ran is recorded as changed. A build goes to a folder named by the hash of all that (a new
  * folder, renamed into place when complete: a running CLI never sees a build change under it);
- * builds unused for a day are removed.
+ * builds unused for a day are removed, and all but the most recently used few.
  */
 import { builtinModules, createRequire } from 'node:module';
 import {
@@ -40,6 +40,14 @@ const FORMAT = 1;
 const CLOCK_SLACK_MS = 100;
 /** Builds not used for this long are removed. */
 const KEEP_MS = 24 * 3_600_000;
+/**
+ * Builds kept at most, the new one included (each is 7–8 MB; a day of editing sources made about
+ * 50): the most recently used, so switching between a few branches still finds its builds. A
+ * build used within the last hour is never removed for the count (a CLI still running from it
+ * may load a system's chunk or start a worker from it later).
+ */
+const KEEP_BUILDS = 8;
+const RECENT_MS = 3_600_000;
 /**
  * Packages bundled with the CLI: ES modules only, self-contained (no import.meta, no files read
  * beside them), and one version in the lockfile. Any other package stays an import.
@@ -253,18 +261,24 @@ async function manifestOf(root, modules, since, esbuildVersion) {
 }
 
 /**
- * Remove builds not used for {@link KEEP_MS} (the launcher touches the one it runs) and
- * left-over temporary folders, keeping `keep`.
+ * Remove builds not used for {@link KEEP_MS} (the launcher touches the one it runs, at most hourly)
+ * or beyond the {@link KEEP_BUILDS} most recently used, and left-over temporary folders, keeping
+ * `keep`.
  * @param {string} cacheDir
  * @param {string} keep
  */
 function cleanUp(cacheDir, keep) {
+  const builds = [];
   for (const n of readdirSync(cacheDir)) {
     const p = join(cacheDir, n);
     if (p === keep || !/^(?:b|tmp)-/.test(n)) continue;
-    if (Date.now() - statSync(p).mtimeMs > (n.startsWith('tmp-') ? 3_600_000 : KEEP_MS))
-      rmSync(p, { recursive: true, force: true });
+    const age = Date.now() - statSync(p).mtimeMs;
+    if (age > (n.startsWith('tmp-') ? 3_600_000 : KEEP_MS)) rmSync(p, { recursive: true, force: true });
+    else if (n.startsWith('b-')) builds.push({ p, age });
   }
+  builds.sort((a, b) => a.age - b.age);
+  for (const { p, age } of builds.slice(KEEP_BUILDS - 1))
+    if (age > RECENT_MS) rmSync(p, { recursive: true, force: true });
 }
 
 /**

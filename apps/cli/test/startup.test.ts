@@ -4,7 +4,15 @@
  * runs its JavaScript build only while the build is fresh, with the same output as the sources.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,6 +154,48 @@ describe('pnpm fanout: tools/fanout.mjs', () => {
     expect(changed.err).toContain('changed: apps/cli/src/main.ts');
     expect(changed.err).toMatch(/\] built /);
     expect(changed.out).toContain('Usage: fanout');
+  }, 120_000);
+
+  test('a rebuild keeps the 8 most recently used builds, and every build used within the hour', () => {
+    const hour = 3_600_000;
+    /** Make empty build folders last used `agoMs` ago (the order given: most recent first). */
+    const fake = (names: readonly string[], agoMs: (i: number) => number) => {
+      for (const [i, n] of names.entries()) {
+        mkdirSync(join(cache, n));
+        const t = new Date(Date.now() - agoMs(i));
+        utimesSync(join(cache, n), t, t);
+      }
+    };
+    const rebuild = () => {
+      pin();
+      const { file, m } = manifest();
+      m.files.find((f) => f.path === 'apps/cli/src/main.ts')!.hash = '0'.repeat(64);
+      writeFileSync(file, JSON.stringify(m));
+      const r = launch(['--help']);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toMatch(/\] built /);
+      return readdirSync(cache).filter((n) => n.startsWith('b-'));
+    };
+    // The real builds the tests before made (used within minutes).
+    const real = readdirSync(cache).filter((n) => n.startsWith('b-'));
+    expect(real.length).toBeLessThanOrEqual(4);
+    // Ten builds used 2–11 hours ago (b-old-0 the most recent of them), two within the hour.
+    const old = Array.from({ length: 10 }, (_, k) => `b-old-${k}`);
+    fake(old, (i) => (i + 2) * hour);
+    fake(['b-recent-0', 'b-recent-1'], (i) => (i + 1) * 60_000);
+    const left = rebuild();
+    // Eight: the real ones (the new build among them), the two recent, then the old ones in order.
+    const others = left.filter((n) => !n.startsWith('b-old-'));
+    expect(others).toEqual(expect.arrayContaining([...real, 'b-recent-0', 'b-recent-1']));
+    expect(left.filter((n) => n.startsWith('b-old-')).sort()).toEqual(old.slice(0, 8 - others.length));
+    expect(left).toHaveLength(8);
+    // More than eight used within the hour: all of them stay (a CLI may still run from one); no
+    // older one does.
+    const more = Array.from({ length: 7 }, (_, k) => `b-more-${k}`);
+    fake(more, (i) => (i + 3) * 60_000);
+    const after = rebuild();
+    expect(after).toEqual(expect.arrayContaining([...real, 'b-recent-0', 'b-recent-1', ...more]));
+    expect(after.filter((n) => n.startsWith('b-old-'))).toEqual([]);
   }, 120_000);
 
   test('with a config file in play, the sources run (through tsx)', () => {
