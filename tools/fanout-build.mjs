@@ -362,6 +362,7 @@ export async function buildCli(root, cacheDir) {
       // show a renamed function (Foo2) where two modules share a name.
       keepNames: false,
       sourcemap: 'linked',
+      sourcesContent: false,
       metafile: true,
       logLevel: 'silent',
       plugins: [externalPackages(packages)],

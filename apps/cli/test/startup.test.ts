@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -14,7 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { fanout, root } from './run-cli.js';
@@ -125,6 +126,19 @@ describe('pnpm fanout: tools/fanout.mjs', () => {
     expect(second.code, second.err).toBe(0);
     expect(second.err).toMatch(/\] fresh build /);
     expect(untimed(second.out)).toBe(untimed(fanout(args).out));
+    // Source maps for stack traces that name the TypeScript sources: mappings and paths only (the
+    // sources are on disk). Their text would triple the maps Node parses at every start.
+    const build = dirname(manifest().file);
+    const maps = readdirSync(build).filter((n) => n.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    for (const n of maps) {
+      const map = JSON.parse(readFileSync(join(build, n), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: unknown;
+      };
+      expect(map.sourcesContent, n).toBeUndefined();
+      for (const src of map.sources) expect(existsSync(resolve(build, src)), `${n}: ${src}`).toBe(true);
+    }
   }, 120_000);
 
   test('the build is a package of ES modules: it runs with no format detection (each chunk parsed once)', () => {
