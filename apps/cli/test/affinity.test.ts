@@ -1,5 +1,5 @@
 /**
- * Which queued share an idle thread of `fanout run --jobs N` takes (apps/cli/src/affinity.ts): a
+ * Which queued share an idle lane (worker process) of `fanout run --jobs N` takes (apps/cli/src/affinity.ts): a
  * thread keeps to the systems it has run, claims a system nobody runs next, and only then helps
  * with another thread's system, so each system is warmed up on as few threads as the load allows.
  */
