@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import {
   AttemptTimeoutError,
   CancelledError,
+  DeadlineExceededError,
   FanOutOptionError,
   TargetRejectedError,
   VirtualClock,
@@ -405,5 +406,46 @@ describe('fanOut: the clock is required', () => {
   test('no clock is a FanOutOptionError naming clock (code under the simulated clock never falls back to the real one)', () => {
     expect(() => fanOut([1], (x) => x, {} as FanOutOptions<number, number>)).toThrow(FanOutOptionError);
     expect(() => fanOut([1], (x) => x, {} as FanOutOptions<number, number>)).toThrow(/clock/);
+  });
+});
+
+describe("the engine's own reasons carry no stack trace", () => {
+  const frames = (e: Error) => (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+
+  test('CancelledError, AttemptTimeoutError and DeadlineExceededError: no frames; Error.stackTraceLimit is left as it was', () => {
+    const before = Error.stackTraceLimit;
+    for (const e of [
+      new CancelledError('quorum'),
+      new CancelledError('hedge-lost'),
+      new AttemptTimeoutError(50),
+      new DeadlineExceededError(1000),
+    ]) {
+      expect(frames(e), e.name).toEqual([]);
+      expect(e.message.length).toBeGreaterThan(0);
+    }
+    expect(Error.stackTraceLimit).toBe(before);
+    // Errors a caller causes or throws keep theirs.
+    expect(frames(new FanOutOptionError('concurrency', 'must be a positive integer')).length).toBeGreaterThan(
+      0,
+    );
+    expect(frames(new TargetRejectedError('Busy right now')).length).toBeGreaterThan(0);
+  });
+
+  test('the reason a fan-out gives on quorum is one of them', async () => {
+    const clock = new VirtualClock();
+    const reasons: unknown[] = [];
+    await fanOut(
+      [10, 20, 30, 1000],
+      (ms, { signal }) => {
+        signal.addEventListener('abort', () => reasons.push(signal.reason));
+        return clock.sleep(ms, signal);
+      },
+      { clock, quorum: { count: 2 } },
+    );
+    expect(reasons).toHaveLength(2);
+    for (const r of reasons) {
+      expect(r).toBeInstanceOf(CancelledError);
+      expect(frames(r as Error)).toEqual([]);
+    }
   });
 });
