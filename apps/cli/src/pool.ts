@@ -42,12 +42,13 @@ interface Lane {
  * ({@link pickShare}), instead of every lane loading and warming up every system.
  *
  * Lanes are child processes (tinypool's `child_process` runtime), not worker threads: on a
- * 2-core machine two process lanes made 1,410–1,473 raida.no-hol runs/s where two thread lanes
- * of one process made 1,217–1,229 (interleaved, 10,000 runs each), and two separate one-thread
- * processes also outran two threads, so the cost is in sharing one process (its V8 platform and
- * its garbage collectors' helper threads are the likely part; not pinned down). `pnpm bench:sim`,
- * section 4, measures the pool. Results travel with the structured-clone ("advanced")
- * serialization, so a share's summary and records arrive as a worker thread would send them.
+ * 2-core machine two process lanes made 1,276–1,473 raida.no-hol runs/s where two thread lanes
+ * of one process made 1,157–1,229 (two interleaved series, 10,000 runs each), and two separate
+ * one-thread processes also outran two threads, so the cost is in sharing one process (its V8
+ * platform and its garbage collectors' helper threads are the likely part; not pinned down).
+ * `pnpm bench:sim`, section 4, measures the pool. Results travel with the structured-clone
+ * ("advanced") serialization, so a share's summary and records arrive as a worker thread would
+ * send them.
  */
 export class RunPool {
   readonly #lanes: Lane[];
