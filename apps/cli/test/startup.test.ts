@@ -68,6 +68,12 @@ describe('lazy imports', () => {
     expect(loaded).not.toContain('scenarios/src/raida/index.ts'); // its simulator's entry
   }, 60_000);
 
+  test('a sim run of bao loads no undici: only the live client’s own connection pool needs it', () => {
+    const loaded = modulesOf(['run', 'bao.no-hol', '--runs', '1', '--quiet']);
+    expect(loaded).toContain('packages/bao-keyring/src/client.ts');
+    expect(loaded).not.toContain('pkg:undici');
+  }, 60_000);
+
   test('list loads every system’s scenarios, but no demo or simulator', () => {
     const loaded = modulesOf(['list']);
     for (const s of ['raida', 'frost', 'dht', 'bao', 'prime'])

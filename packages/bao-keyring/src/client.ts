@@ -12,7 +12,7 @@
 import type { Clock, FetchLike } from '@fanout/core';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type * as Undici from 'undici';
 import { z } from 'zod';
 import {
   BaoAuthError,
@@ -27,6 +27,12 @@ import {
   BaoValidationError,
 } from './errors.js';
 import { isCompressedPointHex } from './crypto-memo.js';
+
+/**
+ * undici, loaded at the first request of a client that has its own connection pool (the live
+ * path, no injected fetch): a client on the simulator's fetch never loads it (about 70 ms).
+ */
+let undici: Promise<typeof Undici> | undefined;
 
 /** Options of {@link BaoClient}. */
 export interface BaoClientOptions {
@@ -188,7 +194,8 @@ export class BaoClient {
   readonly #mount: string;
   readonly #timeoutMs: number;
   readonly #fetch: FetchLike;
-  readonly #agent: Agent | undefined;
+  #agent: Undici.Agent | undefined; // the live path's pool, made at its first request
+  #closed = false;
   /** The clock arming request timeouts (the keyring reuses it for fan-outs). */
   readonly clock: Clock;
 
@@ -228,16 +235,21 @@ export class BaoClient {
       if (!Number.isInteger(connections) || connections < 1) {
         throw new BaoValidationError('connections', `must be an integer >= 1, got ${connections}`);
       }
-      const agent = new Agent({ connections, keepAliveTimeout: 90_000 });
-      this.#agent = agent;
-      this.#fetch = (input, init) =>
-        undiciFetch(
+      this.#fetch = async (input, init) => {
+        const { Agent, fetch: undiciFetch } = await (undici ??= import('undici'));
+        if (this.#agent === undefined) {
+          this.#agent = new Agent({ connections, keepAliveTimeout: 90_000 });
+          // Closed before its first request: requests fail as they do on a closed pool.
+          if (this.#closed) await this.#agent.close();
+        }
+        return (await undiciFetch(
           input as Parameters<typeof undiciFetch>[0],
           {
             ...(init as object),
-            dispatcher: agent,
+            dispatcher: this.#agent,
           } as Parameters<typeof undiciFetch>[1],
-        ) as unknown as Promise<Response>;
+        )) as unknown as Response;
+      };
     }
   }
 
@@ -246,8 +258,13 @@ export class BaoClient {
     return this.#namespace;
   }
 
-  /** Release the pooled connections of the default Agent (no-op with an injected fetch). */
+  /**
+   * Release the pooled connections of the default Agent (no-op with an injected fetch; a second
+   * call does nothing). Requests after it fail with BaoUnavailableError.
+   */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.#agent?.close();
   }
 

@@ -99,4 +99,17 @@ describe('BaoKeyring against the live simulator', () => {
     cleanup.push(() => client.close());
     await expect(client.health()).rejects.toBeInstanceOf(BaoUnavailableError);
   });
+
+  it('close() before any request (the pool is made at the first one): requests then fail, as after close() on a used client', async () => {
+    const { h, client } = await rig();
+    const used = new BaoClient({ clock: realClock, address: h.url, token: 'root' });
+    await used.health();
+    await used.close();
+    await client.close();
+    const a = await client.health().catch((e: unknown) => e);
+    const b = await used.health().catch((e: unknown) => e);
+    expect(a).toBeInstanceOf(BaoUnavailableError);
+    expect(b).toBeInstanceOf(BaoUnavailableError);
+    expect(h.sim.counters().total).toBe(1); // only the used client’s one request reached Bao
+  });
 });
