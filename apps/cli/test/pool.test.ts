@@ -40,15 +40,22 @@ function alive(pid: number): boolean {
   }
 }
 
+/** CPU seconds process `pid` has used (Linux: utime + stime in /proc/PID/stat, at 100 ticks/s). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Poll `f` every 50 ms until it returns true or `limitMs` passes; returns its last answer. */
-async function until(f: () => boolean, limitMs: number): Promise<boolean> {
-  for (let waited = 0; waited < limitMs; waited += 50) {
-    if (f()) return true;
-    await sleep(50);
-  }
-  return f();
+/** Poll `f` every 50 ms until it returns true (no time limit of its own: the test's ends a hang). */
+async function waitFor(f: () => boolean): Promise<void> {
+  while (!f()) await sleep(50);
 }
 
 const exited = (c: ChildProcess) =>
@@ -63,7 +70,7 @@ describe.skipIf(process.platform !== 'linux')('fanout run --jobs 2: worker proce
     // The first share's run lines: the lanes have loaded the worker module, which keeps a lane
     // alive through SIGINT (a Ctrl-C before that ends a lane, and the command then stops as
     // interrupted with what had finished before), and more shares are under way.
-    expect(await until(() => /^raida\.no-hol seed=1 held/m.test(cli.out()), 60_000), cli.err()).toBe(true);
+    await waitFor(() => /^raida\.no-hol seed=1 held/m.test(cli.out()));
     expect(lanesOf(pid)).toHaveLength(2);
     process.kill(-pid, 'SIGINT'); // what a terminal's Ctrl-C does: every process of the group
     const code = await exited(cli.child);
@@ -78,7 +85,7 @@ describe.skipIf(process.platform !== 'linux')('fanout run --jobs 2: worker proce
   test('SIGTERM to the process group ends the lanes: still an interrupt (exit 130), not an internal error', async () => {
     const cli = startCli(['run', 'raida.no-hol', '--runs', '3000', '--jobs', '2']);
     const pid = cli.child.pid!;
-    expect(await until(() => /^raida\.no-hol seed=1 held/m.test(cli.out()), 60_000), cli.err()).toBe(true);
+    await waitFor(() => /^raida\.no-hol seed=1 held/m.test(cli.out()));
     process.kill(-pid, 'SIGTERM');
     const code = await exited(cli.child);
     expect(cli.err()).not.toContain('Worker exited unexpectedly');
@@ -87,14 +94,16 @@ describe.skipIf(process.platform !== 'linux')('fanout run --jobs 2: worker proce
   }, 120_000);
 
   test('a killed CLI leaves no lane running', async () => {
-    // Shares of 25,000 runs: a lane that went on with its share would run for tens of seconds.
-    const cli = startCli(['run', 'raida.no-hol', '--runs', '200000', '--jobs', '2', '--quiet']);
+    // Shares of 250,000 runs: a lane that went on with its share would outlive this test's timeout.
+    const cli = startCli(['run', 'raida.no-hol', '--runs', '2000000', '--jobs', '2', '--quiet']);
     const pid = cli.child.pid!;
-    expect(await until(() => lanesOf(pid).length === 2, 60_000), cli.err()).toBe(true);
+    await waitFor(() => lanesOf(pid).length === 2);
     const lanes = lanesOf(pid);
-    await sleep(300); // into the shares
+    // Into their shares: each lane has spent more CPU than loading the worker and RAIDA takes.
+    await waitFor(() => lanes.every((p) => cpuSeconds(p) >= 1.5));
     process.kill(pid, 'SIGKILL');
     await exited(cli.child);
-    expect(await until(() => lanes.every((p) => !alive(p)), 10_000)).toBe(true);
+    await waitFor(() => lanes.every((p) => !alive(p)));
+    expect(lanes.filter(alive)).toEqual([]);
   }, 120_000);
 });
