@@ -47,7 +47,8 @@ const KEEP_MS = 24 * 3_600_000;
  * may load a system's chunk or start a worker from it later).
  */
 const KEEP_BUILDS = 8;
-const RECENT_MS = 3_600_000;
+/** An hour: how long a build counts as recently used, and a left-over temporary folder lives. */
+const HOUR_MS = 3_600_000;
 /**
  * Packages bundled with the CLI: ES modules only, self-contained (no import.meta, no files read
  * beside them), and one version in the lockfile. Any other package stays an import.
@@ -273,12 +274,12 @@ function cleanUp(cacheDir, keep) {
     const p = join(cacheDir, n);
     if (p === keep || !/^(?:b|tmp)-/.test(n)) continue;
     const age = Date.now() - statSync(p).mtimeMs;
-    if (age > (n.startsWith('tmp-') ? 3_600_000 : KEEP_MS)) rmSync(p, { recursive: true, force: true });
+    if (age > (n.startsWith('tmp-') ? HOUR_MS : KEEP_MS)) rmSync(p, { recursive: true, force: true });
     else if (n.startsWith('b-')) builds.push({ p, age });
   }
   builds.sort((a, b) => a.age - b.age);
   for (const { p, age } of builds.slice(KEEP_BUILDS - 1))
-    if (age > RECENT_MS) rmSync(p, { recursive: true, force: true });
+    if (age > HOUR_MS) rmSync(p, { recursive: true, force: true });
 }
 
 /**

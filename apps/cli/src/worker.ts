@@ -1,7 +1,7 @@
 /**
- * A worker process (a lane) of `fanout run --jobs N`: runs one share of one scenario's runs (explicit run
- * indexes) and sends back a mergeable summary and one record per run. It loads the scenario as
- * the parent did: built-in systems lazily, the user's config from the same file.
+ * A worker process (a lane) of `fanout run --jobs N`: runs one share of one scenario's runs
+ * (explicit run indexes) and sends back a mergeable summary and one record per run. It loads the
+ * scenario as the parent did: built-in systems lazily, the user's config from the same file.
  */
 import { runMany, type Summary } from '@fanout/scenarios';
 import type { FaultPlan } from '@fanout/sim';

@@ -253,7 +253,7 @@ function pooled(env: Env, scenario: Scenario, flags: RunFlags): boolean {
 
 /**
  * Worker processes to start (0: no pool): --jobs, but no more than the most runs a pooled scenario
- * makes — a thread that would get no share is not started (each loads the CLI and a system).
+ * makes — a lane that would get no share is not started (each loads the CLI and a system).
  */
 function poolLanes(env: Env, list: readonly Scenario[], flags: RunFlags): number {
   const most = Math.max(0, ...list.filter((s) => pooled(env, s, flags)).map((s) => runsOf(s, flags)));
