@@ -530,12 +530,12 @@ class Engine<T, R> implements FanOutRun<T, R> {
       this.#state[index] = RUNNING;
       // Targets admitted in one pass start at the same instant: one clock read for the batch.
       this.#startedAt[index] = now ??= this.#clock.now();
-      this.#startAttempt(index, this.#id(index), false);
+      this.#startAttempt(index, false);
     }
     this.#pumping = false;
   }
 
-  #startAttempt(index: number, id: string, hedged: boolean): void {
+  #startAttempt(index: number, hedged: boolean): void {
     const att = new Attempt(this.#sink, index, ++this.#calls[index]!, hedged);
     this.#live[index]!++;
     if (hedged) (this.#extraOf(index).hedges ??= []).push(att);
@@ -547,6 +547,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
       }
     }
     if (this.#onEvent !== undefined) {
+      const id = this.#id(index);
       this.#emit({ type: 'attempt', at: this.#clock.now(), id, index, attempt: att.attempt, hedged });
     }
     let ret: R | PromiseLike<R>;
@@ -562,7 +563,6 @@ class Engine<T, R> implements FanOutRun<T, R> {
       typeof (ret as PromiseLike<R>).then === 'function'
     ) {
       try {
-        // Bound handlers: two small function objects pointing at `att`, cheaper than closures.
         // Bound handlers: two small function objects pointing at `att`, cheaper than closures.
         (ret as PromiseLike<R>).then(handlers.answer.bind(att), handlers.error.bind(att));
       } catch (error) {
@@ -626,7 +626,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
         attempt: this.#calls[index]! + 1,
       });
     }
-    this.#startAttempt(index, from.id, true);
+    this.#startAttempt(index, true);
   }
 
   #endAttempt(att: Attempt): void {
@@ -667,7 +667,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
       this.#settle(index, REJECTED, error);
       return;
     }
-    this.#roundMaybeOver(index, att.id, error, 'failed');
+    this.#roundMaybeOver(index, error, 'failed');
   }
 
   #attemptTimeout(att: Attempt, ms: number): void {
@@ -681,11 +681,11 @@ class Engine<T, R> implements FanOutRun<T, R> {
     if (error === undefined) this.#timeoutErrors.set(ms, (error = new AttemptTimeoutError(ms)));
     att.abort(error);
     if (this.#state[att.index] === SETTLED) return;
-    this.#roundMaybeOver(att.index, att.id, error, 'timedOut');
+    this.#roundMaybeOver(att.index, error, 'timedOut');
   }
 
   /** An attempt ended without an answer: wait for a live hedge, retry, or settle. */
-  #roundMaybeOver(index: number, id: string, error: unknown, kind: 'failed' | 'timedOut'): void {
+  #roundMaybeOver(index: number, error: unknown, kind: 'failed' | 'timedOut'): void {
     if (this.#retryAttempts === 1 && !this.#hedging) {
       // Fast path: no retry, no hedge.
       this.#settle(index, kind === 'timedOut' ? TIMEOUT : FAILED, error);
@@ -718,7 +718,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
           this.#emit({
             type: 'retry',
             at: this.#clock.now(),
-            id,
+            id: this.#id(index),
             index,
             attempt: this.#calls[index]! + 1,
             delayMs: delay,
@@ -730,10 +730,10 @@ class Engine<T, R> implements FanOutRun<T, R> {
         if (delay > 0) {
           x.retryTimer = this.#clock.setTimer(() => {
             x.retryTimer = undefined;
-            if (this.#state[index] !== SETTLED && !this.#closing) this.#startAttempt(index, id, false);
+            if (this.#state[index] !== SETTLED && !this.#closing) this.#startAttempt(index, false);
           }, delay);
         } else {
-          this.#startAttempt(index, id, false);
+          this.#startAttempt(index, false);
         }
         return;
       }

@@ -8,4 +8,5 @@ export * from './errors.js';
 export * from './types.js';
 export * from './hedge-history.js';
 export { fanOut, type FanOutCall } from './fan-out.js';
+import './shape-anchor.js';
 export * from './transport.js';
