@@ -140,6 +140,36 @@ interface Extra {
   lastKind: 'failed' | 'timedOut';
 }
 
+/**
+ * The ids of a fan-out that needs them, checked for duplicates: with a key function, or when some
+ * target is a string (its own id). Index ids ('0'…'N-1') are unique by construction: undefined.
+ * A function of its own (not inline in the engine's constructor) so its loop is optimized on its
+ * own rather than by on-stack replacement of the constructor, which V8 threw away on every fan-out.
+ * @throws FanOutOptionError ('key') on a non-string or duplicate id, naming the target indexes.
+ */
+function idsOf<T>(
+  targets: readonly T[],
+  key: ((target: T, index: number) => string) | undefined,
+): { ids: string[]; index: IdIndex } | undefined {
+  if (key === undefined && !targets.some((t) => typeof t === 'string')) return undefined;
+  const n = targets.length;
+  const ids = new Array<string>(n);
+  const index = new IdIndex(ids);
+  for (let i = 0; i < n; i++) {
+    const t = targets[i] as T;
+    let id: string;
+    if (key !== undefined) {
+      id = key(t, i);
+      if (typeof id !== 'string')
+        throw new FanOutOptionError('key', `must return a string, got ${typeof id} for target ${i}`);
+    } else id = typeof t === 'string' ? t : String(i);
+    ids[i] = id;
+    const prev = index.add(i);
+    if (prev >= 0) throw new FanOutOptionError('key', `duplicate id "${id}" for targets ${prev} and ${i}`);
+  }
+  return { ids, index };
+}
+
 // State 0 = queued (the zero-filled initial value).
 const RUNNING = 1;
 const SETTLED = 2;
@@ -214,12 +244,10 @@ class Engine<T, R> implements FanOutRun<T, R> {
   readonly #state: Uint8Array;
   /** Per-target first start time (NaN until started). */
   readonly #startedAt: Float64Array;
-  /** Per-target calls made (hedges and retries included). */
-  readonly #calls: Uint32Array;
-  /** Per-target attempts in flight. */
-  readonly #live: Uint16Array;
-  /** Per-target current (non-hedge) attempt while running. */
-  readonly #current: (Attempt | undefined)[];
+  /** Per-target calls made (hedges and retries included); only with retry or hedge (else 1 per started target). */
+  readonly #calls: Uint32Array | undefined;
+  /** Per-target attempts in flight; only with hedge (else the primary attempt is the only one). */
+  readonly #live: Uint16Array | undefined;
   /** Retry/hedge bookkeeping, only for targets that needed it. */
   readonly #extra = new Map<number, Extra>();
   readonly #n: number;
@@ -408,34 +436,19 @@ class Engine<T, R> implements FanOutRun<T, R> {
     if (o.key !== undefined && typeof o.key !== 'function')
       throw new FanOutOptionError('key', 'must be a function');
 
-    // Ids: validated and checked for duplicates up front.
-    const key = o.key;
-    // Index ids are unique by construction; only a key function or string targets need the check.
-    const check = key !== undefined || targets.some((t) => typeof t === 'string');
-    // The duplicate check's id → index table is kept: result.byId is a view over it and the
-    // outcomes array, so keyed outcomes cost one index build (here), nothing per result.
-    const ids = check ? new Array<string>(n) : undefined;
-    const index = ids !== undefined ? new IdIndex(ids) : undefined;
-    for (let i = 0; ids !== undefined && i < n; i++) {
-      const t = targets[i] as T;
-      let id: string;
-      if (key !== undefined) {
-        id = key(t, i);
-        if (typeof id !== 'string')
-          throw new FanOutOptionError('key', `must return a string, got ${typeof id} for target ${i}`);
-      } else id = typeof t === 'string' ? t : String(i);
-      ids[i] = id;
-      const prev = index!.add(i);
-      if (prev >= 0) throw new FanOutOptionError('key', `duplicate id "${id}" for targets ${prev} and ${i}`);
-    }
+    // Ids: validated and checked for duplicates up front. The duplicate check's id → index table
+    // is kept: result.byId is a view over it and the outcomes array, so keyed outcomes cost one
+    // index build (here), nothing per result.
+    const { ids, index } = idsOf(targets, o.key) ?? {};
     this.#targets = targets;
     this.#ids = ids;
     this.#indexOf = index;
     this.#state = new Uint8Array(n);
     this.#startedAt = new Float64Array(n).fill(NaN);
-    this.#calls = new Uint32Array(n);
-    this.#live = new Uint16Array(n);
-    this.#current = new Array<Attempt | undefined>(n);
+    // Columns the plain case does not need are not allocated: at 1M targets each is megabytes of
+    // fresh pages, and a page fault costs microseconds.
+    this.#calls = this.#retryAttempts > 1 || this.#hedging ? new Uint32Array(n) : undefined;
+    this.#live = this.#hedging ? new Uint16Array(n) : undefined;
     this.#table = new OutcomeTable<T, R>(targets, ids, this.#startedAt, this.#calls);
     this.result = new Promise((resolve) => (this.#resolve = resolve));
   }
@@ -536,11 +549,13 @@ class Engine<T, R> implements FanOutRun<T, R> {
   }
 
   #startAttempt(index: number, hedged: boolean): void {
-    const att = new Attempt(this.#sink, index, ++this.#calls[index]!, hedged);
-    this.#live[index]!++;
+    const calls = this.#calls;
+    const att = new Attempt(this.#sink, index, calls !== undefined ? ++calls[index]! : 1, hedged);
+    if (this.#live !== undefined) this.#live[index]!++;
     if (hedged) (this.#extraOf(index).hedges ??= []).push(att);
     else {
-      this.#current[index] = att;
+      // Until the target settles, its payload slot holds its current primary attempt.
+      this.#table.payload[index] = att;
       if (this.#history !== undefined) {
         this.#history.notePrimary();
         this.#primaryStart![index] = this.#clock.now();
@@ -599,8 +614,14 @@ class Engine<T, R> implements FanOutRun<T, R> {
    * least the current percentile (so it counts on the right side of it; below, it is unknown).
    */
   #recordPrimary(att: Attempt, answered: boolean): void {
+    if (this.#history === undefined || att.hedged || this.#state[att.index] === SETTLED) return;
+    if (this.#table.payload[att.index] === att) this.#recordLatency(att, answered);
+  }
+
+  /** {@link #recordPrimary} for an attempt known to be its target's current primary one. */
+  #recordLatency(att: Attempt, answered: boolean): void {
     const h = this.#history;
-    if (h === undefined || att.hedged || this.#current[att.index] !== att) return;
+    if (h === undefined) return;
     const elapsed = this.#clock.now() - this.#primaryStart![att.index]!;
     if (!(elapsed >= 0)) return;
     if (!answered) {
@@ -623,7 +644,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
         at: this.#clock.now(),
         id: from.id,
         index,
-        attempt: this.#calls[index]! + 1,
+        attempt: this.#calls![index]! + 1,
       });
     }
     this.#startAttempt(index, true);
@@ -640,7 +661,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
       clock.clearTimer(att.hedgeTimer);
       att.hedgeTimer = undefined;
     }
-    this.#live[att.index]!--;
+    if (this.#live !== undefined) this.#live[att.index]!--;
   }
 
   #attemptOk(att: Attempt, value: R): void {
@@ -694,7 +715,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
     const x = this.#extraOf(index);
     x.lastError = error;
     x.lastKind = kind;
-    if (this.#live[index]! > 0 || this.#closing) return;
+    if ((this.#live !== undefined && this.#live[index]! > 0) || this.#closing) return;
     if (x.round < this.#retryAttempts) {
       let again = true;
       if (this.#retryWhen !== undefined) {
@@ -720,7 +741,7 @@ class Engine<T, R> implements FanOutRun<T, R> {
             at: this.#clock.now(),
             id: this.#id(index),
             index,
-            attempt: this.#calls[index]! + 1,
+            attempt: this.#calls![index]! + 1,
             delayMs: delay,
             error,
           });
@@ -748,7 +769,10 @@ class Engine<T, R> implements FanOutRun<T, R> {
    * the value (FULFILLED) or the error. Writes the outcome columns; the object is built when read.
    */
   #settle(index: number, code: number, payload: unknown): void {
+    const table = this.#table;
     const wasRunning = this.#state[index] === RUNNING;
+    // A running target's payload slot holds its current primary attempt (see #startAttempt).
+    const cur = wasRunning ? (table.payload[index] as Attempt | undefined) : undefined;
     this.#state[index] = SETTLED;
     const clock = this.#clock;
     const x = this.#extra.size > 0 ? this.#extra.get(index) : undefined;
@@ -756,12 +780,12 @@ class Engine<T, R> implements FanOutRun<T, R> {
       clock.clearTimer(x.retryTimer);
       x.retryTimer = undefined;
     }
-    if (this.#live[index]! > 0) {
+    const curRunning = cur !== undefined && !cur.done;
+    if (curRunning || (x?.hedges !== undefined && this.#live![index]! > 0)) {
       // Abort whatever is still running for this target: losers of a hedge race, or everything on cancel/deadline.
       const why = code === FULFILLED || code === REJECTED ? new CancelledError('hedge-lost') : payload;
-      const cur = this.#current[index];
-      if (cur !== undefined && !cur.done) {
-        this.#recordPrimary(cur, false);
+      if (curRunning) {
+        this.#recordLatency(cur, false);
         this.#endAttempt(cur);
         cur.abort(why);
       }
@@ -774,10 +798,8 @@ class Engine<T, R> implements FanOutRun<T, R> {
         }
       }
     }
-    this.#current[index] = undefined;
     if (wasRunning) this.#running--;
     const settledAt = clock.now();
-    const table = this.#table;
     table.code[index] = code;
     table.settledAt[index] = settledAt;
     table.payload[index] = payload;

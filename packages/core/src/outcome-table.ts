@@ -59,7 +59,7 @@ export class OutcomeTable<T, R> {
   readonly code: Uint8Array;
   /** Clock time of settlement, ms. */
   readonly settledAt: Float64Array;
-  /** The value (fulfilled) or the error (every other status). */
+  /** The value (fulfilled) or the error (every other status); the engine's own until settled. */
   readonly payload: unknown[];
   /** Target indexes in settlement order; the first `settled` entries are set. */
   readonly order: Int32Array;
@@ -74,13 +74,14 @@ export class OutcomeTable<T, R> {
    * @param targets the fan-out's targets
    * @param ids ids by index, or undefined for index ids ('0'…'N-1')
    * @param startedAt the engine's first-start column (NaN: never started)
-   * @param calls the engine's calls-per-target column
+   * @param calls the engine's calls-per-target column, or undefined when every started target was
+   *   called once (no retry, no hedge)
    */
   constructor(
     readonly targets: readonly T[],
     readonly ids: readonly string[] | undefined,
     readonly startedAt: Float64Array,
-    readonly calls: Uint32Array,
+    readonly calls: Uint32Array | undefined,
   ) {
     const n = targets.length;
     this.n = n;
@@ -114,7 +115,7 @@ export class OutcomeTable<T, R> {
       startedAt,
       settledAt,
       startedAt === undefined ? 0 : settledAt - startedAt,
-      this.calls[index]!,
+      this.calls !== undefined ? this.calls[index]! : startedAt === undefined ? 0 : 1,
       code === FULFILLED ? (payload as R) : undefined,
       code === FULFILLED ? undefined : payload,
       REASON_OF[code],

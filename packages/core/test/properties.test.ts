@@ -144,6 +144,10 @@ async function checkExactlyOne(bs: Behaviour[], o: RunOptions): Promise<void> {
   // Calls per target: at most `attempts` rounds of one call plus `max` hedges (hedge.max is per round).
   const maxCalls = (o.retry?.attempts ?? 1) * (1 + (o.hedge?.max ?? 0));
   for (const out of r.outcomes) expect(out.attempts).toBeLessThanOrEqual(maxCalls);
+  // outcome.attempts is exactly the target's 'attempt' events (0 for a target never started).
+  const attemptEvents = bs.map(() => 0);
+  for (const e of events) if (e.type === 'attempt') attemptEvents[e.index]!++;
+  expect(r.outcomes.map((out) => out.attempts)).toEqual(attemptEvents);
   if (quorumCount !== undefined) {
     expect(r.quorumMet).toBe(r.fulfilled.length >= quorumCount);
     if (r.quorumMet && o.quorum!.exit === 'early') expect(r.fulfilled).toHaveLength(quorumCount);
