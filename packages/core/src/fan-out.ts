@@ -143,9 +143,13 @@ interface Extra {
 /**
  * The ids of a fan-out that needs them, checked for duplicates: with a key function, or when some
  * target is a string (its own id). Index ids ('0'…'N-1') are unique by construction: undefined.
- * A function of its own (not inline in the engine's constructor) so its loop is optimized on its
- * own rather than by on-stack replacement of the constructor, which V8 threw away on every fan-out.
- * @throws FanOutOptionError ('key') on a non-string or duplicate id, naming the target indexes.
+ * Every id is computed first (the key function is called once per target, in target order), then
+ * indexed; a key function that throws or returns a non-string at target j is reported as such
+ * unless targets before j already repeat an id, which is reported first (as a one-by-one check
+ * would). A function of its own, not inline in the engine's constructor: V8 compiled the
+ * constructor's loop by on-stack replacement and threw that code away on every fan-out.
+ * @throws FanOutOptionError ('key') on a non-string or duplicate id, naming the target indexes;
+ *   whatever the key function throws.
  */
 function idsOf<T>(
   targets: readonly T[],
@@ -154,19 +158,30 @@ function idsOf<T>(
   if (key === undefined && !targets.some((t) => typeof t === 'string')) return undefined;
   const n = targets.length;
   const ids = new Array<string>(n);
-  const index = new IdIndex(ids);
-  for (let i = 0; i < n; i++) {
-    const t = targets[i] as T;
-    let id: string;
-    if (key !== undefined) {
-      id = key(t, i);
-      if (typeof id !== 'string')
-        throw new FanOutOptionError('key', `must return a string, got ${typeof id} for target ${i}`);
-    } else id = typeof t === 'string' ? t : String(i);
-    ids[i] = id;
-    const prev = index.add(i);
-    if (prev >= 0) throw new FanOutOptionError('key', `duplicate id "${id}" for targets ${prev} and ${i}`);
+  let i = 0;
+  let failure: unknown = undefined;
+  try {
+    for (; i < n; i++) {
+      const t = targets[i] as T;
+      const id = key !== undefined ? key(t, i) : typeof t === 'string' ? t : String(i);
+      if (typeof id !== 'string') {
+        failure = new FanOutOptionError('key', `must return a string, got ${typeof id} for target ${i}`);
+        break;
+      }
+      ids[i] = id;
+    }
+  } catch (error) {
+    failure = error;
   }
+  const index = IdIndex.build(i < n ? ids.slice(0, i) : ids);
+  if (!(index instanceof IdIndex)) {
+    const { first, duplicate } = index;
+    throw new FanOutOptionError(
+      'key',
+      `duplicate id "${ids[duplicate]}" for targets ${first} and ${duplicate}`,
+    );
+  }
+  if (i < n) throw failure;
   return { ids, index };
 }
 

@@ -57,6 +57,20 @@ describe('fanOut: option validation names the option', () => {
       /duplicate id "a" for targets 0 and 2/,
     );
   });
+  test('a repeat before a bad key is reported first; a bad key with no repeat before it as itself', () => {
+    const boom = new Error('key failed');
+    const key = (t: string): string => {
+      if (t === 'throw') throw boom;
+      return t === 'number' ? (7 as unknown as string) : t;
+    };
+    const run = (targets: string[]) => () => fanOut(targets, (x) => x, { key, clock: realClock });
+    expect(run(['a', 'b', 'b', 'throw'])).toThrow(/duplicate id "b" for targets 1 and 2/);
+    expect(run(['a', 'b', 'b', 'number'])).toThrow(/duplicate id "b" for targets 1 and 2/);
+    expect(run(['a', 'throw', 'a'])).toThrow(boom);
+    expect(run(['a', 'number', 'a'])).toThrow(/must return a string, got number for target 1/);
+    // The lowest repeat wins, whichever id repeats.
+    expect(run(['x', 'y', 'z', 'y', 'x'])).toThrow(/duplicate id "y" for targets 1 and 3/);
+  });
 });
 
 describe('fanOut: odd calls still give one outcome each', () => {
