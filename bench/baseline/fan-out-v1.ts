@@ -6,7 +6,7 @@
  * string in the shared type) were changed.
  */
 import type { Clock, TimerHandle } from '@fanout/core';
-import { IdIndex } from '../../packages/core/src/id-index.js';
+import { IdIndex } from './id-index-v1.js';
 import {
   AttemptTimeoutError,
   CancelledError,
