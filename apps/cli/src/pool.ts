@@ -8,7 +8,7 @@
 import Tinypool from 'tinypool';
 import { mergeSummaries, shardRuns, type Shard, type Summary } from '@fanout/scenarios';
 import { pickShare, systemOf } from './affinity.js';
-import type { WorkerResult, WorkerTask } from './worker.js';
+import type { ProbeResult, ProbeTask, WorkerResult, WorkerTask } from './worker.js';
 
 /** One scenario's runs submitted to a {@link RunPool}. */
 export interface PooledRun {
@@ -21,11 +21,12 @@ export interface PooledRun {
   finish(onShare: (r: WorkerResult) => void): Promise<Summary>;
 }
 
-/** A share waiting for a lane. */
+/** A share (or a search batch) waiting for a lane. */
 interface QueuedShare {
-  readonly task: WorkerTask;
   readonly system: string;
-  readonly resolve: (r: WorkerResult) => void;
+  /** Hand the task to a lane's pool. */
+  readonly send: (pool: Tinypool) => Promise<unknown>;
+  readonly resolve: (r: unknown) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -123,11 +124,25 @@ export class RunPool {
     };
   }
 
+  /**
+   * Run one batch of `run --until-failure`'s seed search on the next free lane (the worker's
+   * `probe`); batches queue behind shares and each other.
+   * @throws what the lane threw, or the pool's error once closed.
+   */
+  probe(task: ProbeTask): Promise<ProbeResult> {
+    const system = systemOf(task.runs[0]?.scenario ?? '');
+    return this.#enqueue(system, (pool) => pool.run(task, { name: 'probe' }) as Promise<ProbeResult>);
+  }
+
   /** Queue a share; it settles with what its lane returns or throws. */
   #submit(task: WorkerTask): Promise<WorkerResult> {
+    return this.#enqueue(systemOf(task.scenario), (pool) => pool.run(task) as Promise<WorkerResult>);
+  }
+
+  #enqueue<R>(system: string, send: (pool: Tinypool) => Promise<R>): Promise<R> {
     if (this.#closed) return Promise.reject(new Error('RunPool: closed'));
-    return new Promise<WorkerResult>((resolve, reject) => {
-      this.#queue.push({ task, system: systemOf(task.scenario), resolve, reject });
+    return new Promise<R>((resolve, reject) => {
+      this.#queue.push({ system, send, resolve: resolve as (r: unknown) => void, reject });
       this.#dispatch();
     });
   }
@@ -145,10 +160,13 @@ export class RunPool {
       const share = this.#queue.splice(k, 1)[0]!;
       lane.busy = true;
       lane.warm.add(share.system);
-      (lane.pool.run(share.task) as Promise<WorkerResult>).then(share.resolve, share.reject).finally(() => {
-        lane.busy = false;
-        this.#dispatch();
-      });
+      share
+        .send(lane.pool)
+        .then(share.resolve, share.reject)
+        .finally(() => {
+          lane.busy = false;
+          this.#dispatch();
+        });
     }
   }
 

@@ -4,5 +4,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { default: runShare } = await import('./worker.ts');
+const { default: runShare, probe } = await import('./worker.ts');
 export default runShare;
+export { probe };

@@ -267,7 +267,13 @@ async function run(env: Env, names: string[], flags: RunFlags): Promise<number> 
     return (await import('./shrink.js')).untilFailure(
       env,
       list,
-      { ...flags, seedGiven: flags.seedGiven === true, budgetMs: flags.budget ?? DEFAULT_BUDGET_MS },
+      {
+        ...flags,
+        seedGiven: flags.seedGiven === true,
+        budgetMs: flags.budget ?? DEFAULT_BUDGET_MS,
+        jobs: jobsOf(flags),
+        config: flags.config,
+      },
       (s) => optionsFor(s, flags.set),
     );
   const counts = [...new Set(list.map((s) => flags.runs ?? s.defaultRuns[flags.mode]))].sort((a, b) => b - a);

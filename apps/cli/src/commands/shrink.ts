@@ -21,11 +21,9 @@ import {
   describeOptions,
   loadReplay,
   ReplayModeError,
-  runScenario,
   saveRun,
   shrinkRun,
   traceFileFor,
-  withTraceLines,
   type Mode,
   type RunOptions,
   type RunResult,
@@ -37,6 +35,7 @@ import { createRng, type FaultPlan } from '@fanout/sim';
 import { ReplayFileError, writeReplayFile, writeTraceFile } from '@fanout/sim/replay';
 import { wallNow, type Env } from '../env.js';
 import { intArg } from '../flags.js';
+import type { SearchEnd } from '../search.js';
 
 /** `n=8, label="y"`: the options that differ from the scenario's defaults, or 'defaults'. */
 function optionsText(scenario: Scenario, options: Readonly<Record<string, unknown>>): string {
@@ -190,13 +189,19 @@ export interface UntilFailureFlags {
   readonly plan?: FaultPlan;
   readonly replayDir: string;
   readonly quiet?: boolean;
+  /** Worker processes to search on (--jobs; sim only): 1 searches in this process. */
+  readonly jobs: number;
+  /** The --config file the lanes load (undefined: found from the working directory). */
+  readonly config: string | undefined;
 }
 
 /**
  * `fanout run … --until-failure`: seeds drawn from `createRng(root).fork('until-failure')` (root:
  * --seed, or a random one, printed so the same search can be run again), every scenario of
  * `list` per seed, until the first violation, the wall-clock budget or --runs; the violating run
- * is saved (replay + trace) and, in sim, shrunk into `<replay>.min.json`.
+ * is saved (replay + trace) and, in sim, shrunk into `<replay>.min.json`. With `jobs` > 1 (sim)
+ * the runs are made in batches on that many worker processes; the first violation and the run
+ * count before it are the same as in one process (see search.ts).
  * @returns exit code: 1 a violation was found, 0 none within the budget, 130 interrupted.
  */
 export async function untilFailure(
@@ -207,64 +212,65 @@ export async function untilFailure(
 ): Promise<number> {
   const root = flags.seedGiven ? flags.seed : randomInt(0, 2 ** 32);
   const seeds = createRng(root).fork('until-failure');
+  const lanes = flags.mode === 'sim' && list.length > 0 ? flags.jobs : 1;
   env.log(
     `${pc.bold('fanout run --until-failure')}: ${list.length} scenario(s), mode ${flags.mode}, ` +
-      `budget ${flags.budgetMs / 1000} s${flags.runs === undefined ? '' : ` or ${flags.runs} run(s)`}; ` +
+      `budget ${flags.budgetMs / 1000} s${flags.runs === undefined ? '' : ` or ${flags.runs} run(s)`}` +
+      `${lanes > 1 ? `, ${lanes} worker processes` : ''}; ` +
       `seeds drawn from stream root ${root} (the same search again: --seed ${root})`,
   );
   const t0 = env.now();
-  let made = 0;
-  const spent = (): boolean =>
-    env.now() - t0 >= flags.budgetMs ||
-    (flags.runs !== undefined && made >= flags.runs) ||
-    env.signal.aborted;
-  while (!spent()) {
-    const seed = seeds.nextU32();
-    for (const scenario of list) {
-      if (spent()) break;
-      const given: RunOptions = {
-        seed,
-        mode: flags.mode,
-        options: optionsOf(scenario),
-        ...(flags.plan !== undefined && { plan: flags.plan }),
-        signal: env.signal,
-        wallNow,
-      };
-      // Seeds that hold keep only their trace hash; a violating one is run again for its lines.
-      const first = await runScenario(scenario, { ...given, traceLines: false });
-      made++;
-      const names = first.guarantees.filter((g) => !g.held).map((g) => g.name);
-      if (first.held) {
-        if (!flags.quiet) env.log(`${scenario.name} seed=${seed} ${pc.green('held')}`);
-        continue;
-      }
-      env.log(`${scenario.name} seed=${seed} ${pc.red(`VIOLATED ${names.join(', ')}`)}`);
-      const result = await withTraceLines(scenario, given, first);
-      if (result.traceHash !== first.traceHash)
-        env.log(
-          pc.red(
-            `NOT DETERMINISTIC: seed ${seed} gave trace hash ${first.traceHash}, then ${result.traceHash} when run again for its trace file`,
-          ),
-        );
-      const { replayFile, traceFile } = saveRun(flags.replayDir, result);
-      env.log(`first violation after ${made} run(s): ${pc.cyan(`fanout replay ${replayFile}`)}`);
-      if (traceFile !== undefined) env.log(`trace (JSON Lines): ${traceFile}`);
-      if (flags.mode === 'sim')
-        await shrinkSaved(
-          env,
-          scenario,
-          replayFile,
-          { seed, mode: 'sim', plan: result.plan, options: { ...result.options } },
-          { maxRuns: DEFAULT_SHRINK_RUNS },
-        );
-      else env.log(pc.dim('(live runs are not shrunk: only sim runs are deterministic)'));
-      return 1;
+  const given = (scenario: Scenario, seed: number): RunOptions => ({
+    seed,
+    mode: flags.mode,
+    options: optionsOf(scenario),
+    ...(flags.plan !== undefined && { plan: flags.plan }),
+    signal: env.signal,
+    wallNow,
+  });
+  const search = await import('../search.js');
+  let end: SearchEnd;
+  if (lanes > 1) {
+    const pool = new (await import('../pool.js')).RunPool(lanes);
+    try {
+      end = await search.searchPooled(env, list, seeds, { ...flags, lanes }, pool, given);
+    } finally {
+      await pool.close();
     }
-  }
+  } else end = await search.searchHere(env, list, seeds, flags, given);
+  if (end.scenario !== undefined) return violationFound(env, flags, end);
   if (env.signal.aborted) {
-    env.log(pc.yellow(`Interrupted after ${made} run(s), no violation.`));
+    env.log(pc.yellow(`Interrupted after ${end.made} run(s), no violation.`));
     return 130;
   }
-  env.log(pc.green(`No violation in ${made} run(s) (${((env.now() - t0) / 1000).toFixed(1)} s).`));
+  env.log(pc.green(`No violation in ${end.made} run(s) (${((env.now() - t0) / 1000).toFixed(1)} s).`));
   return 0;
+}
+
+/** The search's violating run: saved (replay + trace), checked for determinism and, in sim, shrunk. */
+async function violationFound(
+  env: Env,
+  flags: UntilFailureFlags,
+  end: Extract<SearchEnd, { scenario: Scenario }>,
+): Promise<number> {
+  const { result, scenario } = end;
+  if (result.traceHash !== end.firstHash)
+    env.log(
+      pc.red(
+        `NOT DETERMINISTIC: seed ${result.seed} gave trace hash ${end.firstHash}, then ${result.traceHash} when run again for its trace file`,
+      ),
+    );
+  const { replayFile, traceFile } = saveRun(flags.replayDir, result);
+  env.log(`first violation after ${end.made} run(s): ${pc.cyan(`fanout replay ${replayFile}`)}`);
+  if (traceFile !== undefined) env.log(`trace (JSON Lines): ${traceFile}`);
+  if (flags.mode === 'sim')
+    await shrinkSaved(
+      env,
+      scenario,
+      replayFile,
+      { seed: result.seed, mode: 'sim', plan: result.plan, options: { ...result.options } },
+      { maxRuns: DEFAULT_SHRINK_RUNS },
+    );
+  else env.log(pc.dim('(live runs are not shrunk: only sim runs are deterministic)'));
+  return 1;
 }
