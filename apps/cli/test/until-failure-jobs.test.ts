@@ -86,4 +86,16 @@ describe('run --until-failure over worker processes', () => {
     );
     expect(here.out.split('\n').filter((l) => l.startsWith('mine.never seed='))).toEqual(lines);
   }, 120_000);
+
+  test('a bad --set value is a usage error before any run, with or without lanes', () => {
+    for (const jobs of ['1', '2']) {
+      const r = fanout(
+        ['run', 'dht.no-loss', '--until-failure', '--runs', '2', '--set', 'nodes=banana', '--jobs', jobs],
+        user,
+      );
+      expect(r.code, r.out + r.err).toBe(2);
+      expect(r.err).toContain('dht.no-loss options: nodes:');
+      expect(r.out).not.toMatch(/seed=\d+/);
+    }
+  }, 60_000);
 });

@@ -21,6 +21,7 @@ import {
   describeOptions,
   loadReplay,
   ReplayModeError,
+  resolveOptions,
   saveRun,
   shrinkRun,
   traceFileFor,
@@ -203,6 +204,7 @@ export interface UntilFailureFlags {
  * the runs are made in batches on that many worker processes; the first violation and the run
  * count before it are the same as in one process (see search.ts).
  * @returns exit code: 1 a violation was found, 0 none within the budget, 130 interrupted.
+ * @throws OptionsError for a bad option of a listed scenario (a usage error), before any run.
  */
 export async function untilFailure(
   env: Env,
@@ -210,6 +212,9 @@ export async function untilFailure(
   flags: UntilFailureFlags,
   optionsOf: (s: Scenario) => Record<string, unknown>,
 ): Promise<number> {
+  // Bad --set values are a usage error here, before any run (a lane would only report them as
+  // its own failure).
+  for (const s of list) resolveOptions(s, flags.mode, optionsOf(s));
   const root = flags.seedGiven ? flags.seed : randomInt(0, 2 ** 32);
   const seeds = createRng(root).fork('until-failure');
   const lanes = flags.mode === 'sim' && list.length > 0 ? flags.jobs : 1;
