@@ -162,7 +162,7 @@ export class RunPool {
       lane.warm.add(share.system);
       share
         .send(lane.pool)
-        .then(share.resolve, share.reject)
+        .then(share.resolve, (e: unknown) => share.reject(laneError(e)))
         .finally(() => {
           lane.busy = false;
           this.#dispatch();
@@ -176,6 +176,20 @@ export class RunPool {
     for (const q of this.#queue.splice(0)) q.reject(new Error('RunPool: closed'));
     await Promise.all(this.#lanes.map((l) => l.pool.destroy()));
   }
+}
+
+/**
+ * What a lane threw, as an Error: tinypool sends a child process's error as a plain object
+ * ({ name, message, stack } and its own fields), which printed as "[object Object]". The stack is
+ * the lane's (it names where in the lane it was thrown).
+ */
+export function laneError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  if (e === null || typeof e !== 'object') return new Error(`in a worker process: ${String(e)}`);
+  const { name, message, stack } = e as { name?: unknown; message?: unknown; stack?: unknown };
+  const error = new Error(`in a worker process: ${String(name ?? 'Error')}: ${String(message ?? '')}`);
+  if (typeof stack === 'string') error.stack = `${error.message}\n(the worker process's stack)\n${stack}`;
+  return error;
 }
 
 /** This process's environment without unset names (the shape tinypool takes for a lane's env). */

@@ -99,3 +99,41 @@ describe('run --until-failure over worker processes', () => {
     }
   }, 60_000);
 });
+
+const LANE_FAILS = `import { defineScenario } from '@fanout/scenarios';
+
+// Loads in the CLI, fails to load in a worker process (a lane has an IPC channel).
+if (process.send !== undefined) throw new Error('only in a lane: boom');
+
+export default defineScenario({
+  name: 'mine.lane-fails',
+  title: 'a module that cannot load in a worker process',
+  guarantees: ['ok'] as const,
+  plan: () => ({}),
+  async run({ check, latency }) {
+    latency(1);
+    check('ok', true);
+  },
+});
+`;
+
+describe('an error in a worker process', () => {
+  const project = mkdtempSync(join(base, 'lane-fails-'));
+  writeFileSync(join(project, 'fails.ts'), LANE_FAILS);
+  writeFileSync(join(project, 'fanout.config.ts'), `export default { scenarios: ['./fails.ts'] };\n`);
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  test('is printed with its name, message and the lane stack, exit 70 (run and --until-failure)', () => {
+    for (const args of [
+      ['run', 'mine.lane-fails', '--runs', '4', '--jobs', '2'],
+      ['run', 'mine.lane-fails', '--until-failure', '--runs', '4', '--jobs', '2'],
+    ]) {
+      const r = fanout(args, project);
+      expect(r.code, r.out + r.err).toBe(70);
+      expect(r.err).toContain('in a worker process: ConfigError: ');
+      expect(r.err).toContain('only in a lane: boom');
+      expect(r.err).toContain("(the worker process's stack)");
+      expect(r.err).not.toContain('[object Object]');
+    }
+  }, 120_000);
+});
