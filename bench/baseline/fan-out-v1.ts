@@ -2,8 +2,8 @@
  * BENCHMARK BASELINE, not for use: a copy of packages/core/src/fan-out.ts as it was before the
  * allocation work on the fast path (Attempt object + two `.then` closures + an 11-field outcome
  * record per target), kept so bench/core.bench.ts can run the old and the new engine side by side
- * in one process. Only this comment, the import paths and one cast (afterMs, now also a percentile
- * string in the shared type) were changed.
+ * in one process. Only this comment, the import paths, one cast (afterMs, now also a percentile
+ * string in the shared type) and the CallContext type of its time were changed.
  */
 import type { Clock, TimerHandle } from '@fanout/core';
 import { IdIndex } from './id-index-v1.js';
@@ -15,7 +15,8 @@ import {
   TargetRejectedError,
 } from '@fanout/core';
 import type {
-  CallContext,
+  AbortHook,
+  CallContext as CurrentCallContext,
   Cancelled,
   FanOutEvent,
   FanOutOptions,
@@ -29,6 +30,9 @@ import type {
   Rejected,
   TimedOut,
 } from '@fanout/core';
+
+/** The call context of its time (before the AbortHook members). */
+type CallContext = Omit<CurrentCallContext, keyof AbortHook>;
 
 /** The function called once per attempt. It may return a value, a promise, or throw. */
 export type FanOutCall<T, R> = (target: T, ctx: CallContext) => R | PromiseLike<R>;

@@ -70,6 +70,8 @@ class Attempt implements CallContext {
   #flags: number;
   /** The AbortController once `signal` was read (HAS_CONTROLLER), else the abort reason once aborted. */
   #sig: unknown = undefined;
+  /** AbortHook listeners: one function, or an array of several, until aborted. */
+  #hooks: ((reason: unknown) => void) | ((reason: unknown) => void)[] | undefined = undefined;
 
   constructor(
     readonly sink: AttemptSink,
@@ -107,11 +109,52 @@ class Attempt implements CallContext {
     return (this.#sig as AbortController).signal;
   }
 
+  get aborted(): boolean {
+    return (this.#flags & ABORTED_BIT) !== 0;
+  }
+  get reason(): unknown {
+    if ((this.#flags & ABORTED_BIT) === 0) return undefined;
+    return (this.#flags & HAS_CONTROLLER) !== 0 ? (this.#sig as AbortController).signal.reason : this.#sig;
+  }
+  onAbort(listener: (reason: unknown) => void): void {
+    if ((this.#flags & ABORTED_BIT) !== 0) return;
+    const hooks = this.#hooks;
+    if (hooks === undefined) this.#hooks = listener;
+    else if (typeof hooks === 'function') {
+      if (hooks !== listener) this.#hooks = [hooks, listener];
+    } else if (!hooks.includes(listener)) hooks.push(listener);
+  }
+  offAbort(listener: (reason: unknown) => void): void {
+    const hooks = this.#hooks;
+    if (hooks === listener) this.#hooks = undefined;
+    else if (Array.isArray(hooks)) {
+      const at = hooks.indexOf(listener);
+      if (at >= 0) hooks.splice(at, 1);
+    }
+  }
+
+  /** Abort this attempt (the engine's): the signal if it was read, then the hook listeners. */
   abort(reason: unknown): void {
     if ((this.#flags & ABORTED_BIT) !== 0) return;
     this.#flags |= ABORTED_BIT;
     if ((this.#flags & HAS_CONTROLLER) !== 0) (this.#sig as AbortController).abort(reason);
     else this.#sig = reason;
+    const hooks = this.#hooks;
+    if (hooks === undefined) return;
+    this.#hooks = undefined;
+    if (typeof hooks === 'function') callHook(hooks, reason);
+    else for (const h of hooks) callHook(h, reason);
+  }
+}
+
+/** Call an AbortHook listener; what it throws is reported as uncaught, after this turn (as EventTarget does). */
+function callHook(listener: (reason: unknown) => void, reason: unknown): void {
+  try {
+    listener(reason);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
   }
 }
 

@@ -26,6 +26,7 @@ const run = fanOut(
   ['anchor'],
   (target: string, ctx) => {
     ctx.signal.addEventListener('abort', (event) => kept.push(event), { once: true });
+    ctx.onAbort(() => undefined);
     kept.push(ctx);
     return target;
   },

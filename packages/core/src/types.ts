@@ -81,8 +81,13 @@ export interface Cancelled<T> extends OutcomeBase<T> {
 export type Outcome<T, R> = Fulfilled<T, R> | Rejected<T> | Failed<T> | TimedOut<T> | Cancelled<T>;
 
 /** What the call receives besides its target. */
-export interface CallContext {
-  /** Aborts when this attempt is no longer wanted: timeout, quorum met, hedge lost, deadline, caller abort. */
+export interface CallContext extends AbortHook {
+  /**
+   * Aborts when this attempt is no longer wanted: timeout, quorum met, hedge lost, deadline, caller
+   * abort. Created when first read (a Node AbortController and its EventTarget cost microseconds
+   * per attempt); code of your own can use the {@link AbortHook} members instead, which tell the
+   * same without creating it.
+   */
   readonly signal: AbortSignal;
   /** Attempt number for this target, 1-based, counting retries and hedges. */
   readonly attempt: number;
@@ -90,6 +95,25 @@ export interface CallContext {
   readonly hedged: boolean;
   /** The target's id. */
   readonly id: string;
+}
+
+/**
+ * Cancellation of one attempt without an AbortSignal: the state and the listeners of
+ * `ctx.signal`, for code that does not need a real signal (one to hand to fetch or undici does).
+ * Listeners are called in the order added, after the signal's own 'abort' listeners if the signal
+ * was read; a listener added once the attempt is aborted is never called (check `aborted` first),
+ * as with AbortSignal. A listener that throws is reported as an uncaught exception (as an
+ * EventTarget listener's error is), after the others have run.
+ */
+export interface AbortHook {
+  /** True once the attempt was aborted. */
+  readonly aborted: boolean;
+  /** The abort reason once aborted (what `signal.reason` would be), else undefined. */
+  readonly reason: unknown;
+  /** Call `listener` once, with the reason, when the attempt is aborted. Adding it twice adds it once. */
+  onAbort(listener: (reason: unknown) => void): void;
+  /** Remove a listener added with {@link AbortHook.onAbort} (nothing if it was not added). */
+  offAbort(listener: (reason: unknown) => void): void;
 }
 
 /** Counts handed to a quorum predicate after every settlement. */

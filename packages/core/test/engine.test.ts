@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import {
   AttemptTimeoutError,
   CancelledError,
@@ -10,6 +10,7 @@ import {
   VirtualClockDeadlockError,
   fanOut,
   realClock,
+  type CallContext,
   type FanOutEvent,
   type FanOutOptions,
 } from '../src/index.js';
@@ -460,6 +461,114 @@ describe("the engine's own reasons carry no stack trace", () => {
     for (const r of reasons) {
       expect(r).toBeInstanceOf(CancelledError);
       expect(frames(r as Error)).toEqual([]);
+    }
+  });
+});
+
+describe('CallContext as an AbortHook (cancellation without an AbortSignal)', () => {
+  /** A quorum of 1 over two calls: target 'a' answers at 10 ms, so 'b' is aborted (reason 'quorum'). */
+  async function quorumRun(setup: (ctx: CallContext, target: string) => void): Promise<void> {
+    const clock = new VirtualClock();
+    await clock.run(() =>
+      fanOut(
+        ['a', 'b'],
+        (t, ctx) => {
+          setup(ctx, t);
+          return clock.sleep(t === 'a' ? 10 : 1_000).then(() => t);
+        },
+        { clock, quorum: { count: 1 } },
+      ),
+    );
+  }
+
+  test('listeners get the abort reason once; aborted and reason match what the signal says', async () => {
+    const seen: unknown[] = [];
+    let ctxB: CallContext | undefined;
+    await quorumRun((ctx, t) => {
+      if (t !== 'b') return;
+      ctxB = ctx;
+      expect(ctx.aborted).toBe(false);
+      expect(ctx.reason).toBeUndefined();
+      const listener = (reason: unknown): void => void seen.push(reason);
+      ctx.onAbort(listener);
+      ctx.onAbort(listener); // added once
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeInstanceOf(CancelledError);
+    expect((seen[0] as CancelledError).reason).toBe('quorum');
+    expect(ctxB!.aborted).toBe(true);
+    expect(ctxB!.reason).toBe(seen[0]);
+    // The signal, read only now, is already aborted with the same reason.
+    expect(ctxB!.signal.aborted).toBe(true);
+    expect(ctxB!.signal.reason).toBe(seen[0]);
+  });
+
+  test('offAbort removes a listener; one added after the abort is never called', async () => {
+    const calls: string[] = [];
+    let ctxB: CallContext | undefined;
+    await quorumRun((ctx, t) => {
+      if (t !== 'b') return;
+      ctxB = ctx;
+      const gone = (): void => void calls.push('removed');
+      ctx.onAbort(gone);
+      ctx.onAbort(() => calls.push('kept'));
+      ctx.offAbort(gone);
+    });
+    expect(calls).toEqual(['kept']);
+    ctxB!.onAbort(() => calls.push('late'));
+    await Promise.resolve();
+    expect(calls).toEqual(['kept']);
+  });
+
+  test("the signal's own listeners run first, then the hook's, in the order added", async () => {
+    const order: string[] = [];
+    await quorumRun((ctx, t) => {
+      if (t !== 'b') return;
+      ctx.onAbort(() => order.push('hook 1'));
+      ctx.signal.addEventListener('abort', () => order.push('signal'));
+      ctx.onAbort(() => order.push('hook 2'));
+    });
+    expect(order).toEqual(['signal', 'hook 1', 'hook 2']);
+  });
+
+  test('a throwing listener does not stop the others and is rethrown from a microtask', async () => {
+    const rethrown: (() => void)[] = [];
+    const spy = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((fn) => void rethrown.push(fn));
+    const order: string[] = [];
+    try {
+      await quorumRun((ctx, t) => {
+        if (t !== 'b') return;
+        ctx.onAbort(() => {
+          throw new Error('listener failed');
+        });
+        ctx.onAbort(() => order.push('after'));
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(order).toEqual(['after']);
+    expect(rethrown).toHaveLength(1);
+    expect(() => rethrown[0]!()).toThrow('listener failed');
+  });
+
+  test('using only the hook creates no AbortController', async () => {
+    const Original = globalThis.AbortController;
+    let made = 0;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    try {
+      let aborted = 0;
+      await quorumRun((ctx) => ctx.onAbort(() => aborted++));
+      expect(aborted).toBe(1);
+      expect(made).toBe(0);
+      await quorumRun((ctx) => void ctx.signal);
+      expect(made).toBe(2);
+    } finally {
+      globalThis.AbortController = Original;
     }
   });
 });

@@ -27,6 +27,7 @@
  */
 import {
   fanOut,
+  type AbortHook,
   type Clock,
   type DatagramAddress,
   type DatagramTransport,
@@ -290,30 +291,33 @@ export class RaidaClient {
     throw new ReplyError(`no free echo value for RAIDA ${raidaId}: 65536 requests outstanding`);
   }
 
-  /** Send one request datagram to RAIDA `raidaId` and wait for its matching reply (or the signal). */
+  /**
+   * Send one request datagram to RAIDA `raidaId` and wait for its matching reply, or the abort of
+   * the attempt (its AbortHook: the engine's call context; no AbortSignal is created per attempt).
+   */
   #exchange(
     raidaId: number,
     name: CommandName,
     payload: Uint8Array,
-    signal: AbortSignal,
+    abort: AbortHook,
   ): Promise<RaidaResponse> {
     return new Promise<RaidaResponse>((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
+      if (abort.aborted) return reject(abort.reason);
       const echo = this.#nextEcho(raidaId);
       const req = buildRequest(name, payload, { raidaId, echo, rng: this.#o.rng });
       const key = `${raidaId}:${echo}`;
       const onAbort = (): void => {
         this.#pending.delete(key);
-        reject(signal.reason);
+        reject(abort.reason);
       };
       this.#pending.set(key, {
         signature: req.signature,
         resolve: (res) => {
-          signal.removeEventListener('abort', onAbort);
+          abort.offAbort(onAbort);
           resolve(res);
         },
       });
-      signal.addEventListener('abort', onAbort, { once: true });
+      abort.onAbort(onAbort);
       this.stats.requests++;
       this.#o.transport.send(this.#addresses[raidaId]!, req.bytes);
     });
@@ -332,10 +336,10 @@ export class RaidaClient {
       res: RaidaResponse,
       n: number,
     ) => { ok: true; pass: boolean[] } | { ok: false; status: number },
-    signal: AbortSignal,
+    abort: AbortHook,
   ): Promise<RaidaVotes> {
     const batches = batchTokens(items, name, this.#o.datagramBudget);
-    const replies = await Promise.all(batches.map((b) => this.#exchange(raidaId, name, encode(b), signal)));
+    const replies = await Promise.all(batches.map((b) => this.#exchange(raidaId, name, encode(b), abort)));
     const votes: Vote[] = [];
     const statuses: number[] = [];
     replies.forEach((res, i) => {
@@ -359,7 +363,7 @@ export class RaidaClient {
   async #grade(
     name: CommandName,
     count: number,
-    call: (raidaId: number, signal: AbortSignal) => Promise<RaidaVotes>,
+    call: (raidaId: number, abort: AbortHook) => Promise<RaidaVotes>,
     idempotent: boolean,
     raidaIds: readonly number[] = Array.from({ length: RAIDA_COUNT }, (_, i) => i),
   ): Promise<GradeReport> {
@@ -386,7 +390,7 @@ export class RaidaClient {
             backoffMs: o.retry?.backoffMs,
           }
         : undefined;
-    const raida = await fanOut(raidaIds, (id, ctx) => call(id, ctx.signal), {
+    const raida = await fanOut(raidaIds, (id, ctx) => call(id, ctx), {
       key: (id) => String(id),
       clock: this.#clock,
       timeoutMs: o.timeoutMs,
@@ -445,14 +449,14 @@ export class RaidaClient {
     const report = await this.#grade(
       'detect',
       coins.length,
-      (id, signal) =>
+      (id, abort) =>
         this.#ask(
           id,
           'detect',
           coins.map((c) => tokenAt(c, id)),
           encodeDetectPayload,
           interpretGrades,
-          signal,
+          abort,
         ),
       true,
     );
@@ -472,14 +476,14 @@ export class RaidaClient {
       await this.#grade(
         'pown',
         coins.length,
-        (id, signal) =>
+        (id, abort) =>
           this.#ask(
             id,
             'pown',
             coins.map((c, i) => pownItem(c, pans[i]!, id)),
             encodePownPayload,
             interpretGrades,
-            signal,
+            abort,
           ),
         false,
       ),
@@ -512,14 +516,14 @@ export class RaidaClient {
     await this.#grade(
       'find',
       coins.length,
-      async (id, signal) => {
+      async (id, abort) => {
         const batches = batchTokens(
           coins.map((c, i) => ({ i, item: pownItem(c, pans[i]!, id) })),
           'find',
           this.#o.datagramBudget,
         );
         const replies = await Promise.all(
-          batches.map((b) => this.#exchange(id, 'find', encodeFindPayload(b.map((x) => x.item)), signal)),
+          batches.map((b) => this.#exchange(id, 'find', encodeFindPayload(b.map((x) => x.item)), abort)),
         );
         replies.forEach((res, k) => {
           const r = interpretFind(res, batches[k]!.length);
@@ -574,7 +578,7 @@ export class RaidaClient {
             byRaida.get(r)!.map((i) => pownItem(coins[i]!, pans[i]!, r)),
             encodePownPayload,
             interpretGrades,
-            ctx.signal,
+            ctx,
           ),
         {
           clock: this.#clock,
@@ -624,7 +628,7 @@ export class RaidaClient {
             r,
             'getTicket',
             encodeGetTicketPayload(healed.map((c) => tokenAt(c, r))),
-            ctx.signal,
+            ctx,
           );
           const t = interpretTicket(res, healed.length);
           if (t.ok && t.ticket !== null) tickets[r] = t.ticket;
@@ -653,7 +657,7 @@ export class RaidaClient {
               pg,
               tickets,
             }),
-            ctx.signal,
+            ctx,
           );
           const g = interpretGrades(res, idx.length);
           if (g.ok)
