@@ -93,8 +93,9 @@ const FIRST_BATCH = 4;
 /**
  * The search over the pool's lanes (sim only): the order is cut into batches of about
  * {@link BATCH_MS} of runs each (sized from the rate the lanes report), at most two batches per
- * lane are out at a time, and results are taken in order. No batch is sent once the budget,
- * --runs or an interrupt is reached; the batches out then are still taken (so --runs is exact).
+ * lane (the pool's `jobs`) are out at a time, and results are taken in order. No batch is sent
+ * once the budget or --runs is reached, and the batches out then are still taken (so --runs is
+ * exact); after an interrupt the search ends with the batch it is taking.
  * The violating run is run again here for its trace lines.
  * @throws what a lane threw (an internal error).
  */
@@ -103,7 +104,6 @@ export async function searchPooled(
   list: readonly Scenario[],
   seeds: Rng,
   flags: SearchFlags & {
-    readonly lanes: number;
     readonly config: string | undefined;
     readonly plan?: FaultPlan;
   },
@@ -121,7 +121,7 @@ export async function searchPooled(
     (flags.runs !== undefined && sent >= flags.runs) ||
     env.signal.aborted;
   const send = (): void => {
-    while (out.length < 2 * flags.lanes && !spent()) {
+    while (out.length < 2 * pool.jobs && !spent()) {
       const count = flags.runs === undefined ? size : Math.min(size, flags.runs - sent);
       const batch = Array.from({ length: count }, () => pairs.next().value as Pair);
       sent += count;

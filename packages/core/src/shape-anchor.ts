@@ -11,8 +11,9 @@
  * c=64 took 740–960 ns per target against 450–500 with the maps kept.
  *
  * So one tiny fan-out runs when the module loads and its objects are kept: the engine, one
- * attempt (the call context), the outcome table and id index, the result, its byId view and one
- * outcome. It makes no timer and no I/O (the call answers synchronously); `realClock.now()` is
+ * attempt (the call context, with its signal read and an abort-hook listener), the outcome table
+ * and id index, the result, its byId view and one outcome; and one aborted AbortController with
+ * the 'abort' event its listener got (Node's own AbortSignal/Event maps). It makes no timer and no I/O (the call answers synchronously); `realClock.now()` is
  * read a few times. Its fields hold the most general value kinds the engine stores (a fractional
  * start time, strings and numbers), so later fan-outs find the same maps rather than new ones.
  * Cost: a few hundred bytes, kept. Tested in test/shape-anchor.test.ts.

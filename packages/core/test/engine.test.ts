@@ -466,27 +466,31 @@ describe("the engine's own reasons carry no stack trace", () => {
 });
 
 describe('CallContext as an AbortHook (cancellation without an AbortSignal)', () => {
-  /** A quorum of 1 over two calls: target 'a' answers at 10 ms, so 'b' is aborted (reason 'quorum'). */
-  async function quorumRun(setup: (ctx: CallContext, target: string) => void): Promise<void> {
+  /**
+   * A quorum of 1 over two calls: target 'a' answers at 10 ms, so 'b' is aborted (reason 'quorum').
+   * `setup` sees each call's context; returns the context of 'b'.
+   */
+  async function quorumRun(setup: (ctx: CallContext, target: string) => void): Promise<CallContext> {
     const clock = new VirtualClock();
+    let ctxB: CallContext | undefined;
     await clock.run(() =>
       fanOut(
         ['a', 'b'],
         (t, ctx) => {
+          if (t === 'b') ctxB = ctx;
           setup(ctx, t);
           return clock.sleep(t === 'a' ? 10 : 1_000).then(() => t);
         },
         { clock, quorum: { count: 1 } },
       ),
     );
+    return ctxB!;
   }
 
   test('listeners get the abort reason once; aborted and reason match what the signal says', async () => {
     const seen: unknown[] = [];
-    let ctxB: CallContext | undefined;
-    await quorumRun((ctx, t) => {
+    const ctxB = await quorumRun((ctx, t) => {
       if (t !== 'b') return;
-      ctxB = ctx;
       expect(ctx.aborted).toBe(false);
       expect(ctx.reason).toBeUndefined();
       const listener = (reason: unknown): void => void seen.push(reason);
@@ -496,26 +500,24 @@ describe('CallContext as an AbortHook (cancellation without an AbortSignal)', ()
     expect(seen).toHaveLength(1);
     expect(seen[0]).toBeInstanceOf(CancelledError);
     expect((seen[0] as CancelledError).reason).toBe('quorum');
-    expect(ctxB!.aborted).toBe(true);
-    expect(ctxB!.reason).toBe(seen[0]);
+    expect(ctxB.aborted).toBe(true);
+    expect(ctxB.reason).toBe(seen[0]);
     // The signal, read only now, is already aborted with the same reason.
-    expect(ctxB!.signal.aborted).toBe(true);
-    expect(ctxB!.signal.reason).toBe(seen[0]);
+    expect(ctxB.signal.aborted).toBe(true);
+    expect(ctxB.signal.reason).toBe(seen[0]);
   });
 
   test('offAbort removes a listener; one added after the abort is never called', async () => {
     const calls: string[] = [];
-    let ctxB: CallContext | undefined;
-    await quorumRun((ctx, t) => {
+    const ctxB = await quorumRun((ctx, t) => {
       if (t !== 'b') return;
-      ctxB = ctx;
       const gone = (): void => void calls.push('removed');
       ctx.onAbort(gone);
       ctx.onAbort(() => calls.push('kept'));
       ctx.offAbort(gone);
     });
     expect(calls).toEqual(['kept']);
-    ctxB!.onAbort(() => calls.push('late'));
+    ctxB.onAbort(() => calls.push('late'));
     await Promise.resolve();
     expect(calls).toEqual(['kept']);
   });

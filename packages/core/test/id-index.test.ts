@@ -2,7 +2,18 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { assertProperty } from '@fanout/testkit';
-import { IdIndex } from '../src/id-index.js';
+import { IdIndex, type DuplicateId } from '../src/id-index.js';
+
+/** The model: ids checked one by one, stopping at the first repeat; the map of the ids seen. */
+function oneByOne(ids: readonly string[]): { seen: Map<string, number>; dup: DuplicateId | undefined } {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) {
+    const first = seen.get(ids[i]!);
+    if (first !== undefined) return { seen, dup: { first, duplicate: i } };
+    seen.set(ids[i]!, i);
+  }
+  return { seen, dup: undefined };
+}
 
 test('IdIndex agrees with a Map: first duplicate found, every id found, absent ids not', async () => {
   // A small alphabet makes duplicates and shared prefixes common; fullUnicode covers surrogates.
@@ -17,14 +28,7 @@ test('IdIndex agrees with a Map: first duplicate found, every id found, absent i
       // 0: always partitioned; Infinity: always in target order; else either, by size.
       fc.constantFrom(0, 16, Infinity),
       async (ids, probes, partitionFrom) => {
-        // The model: check ids one by one, stop at the first repeat.
-        const model = new Map<string, number>();
-        let dup: { first: number; duplicate: number } | undefined;
-        for (let i = 0; i < ids.length && dup === undefined; i++) {
-          const first = model.get(ids[i]!);
-          if (first !== undefined) dup = { first, duplicate: i };
-          else model.set(ids[i]!, i);
-        }
+        const { seen: model, dup } = oneByOne(ids);
         const built = IdIndex.build(ids, partitionFrom);
         if (dup !== undefined) {
           expect(built).toEqual(dup);
@@ -52,13 +56,7 @@ test('the lowest repeat is reported when several ids repeat (partitioned or not)
           const [i, j] = [a % ids.length, b % ids.length].sort((x, y) => x - y) as [number, number];
           if (i !== j) ids[j] = ids[i]!;
         }
-        const seen = new Map<string, number>();
-        let want: { first: number; duplicate: number } | undefined;
-        for (let k = 0; k < ids.length && want === undefined; k++) {
-          const first = seen.get(ids[k]!);
-          if (first !== undefined) want = { first, duplicate: k };
-          else seen.set(ids[k]!, k);
-        }
+        const want = oneByOne(ids).dup;
         const built = IdIndex.build(ids, partitionFrom);
         if (want === undefined) expect(built).toBeInstanceOf(IdIndex);
         else expect(built).toEqual(want);

@@ -238,7 +238,7 @@ export async function untilFailure(
   if (lanes > 1) {
     const pool = new (await import('../pool.js')).RunPool(lanes);
     try {
-      end = await search.searchPooled(env, list, seeds, { ...flags, lanes }, pool, given);
+      end = await search.searchPooled(env, list, seeds, flags, pool, given);
     } finally {
       await pool.close();
     }
