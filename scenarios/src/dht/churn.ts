@@ -19,7 +19,9 @@ import type { World } from '../kernel/world.js';
 import { K, type ContactSpec } from './contacts.js';
 import { NODE_IDS_STREAM, closestIndexes, contactKey, drawNodeIds } from './ids.js';
 import { ABSENCE_QUORUM, DhtOracle, type ContactTruth } from './oracle.js';
+import { RoutingSnapshot } from './discovery.js';
 import { behaviourRules } from './plan.js';
+import type { DhtParties } from './world.js';
 import {
   build,
   contactsOption,
@@ -162,6 +164,8 @@ export const churnPartitionOf = (seams: DhtScenarioSeams): Scenario =>
       });
       await ctx.world.sleepUntil(o.readAtMs, ctx.signal);
       const from = ctx.world.elapsed();
+      // The routing tables as the read's lookups start (for the timeout allowance below).
+      const tables = ctx.sequential ? undefined : RoutingSnapshot.of(parties.swarm);
       // A lookup pays one RPC timeout per silent node on its path (up to ~20 here): in virtual
       // time the query timeout leaves room for all of them, so a timeout is only right where the
       // oracle says.
@@ -181,10 +185,17 @@ export const churnPartitionOf = (seams: DhtScenarioSeams): Scenario =>
       // closest nodes, now silent; nodes joining during the read answer without a copy). Found
       // by the churn property at scenario seed 222724219 (10 silent in front, 4/8 answering).
       // Live: a lookup past more than 2 silent nodes may also run out of time.
-      const mayTimeOut = (_i: number, t: ContactTruth): boolean =>
+      // And when no copy the reader can find exists: no node that answers and holds one can be
+      // learned of from the routing tables at the read's start (discovery.ts). Found by `fanout
+      // run --until-failure --seed 11` at scenario seed 2026076365: 6/8 likely holders answering
+      // and only 4 silent nodes in front, but every node in reach lists only silent nodes near
+      // the key.
+      const findable = copiesFindable(ctx, parties, tables!, oracle);
+      const mayTimeOut = (i: number, t: ContactTruth): boolean =>
         t.likelyHoldersAnswering < ABSENCE_QUORUM ||
         t.unreachableInFront >= K ||
-        (live && t.unreachableInFront > 2);
+        (live && t.unreachableInFront > 2) ||
+        findable(i) === 0;
       oracleChecks(ctx, oracle, parties, report, mayTimeOut);
       // Contacts with every likely holder out of reach in every accepted outcome queued messages
       // or not: they must come back as a timeout (retry later), never as not-found / empty
@@ -206,6 +217,39 @@ export const churnPartitionOf = (seams: DhtScenarioSeams): Scenario =>
       ctx.fact('rejectedValues', report.rejectedValues);
     },
   });
+
+/**
+ * Per contact, how many copies of its outbox the reader can find: its own (if it holds an
+ * unexpired one) plus those of the nodes that answer for sure during the read, hold an unexpired
+ * copy and can be learned of by the reader's lookup ({@link RoutingSnapshot.reachable} from node
+ * 0). Nodes the plan may silence count as silent, so the allowance covers every way the plan may
+ * go. Memoized; computed only when asked (a timeout the oracle did not expect).
+ */
+function copiesFindable(
+  ctx: Ctx,
+  parties: DhtParties,
+  tables: RoutingSnapshot,
+  oracle: DhtOracle,
+): (i: number) => number {
+  const memo = new Map<number, number>();
+  const now = ctx.world.clock.now();
+  const nodes = parties.swarm.nodes;
+  const answers = (n: number): boolean => oracle.readings[n]?.reach === 'answers';
+  const holds = (n: number, key: Uint8Array): boolean => {
+    const e = nodes[n]!.storage.entry(key, 1n);
+    return e !== undefined && now < e.expiresAt;
+  };
+  return (i) => {
+    let found = memo.get(i);
+    if (found === undefined) {
+      const key = parties.contacts[i]!.key;
+      const reach = tables.reachable(0, key, answers);
+      found = (holds(0, key) ? 1 : 0) + [...reach].filter((n) => answers(n) && holds(n, key)).length;
+      memo.set(i, found);
+    }
+    return found;
+  };
+}
 
 /** Facts of a churn run, read from the plan and the read. */
 function churnFacts(

@@ -14,6 +14,7 @@ export * from './plan.js';
 export * from './contacts.js';
 export * from './world.js';
 export * from './oracle.js';
+export * from './discovery.js';
 export * from './scenario-kit.js';
 export * from './no-hol.js';
 export * from './churn.js';
