@@ -350,7 +350,11 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
       return { kind: 'reset', why: `handler failed: ${String(error)}` };
     }
   }
-  let bytes = new Uint8Array(await response.arrayBuffer());
+  // A reply no fault rewrites, whose length the handler declared, goes to the client as the
+  // handler made it: one Response and one body read fewer per exchange (each Response body is a
+  // ReadableStream; in Node 20 making one is costly). The trace records its Content-Length.
+  const declared = passThroughLength(request, response, d);
+  let bytes = declared === undefined ? new Uint8Array(await response.arrayBuffer()) : undefined;
   if (d.dropReply) {
     await x.clock.sleep(d.latencyMs / 2, signal);
     x.stats.dropped++;
@@ -368,10 +372,16 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
   }
   const downstream = swallowing(d.toxics, 'downstream');
   if (downstream !== undefined) return swallow(x, d, downstream, 'downstream');
+  const clogMs = replyClogMs(x.injector, x.target, x.elapsed());
+  if (bytes === undefined) {
+    await x.clock.sleep(d.latencyMs / 2 + d.extraReplyMs + clogMs, signal);
+    x.stats.replies++;
+    x.record('reply', { from: x.target, status: response.status, bytes: declared });
+    return response;
+  }
   if (d.truncateTo !== undefined) bytes = bytes.slice(0, d.truncateTo);
   if (d.corruptBytes > 0)
     bytes = x.injector.corrupt(x.target, bytes, d.corruptBytes) as Uint8Array<ArrayBuffer>;
-  const clogMs = replyClogMs(x.injector, x.target, x.elapsed());
   await x.clock.sleep(d.latencyMs / 2 + d.extraReplyMs + clogMs, signal);
   x.stats.replies++;
   x.record('reply', { from: x.target, status: response.status, bytes: bytes.length });
@@ -382,6 +392,20 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/**
+ * The body length of a reply that can go to the client as the handler made it, or undefined
+ * when it must be read and rebuilt: it has a body (not 204 / 304 / a HEAD reply), a
+ * Content-Length of decimal digits, a body nobody has read, and no fault of the exchange rewrites or
+ * shapes it (truncate, corrupt, body toxics).
+ */
+function passThroughLength(request: Request, response: Response, d: ExchangeDecision): number | undefined {
+  if (d.truncateTo !== undefined || d.corruptBytes > 0 || shapesBody(d.toxics)) return undefined;
+  if (response.status === 204 || response.status === 304 || request.method === 'HEAD') return undefined;
+  if (response.body === null || response.bodyUsed) return undefined;
+  const length = response.headers.get('content-length');
+  return length !== null && /^\d{1,15}$/.test(length) ? Number(length) : undefined;
 }
 
 /**

@@ -266,6 +266,53 @@ describe('SimNetwork HTTP (virtual time)', () => {
     await expect(net.fetch(used)).rejects.toThrow(TypeError);
     expect(seen).toEqual(['PUT v b1 false', 'PUT v b2 false']);
   });
+  test('a reply with a Content-Length that no fault rewrites reaches the client as the handler made it (unread); otherwise it is read and rebuilt; the trace has its length either way', async () => {
+    const run = async (
+      planInput: FaultPlanInput,
+      init: ResponseInit,
+      method = 'GET',
+      body: string | null = 'hello',
+    ) => {
+      const clock = new VirtualClock();
+      const trace = new Trace();
+      const net = new SimNetwork({ clock, rng: createRng(3), plan: parseFaultPlan(planInput), trace });
+      const made: Response[] = [];
+      net.bindHttp('http://h.sim', 'h', () => {
+        made.push(new Response(body, init));
+        return made[0]!;
+      });
+      const res = await net.fetch('http://h.sim/', { method });
+      const replies = trace
+        .events()
+        .filter((e) => e.kind === 'reply')
+        .map((e) => e['bytes']);
+      return { same: res === made[0], status: res.status, text: await res.text(), replies };
+    };
+    const declared = { headers: { 'content-length': '5' } };
+    expect(await run({}, declared)).toEqual({ same: true, status: 200, text: 'hello', replies: [5] });
+    // No length declared, or one that is not decimal digits: read, rebuilt, counted.
+    expect(await run({}, {})).toEqual({ same: false, status: 200, text: 'hello', replies: [5] });
+    expect(await run({}, { headers: { 'content-length': '0x5' } })).toMatchObject({
+      same: false,
+      replies: [5],
+    });
+    // A fault that rewrites the body, or body toxics: rebuilt from the bytes.
+    expect(await run({ rules: [{ fault: 'truncate', keepBytes: 2 }] }, declared)).toEqual({
+      same: false,
+      status: 200,
+      text: 'he',
+      replies: [2],
+    });
+    expect(await run({ rules: [{ fault: 'corrupt', bytes: 1 }] }, declared)).toMatchObject({ same: false });
+    // HEAD carries no body to the client; a reply without a body (204 here) is rebuilt as ever.
+    expect(await run({}, declared, 'HEAD')).toMatchObject({ same: false, text: '' });
+    expect(await run({}, { status: 204, headers: { 'content-length': '0' } }, 'GET', null)).toEqual({
+      same: false,
+      status: 204,
+      text: '',
+      replies: [0],
+    });
+  });
   test('a partition is a black hole until the caller aborts; unbound origins are refused', async () => {
     const { clock, net } = setup({ rules: [{ fault: 'partition' }] });
     const ctl = new AbortController();

@@ -54,12 +54,24 @@ export function sortedObject<T>(o: Readonly<Record<string, T>>): Record<string, 
   return out;
 }
 
-/** A JSON response (`Content-Type: application/json`). */
+/**
+ * Go net/http's bufferBeforeChunkingSize (bytes): a handler that finishes having written at most
+ * this much gets a computed Content-Length; a longer body is sent chunked, without one
+ * (net/http server.go, chunkWriter.writeHeader).
+ */
+export const GO_BUFFER_BEFORE_CHUNKING = 2048;
+
+const UTF8 = new TextEncoder();
+
+/**
+ * A JSON response (`Content-Type: application/json`), with the Content-Length Go's net/http
+ * computes for a body of at most {@link GO_BUFFER_BEFORE_CHUNKING} bytes.
+ */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(goJson(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', ...headers },
-  });
+  const bytes = UTF8.encode(goJson(body));
+  const h: Record<string, string> = { 'Content-Type': 'application/json', ...headers };
+  if (bytes.length <= GO_BUFFER_BEFORE_CHUNKING) h['Content-Length'] = String(bytes.length);
+  return new Response(bytes, { status, headers: h });
 }
 
 /** `{"errors":[...]}` with `status`. */

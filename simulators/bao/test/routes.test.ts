@@ -449,3 +449,21 @@ describe('fetch handler shapes', () => {
     ).toBe(200);
   });
 });
+
+describe('Content-Length (Go net/http: computed for a body that fits its 2048-byte chunking buffer)', () => {
+  it('a small reply declares its UTF-8 byte length; a longer one declares none (chunked); 204 none', async () => {
+    const sim = fresh();
+    const small = await call(sim, 'POST', '/v1/secp256k1/keys/alice', {});
+    expect(small.status).toBe(200);
+    expect(small.headers.get('content-length')).toBe(String(new TextEncoder().encode(small.text).length));
+    // A list of 60 keys with 40-character names: over 2048 bytes of body.
+    for (let i = 0; i < 60; i++)
+      await call(sim, 'POST', `/v1/secp256k1/keys/${String(i).padStart(40, 'k')}`, {});
+    const long = await call(sim, 'LIST', '/v1/secp256k1/keys');
+    expect(long.json.data.keys).toHaveLength(61);
+    expect(long.text.length).toBeGreaterThan(2048);
+    expect(long.headers.get('content-length')).toBeNull();
+    const gone = await call(sim, 'DELETE', '/v1/secp256k1/keys/alice');
+    expect([gone.status, gone.headers.get('content-length')]).toEqual([204, null]);
+  });
+});
