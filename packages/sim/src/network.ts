@@ -398,7 +398,8 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
  * The body length of a reply that can go to the client as the handler made it, or undefined
  * when it must be read and rebuilt: it has a body (not 204 / 304 / a HEAD reply), a
  * Content-Length of decimal digits, a body nobody has read, and no fault of the exchange rewrites or
- * shapes it (truncate, corrupt, body toxics).
+ * shapes it (truncate, corrupt, body toxics). The length is taken as declared: a handler whose
+ * Content-Length is wrong has the wrong length in the trace (its client reads the body it made).
  */
 function passThroughLength(request: Request, response: Response, d: ExchangeDecision): number | undefined {
   if (d.truncateTo !== undefined || d.corruptBytes > 0 || shapesBody(d.toxics)) return undefined;
