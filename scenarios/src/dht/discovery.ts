@@ -11,7 +11,7 @@
  * silent contacts stay until traffic replaces them.) dht.churn-partition meets exactly that; see
  * {@link RoutingSnapshot.reachable}.
  */
-import { compareDistance, toHex, type NodeId, type Swarm } from '@fanout/sim-dht';
+import { closestTo, toHex, type NodeId, type Swarm } from '@fanout/sim-dht';
 import { K } from './contacts.js';
 
 /** The routing tables of a swarm at one instant, by node index. */
@@ -63,7 +63,8 @@ export class RoutingSnapshot {
   closestContacts(n: number, key: NodeId, k = K): number[] {
     const table = this.#tables[n];
     if (table === undefined) throw new RangeError(`RoutingSnapshot: no node ${n}`);
-    return [...table].sort((a, b) => compareDistance(key, this.#ids[a]!, this.#ids[b]!)).slice(0, k);
+    // The node's own selection (node.ts #closestKnown → closestTo).
+    return closestTo(key, table, k, (i) => this.#ids[i]!);
   }
 
   /**
