@@ -21,6 +21,7 @@ import {
 } from '@fanout/prime';
 import { sampleLatency, type LatencySpec, type Rng } from '@fanout/sim';
 import { Hono } from 'hono';
+import { jsonReply } from './reply.js';
 import { applyValueBehaviours, BEHAVIOURS, type ActiveBehaviour, type OutgoingUpdate } from './behaviours.js';
 
 /** Options of {@link createTrainer}. */
@@ -88,23 +89,24 @@ export function createTrainer(o: TrainerOptions): Trainer {
     o.authToken === undefined || h === `Bearer ${o.authToken}`;
 
   app.get('/info', (c) =>
-    c.json({ nodeId: o.nodeId, samples: o.shard.n, capabilities: o.capabilities ?? [] }),
+    jsonReply(c, { nodeId: o.nodeId, samples: o.shard.n, capabilities: o.capabilities ?? [] }),
   );
   app.get('/heartbeat', (c) => {
-    if (!authorised(c.req.header('authorization'))) return c.json({ error: 'unauthorized' }, 401);
-    return c.json({ nodeId: o.nodeId, status: 'ok' });
+    if (!authorised(c.req.header('authorization'))) return jsonReply(c, { error: 'unauthorized' }, 401);
+    return jsonReply(c, { nodeId: o.nodeId, status: 'ok' });
   });
   app.post('/train', async (c) => {
-    if (!authorised(c.req.header('authorization'))) return c.json({ error: 'unauthorized' }, 401);
+    if (!authorised(c.req.header('authorization'))) return jsonReply(c, { error: 'unauthorized' }, 401);
     let task: TrainingTask;
     try {
       task = parseTrainingTask(await c.req.json());
     } catch (error) {
       const field = error instanceof PrimeInputError ? error.field : 'body';
-      return c.json({ error: error instanceof Error ? error.message : 'bad request', field }, 400);
+      return jsonReply(c, { error: error instanceof Error ? error.message : 'bad request', field }, 400);
     }
     if (task.params.length !== o.shard.classes * (o.shard.features + 1))
-      return c.json(
+      return jsonReply(
+        c,
         {
           error: `params must have ${o.shard.classes * (o.shard.features + 1)} values`,
           field: 'task.params',
@@ -115,9 +117,9 @@ export function createTrainer(o: TrainerOptions): Trainer {
     await o.clock.sleep(ms, c.req.raw.signal);
     const update = answer(o, mem, task);
     served++;
-    return c.json(update);
+    return jsonReply(c, update);
   });
-  app.onError((error, c) => c.json({ error: error.message }, 500));
+  app.onError((error, c) => jsonReply(c, { error: error.message }, 500));
   return {
     nodeId: o.nodeId,
     app,
