@@ -15,3 +15,4 @@ export * from './clock-faults.js';
 export * from './burst-loss.js';
 export * from './swizzle.js';
 export * from './http-toxics.js';
+export * from './buffered-response.js';

@@ -13,6 +13,7 @@ import {
   type FetchHandler,
   type FetchLike,
 } from '@fanout/core';
+import { BufferedResponse } from './buffered-response.js';
 import { skewedClock } from './clock-faults.js';
 import { FaultInjector, NO_FAULTS, type ExchangeDecision, type FaultPlan } from './fault-plan.js';
 import {
@@ -404,7 +405,9 @@ export async function serveHttpWithFaults(x: HttpExchange): Promise<Response | H
 function passThroughLength(request: Request, response: Response, d: ExchangeDecision): number | undefined {
   if (d.truncateTo !== undefined || d.corruptBytes > 0 || shapesBody(d.toxics)) return undefined;
   if (response.status === 204 || response.status === 304 || request.method === 'HEAD') return undefined;
-  if (response.body === null || response.bodyUsed) return undefined;
+  // A BufferedResponse holds its body: asking it for \`body\` would build the stream it saves.
+  if (response instanceof BufferedResponse ? response.bodyUsed : response.body === null || response.bodyUsed)
+    return undefined;
   const length = response.headers.get('content-length');
   return length !== null && /^\d{1,15}$/.test(length) ? Number(length) : undefined;
 }

@@ -26,7 +26,11 @@ export async function startFaultControl(o: {
   const host = o.host ?? '127.0.0.1';
   const app = createFaultControlApp(o.control);
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: o.port ?? 0, hostname: host }, () => resolve(s));
+    // overrideGlobalObjects false: keep the process's global Request / Response (http-service.ts).
+    const s = serve(
+      { fetch: app.fetch, port: o.port ?? 0, hostname: host, overrideGlobalObjects: false },
+      () => resolve(s),
+    );
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;

@@ -122,8 +122,17 @@ export async function startHttpService(o: HttpServiceOptions): Promise<HttpServi
     return RESPONSE_ALREADY_SENT;
   };
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: fetch as never, port: o.port ?? 0, hostname: o.host ?? '127.0.0.1' }, () =>
-      resolve(s),
+    // overrideGlobalObjects false: @hono/node-server would otherwise replace the process's global
+    // Request and Response with its own classes, and every Response made before (a BufferedResponse,
+    // the sim worlds' replies) would fail `instanceof Response` from then on.
+    const s = serve(
+      {
+        fetch: fetch as never,
+        port: o.port ?? 0,
+        hostname: o.host ?? '127.0.0.1',
+        overrideGlobalObjects: false,
+      },
+      () => resolve(s),
     );
     s.once('error', reject);
   });
