@@ -23,7 +23,7 @@ import {
 } from '@fanout/sim-bao';
 import { LRUCache } from 'lru-cache';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { rngBytesFn } from '@fanout/sim';
+import { BufferedResponse, rngBytesFn } from '@fanout/sim';
 import type { World } from '../kernel/world.js';
 import { verifyingKeys, type VerifyingKeys } from './checks/verifying-keys.js';
 import { behaviourHooks } from './hooks.js';
@@ -152,14 +152,12 @@ function loggedFetch(fetch: FetchLike, wire: WireRecord[], now: () => number, bo
     }
     // Read the body once (as the client would), log it, and hand the client the same status,
     // headers and bytes: cheaper than teeing the stream with clone().
-    const hasBody = res.body !== null;
+    // (A BufferedResponse has a body; asking it for `body` would build the stream it saves.)
+    const hasBody = res instanceof BufferedResponse || res.body !== null;
     const bytes = await res.arrayBuffer();
     wire.push({ ...base, endedAt: now(), outcome: res.status, body: utf8.decode(bytes) });
-    return new Response(hasBody ? bytes : null, {
-      status: res.status,
-      statusText: res.statusText,
-      headers: res.headers,
-    });
+    const head = { status: res.status, statusText: res.statusText, headers: res.headers };
+    return hasBody ? new BufferedResponse(new Uint8Array(bytes), head) : new Response(null, head);
   };
 }
 

@@ -10,6 +10,7 @@
  *   appends route errors (unsupported path / operation) to such a multierror.
  * - 204 still carries `Content-Type: application/json` (respondOk sets it before WriteHeader).
  */
+import { BufferedResponse } from '@fanout/sim';
 
 /**
  * Thrown inside the request pipeline to answer with an error envelope. `errors` may be empty. It
@@ -71,7 +72,7 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   const bytes = UTF8.encode(goJson(body));
   const h: Record<string, string> = { 'Content-Type': 'application/json', ...headers };
   if (bytes.length <= GO_BUFFER_BEFORE_CHUNKING) h['Content-Length'] = String(bytes.length);
-  return new Response(bytes, { status, headers: h });
+  return new BufferedResponse(bytes, { status, headers: h });
 }
 
 /** `{"errors":[...]}` with `status`. */

@@ -60,42 +60,41 @@ export function createCoordinatorApp(coordinator: Coordinator, options: Coordina
     options.registrationToken === undefined ||
     c.req.header('authorization') === `Bearer ${options.registrationToken}`;
 
-  app.get('/status', (c) => jsonReply(c, coordinator.getStatus()));
-  app.get('/nodes', (c) => jsonReply(c, coordinator.listNodes()));
+  app.get('/status', () => jsonReply(coordinator.getStatus()));
+  app.get('/nodes', () => jsonReply(coordinator.listNodes()));
   app.post('/nodes', async (c) => {
-    if (!authorised(c)) return jsonReply(c, { error: 'unauthorized' }, 401);
+    if (!authorised(c)) return jsonReply({ error: 'unauthorized' }, 401);
     const body = await jsonBody(c);
     const id = typeof body === 'object' && body !== null ? (body as { nodeId?: unknown }).nodeId : undefined;
     const known = typeof id === 'string' && coordinator.getNode(id) !== undefined;
     const view = await coordinator.addNode(body);
-    return jsonReply(c, view, known ? 200 : 201);
+    return jsonReply(view, known ? 200 : 201);
   });
   app.post('/rounds', async (c) => {
-    if (!authorised(c)) return jsonReply(c, { error: 'unauthorized' }, 401);
+    if (!authorised(c)) return jsonReply({ error: 'unauthorized' }, 401);
     const body = (await jsonBody(c)) ?? {};
     if (typeof body !== 'object' || Array.isArray(body) || 'signal' in body)
       throw new PrimeInputError('round', [{ path: 'round', message: 'expected an object of round options' }]);
-    return jsonReply(c, roundReportToJson(await coordinator.runRound(body as RoundOptions)));
+    return jsonReply(roundReportToJson(await coordinator.runRound(body as RoundOptions)));
   });
-  app.get('/rounds/:round/progress', (c) => jsonReply(c, coordinator.getRoundProgress(roundParam(c))));
+  app.get('/rounds/:round/progress', (c) => jsonReply(coordinator.getRoundProgress(roundParam(c))));
   app.get('/rounds/:round', (c) => {
     const r = coordinator.getRoundReport(roundParam(c));
     return r === undefined
-      ? jsonReply(c, { error: 'no report for this round here' }, 404)
-      : jsonReply(c, roundReportToJson(r));
+      ? jsonReply({ error: 'no report for this round here' }, 404)
+      : jsonReply(roundReportToJson(r));
   });
-  app.get('/ledger', (c) => jsonReply(c, coordinator.ledger.entries));
+  app.get('/ledger', () => jsonReply(coordinator.ledger.entries));
   app.get('/metrics', async (c) =>
     c.body(await coordinator.metrics.text(), 200, { 'content-type': coordinator.metrics.contentType }),
   );
-  app.onError((error, c) => {
-    if (error instanceof PrimeInputError)
-      return jsonReply(c, { error: error.message, field: error.field }, 400);
+  app.onError((error) => {
+    if (error instanceof PrimeInputError) return jsonReply({ error: error.message, field: error.field }, 400);
     if (error instanceof UnknownRoundError)
-      return jsonReply(c, { error: error.message, field: error.field }, 404);
+      return jsonReply({ error: error.message, field: error.field }, 404);
     if (error instanceof RoundStartError)
-      return jsonReply(c, { error: error.message, reason: error.reason }, 409);
-    return jsonReply(c, { error: error.message }, 500);
+      return jsonReply({ error: error.message, reason: error.reason }, 409);
+    return jsonReply({ error: error.message }, 500);
   });
   return app;
 }

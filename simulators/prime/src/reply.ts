@@ -7,9 +7,10 @@
  * `c.json` builds a Response without one, so a reply served on a SimNetwork origin had no
  * Content-Length where the same reply on 127.0.0.1 has it. Declaring it here makes both tiers send
  * the same headers. It also lets the simulated network hand the reply to the client unread
- * (packages/sim network.ts, `passThroughLength`).
+ * (packages/sim network.ts, `passThroughLength`), and as a BufferedResponse (@fanout/sim) the client
+ * reads it without building a body stream.
  */
-import type { Context } from 'hono';
+import { BufferedResponse } from '@fanout/sim';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /**
@@ -18,10 +19,10 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
  * @param status HTTP status with a body (default 200).
  * @throws TypeError from JSON.stringify for a cyclic value or a BigInt (as `c.json` would).
  */
-export function jsonReply(c: Context, value: unknown, status: ContentfulStatusCode = 200): Response {
+export function jsonReply(value: unknown, status: ContentfulStatusCode = 200): Response {
   const text = JSON.stringify(value) ?? 'null';
-  return c.body(text, status, {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
+  return new BufferedResponse(text, {
+    status,
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) },
   });
 }

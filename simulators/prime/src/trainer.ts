@@ -88,25 +88,24 @@ export function createTrainer(o: TrainerOptions): Trainer {
   const authorised = (h: string | undefined): boolean =>
     o.authToken === undefined || h === `Bearer ${o.authToken}`;
 
-  app.get('/info', (c) =>
-    jsonReply(c, { nodeId: o.nodeId, samples: o.shard.n, capabilities: o.capabilities ?? [] }),
+  app.get('/info', () =>
+    jsonReply({ nodeId: o.nodeId, samples: o.shard.n, capabilities: o.capabilities ?? [] }),
   );
   app.get('/heartbeat', (c) => {
-    if (!authorised(c.req.header('authorization'))) return jsonReply(c, { error: 'unauthorized' }, 401);
-    return jsonReply(c, { nodeId: o.nodeId, status: 'ok' });
+    if (!authorised(c.req.header('authorization'))) return jsonReply({ error: 'unauthorized' }, 401);
+    return jsonReply({ nodeId: o.nodeId, status: 'ok' });
   });
   app.post('/train', async (c) => {
-    if (!authorised(c.req.header('authorization'))) return jsonReply(c, { error: 'unauthorized' }, 401);
+    if (!authorised(c.req.header('authorization'))) return jsonReply({ error: 'unauthorized' }, 401);
     let task: TrainingTask;
     try {
       task = parseTrainingTask(await c.req.json());
     } catch (error) {
       const field = error instanceof PrimeInputError ? error.field : 'body';
-      return jsonReply(c, { error: error instanceof Error ? error.message : 'bad request', field }, 400);
+      return jsonReply({ error: error instanceof Error ? error.message : 'bad request', field }, 400);
     }
     if (task.params.length !== o.shard.classes * (o.shard.features + 1))
       return jsonReply(
-        c,
         {
           error: `params must have ${o.shard.classes * (o.shard.features + 1)} values`,
           field: 'task.params',
@@ -117,9 +116,9 @@ export function createTrainer(o: TrainerOptions): Trainer {
     await o.clock.sleep(ms, c.req.raw.signal);
     const update = answer(o, mem, task);
     served++;
-    return jsonReply(c, update);
+    return jsonReply(update);
   });
-  app.onError((error, c) => jsonReply(c, { error: error.message }, 500));
+  app.onError((error) => jsonReply({ error: error.message }, 500));
   return {
     nodeId: o.nodeId,
     app,

@@ -234,7 +234,14 @@ export function startBaoServer(options: BaoServerOptions = {}): Promise<BaoServe
     return new Response(null, { status: 500 });
   };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: fetch as never, port: 0, hostname: '127.0.0.1' });
+    // overrideGlobalObjects false: keep the process's global Request / Response (a BufferedResponse
+    // must stay `instanceof Response`; @fanout/sim live/http-service.ts).
+    const server = serve({
+      fetch: fetch as never,
+      port: 0,
+      hostname: '127.0.0.1',
+      overrideGlobalObjects: false,
+    });
     const clients = new Set<Socket>();
     const front = createNetServer({ allowHalfOpen: true }, (client) => {
       clients.add(client);

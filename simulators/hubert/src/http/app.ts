@@ -17,6 +17,7 @@
  * Unknown paths → 404, a wrong method on a known path → 405 with `allow`: both with an empty body
  * and no content type (axum's fallbacks).
  */
+import { BufferedResponse } from '@fanout/sim';
 import { Hono } from 'hono';
 import { HubertServerError, HubertUnavailableError } from '../errors.js';
 import type { KvStore } from '../kv-store.js';
@@ -49,8 +50,6 @@ export interface HubertAppOptions {
   conflictText?: 'store' | 'upstream-memory';
 }
 
-const UTF8 = new TextEncoder();
-
 /** A fetch handler: what the simulated network and the live server call. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
@@ -59,13 +58,13 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
  * object must be fresh per response: @hono/node-server writes content-length into it.
  */
 function text(status: number, body: string): Response {
-  // The body as bytes: the same answer as a string body, and much cheaper to build in undici.
-  const bytes = UTF8.encode(body);
-  return new Response(bytes, {
+  // A BufferedResponse (@fanout/sim): a client reading it with text() gets the string itself,
+  // without the body stream undici would build.
+  return new BufferedResponse(body, {
     status,
     headers: {
       'content-type': 'text/plain; charset=utf-8',
-      'content-length': String(bytes.length), // kept on a HEAD answer too
+      'content-length': String(Buffer.byteLength(body)), // kept on a HEAD answer too
     },
   });
 }

@@ -66,7 +66,9 @@ function answerEmpty(req: IncomingMessage, res: ServerResponse, status: number, 
 export function hubertRequestListener(
   app: ReturnType<typeof createHubertApp>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const toApp = getRequestListener(app.fetch, { hostname: APP_HOST });
+  // overrideGlobalObjects false: keep the process's global Request / Response, so the app's
+  // BufferedResponse replies stay `instanceof Response` (@fanout/sim live/http-service.ts).
+  const toApp = getRequestListener(app.fetch, { hostname: APP_HOST, overrideGlobalObjects: false });
   return (req, res) => {
     const route = routeRequest(req.method ?? '', req.url ?? '');
     if (route.kind === 'not-found') return answerEmpty(req, res, 404);
