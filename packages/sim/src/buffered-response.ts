@@ -25,13 +25,9 @@
  * `new Response` does.
  */
 
-const UTF8_ENCODER = new TextEncoder();
-const UTF8_DECODER = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });
-const SURROGATE = /[\ud800-\udfff]/;
-const NULL_BODY_STATUS: ReadonlySet<number> = new Set([101, 103, 204, 205, 304]);
+import { HeldBody } from './held-body.js';
 
-/** The body-reading methods answered from memory until the body is first streamed. */
-type ReadMethod = 'text' | 'json' | 'arrayBuffer' | 'bytes';
+const NULL_BODY_STATUS: ReadonlySet<number> = new Set([101, 103, 204, 205, 304]);
 
 /**
  * undici's Response as a base class. Typed loosely because the DOM typings declare the body
@@ -46,13 +42,7 @@ export interface BufferedResponse extends Response {}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class BufferedResponse extends ResponseBase {
-  /** The body as it was given: a string (not yet encoded) or bytes (owned from now on). */
-  #source: string | Uint8Array;
-  /** The encoded body, once computed. */
-  #encoded: Uint8Array | undefined;
-  /** The ordinary Response that answers for the body once it was streamed. */
-  #streamed: Response | undefined;
-  #used = false;
+  readonly #held: HeldBody<Response>;
 
   /**
    * @param body the whole body: a string (sent as UTF-8) or bytes (not copied: the caller gives
@@ -62,108 +52,51 @@ export class BufferedResponse extends ResponseBase {
    *   with a null-body status.
    */
   constructor(body: string | Uint8Array, init: ResponseInit = {}) {
-    const status = init.status ?? 200;
-    if (NULL_BODY_STATUS.has(status)) {
-      new Response(body, init); // undici's own TypeError for a body on a null-body status
-    }
+    if (NULL_BODY_STATUS.has(init.status ?? 200)) new Response(body, init); // undici's own TypeError
     super(null, init);
-    this.#source = body;
     if (typeof body === 'string' && !this.headers.has('content-type'))
       this.headers.set('content-type', 'text/plain;charset=UTF-8');
-  }
-
-  /** The body's bytes (a string is UTF-8 encoded once). */
-  #bytes(): Uint8Array {
-    if (this.#encoded === undefined)
-      this.#encoded = typeof this.#source === 'string' ? UTF8_ENCODER.encode(this.#source) : this.#source;
-    return this.#encoded;
-  }
-
-  /** The ordinary Response that answers from now on (built on first use, with this one's state). */
-  #asStreamed(): Response {
-    if (this.#streamed === undefined) {
-      this.#streamed = new Response(this.#bytes(), {
-        status: this.status,
-        statusText: this.statusText,
-        headers: this.headers,
-      });
-    }
-    return this.#streamed;
-  }
-
-  /**
-   * The result of reading the body with `method`: from memory on the first read; from undici
-   * (a copy whose body was read already, so undici rejects as it would) on any later one.
-   */
-  async #read<T>(method: ReadMethod, fromMemory: () => T): Promise<T> {
-    const readWith = (r: Response): Promise<T> =>
-      (r as unknown as Record<ReadMethod, () => Promise<T>>)[method].call(r);
-    if (this.#streamed !== undefined) return readWith(this.#streamed);
-    if (this.#used) {
-      const used = new Response(new Uint8Array(0));
-      await used.arrayBuffer();
-      return readWith(used);
-    }
-    this.#used = true;
-    return fromMemory();
-  }
-
-  #text(): string {
-    const s = this.#source;
-    // A string with no surrogate (so none unpaired) and no leading BOM decodes back to itself.
-    if (typeof s === 'string' && s.charCodeAt(0) !== 0xfeff && !SURROGATE.test(s)) return s;
-    return UTF8_DECODER.decode(this.#bytes());
+    this.#held = new HeldBody<Response>(
+      body,
+      (bytes) =>
+        new Response(bytes, { status: this.status, statusText: this.statusText, headers: this.headers }),
+    );
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    if (this.#used && this.#streamed === undefined) {
-      // Read already from memory: a used, locked-out stream, as undici leaves it.
-      const used = new Response(new Uint8Array(0));
-      void used.arrayBuffer();
-      this.#streamed = used;
-    }
-    return this.#asStreamed().body;
+    return this.#held.streamed().body;
   }
 
   get bodyUsed(): boolean {
-    return this.#streamed === undefined ? this.#used : this.#streamed.bodyUsed;
+    return this.#held.used;
   }
 
   text(): Promise<string> {
-    return this.#read('text', () => this.#text());
+    return this.#held.readText();
   }
 
   json(): Promise<unknown> {
-    return this.#read('json', () => JSON.parse(this.#text()) as unknown);
+    return this.#held.readJson();
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#read('arrayBuffer', () => {
-      const b = this.#bytes();
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-    });
+    return this.#held.readArrayBuffer();
   }
 
   /** The body's bytes, a copy (undici's `bytes()`, Node ≥ 20.16). */
   bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.#read('bytes', () => Uint8Array.from(this.#bytes()));
+    return this.#held.readBytes();
   }
 
   blob(): Promise<Blob> {
-    return this.#streamedOrUsed().blob();
+    return this.#held.streamed().blob();
   }
 
   formData(): Promise<FormData> {
-    return this.#streamedOrUsed().formData();
+    return this.#held.streamed().formData();
   }
 
   clone(): Response {
-    return this.#streamedOrUsed().clone();
-  }
-
-  /** The ordinary Response to delegate to (a used one when the body was read from memory). */
-  #streamedOrUsed(): Response {
-    if (this.#used && this.#streamed === undefined) void this.body;
-    return this.#asStreamed();
+    return this.#held.streamed().clone();
   }
 }

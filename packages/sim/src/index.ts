@@ -16,3 +16,4 @@ export * from './burst-loss.js';
 export * from './swizzle.js';
 export * from './http-toxics.js';
 export * from './buffered-response.js';
+export * from './buffered-request.js';

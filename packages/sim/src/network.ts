@@ -13,6 +13,7 @@ import {
   type FetchHandler,
   type FetchLike,
 } from '@fanout/core';
+import { BufferedRequest } from './buffered-request.js';
 import { BufferedResponse } from './buffered-response.js';
 import { skewedClock } from './clock-faults.js';
 import { FaultInjector, NO_FAULTS, type ExchangeDecision, type FaultPlan } from './fault-plan.js';
@@ -631,7 +632,8 @@ export class SimNetwork {
     source: string | undefined,
   ): Promise<Response> {
     const built = !(input instanceof Request);
-    const request = built ? new Request(input, init) : input;
+    // A body given whole (a string or bytes) is held, not streamed: buffered-request.ts.
+    const request = built ? BufferedRequest.from(input, init) : input;
     const signal = init?.signal ?? request.signal;
     const origin = new URL(request.url).origin;
     const ep = this.#http.get(origin);
