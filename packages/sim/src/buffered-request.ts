@@ -64,6 +64,15 @@ export class BufferedRequest extends RequestBase {
     );
   }
 
+  /**
+   * The body's length in bytes (UTF-8 for a string body), known without reading it: a server that
+   * streams bodies to stop at a size limit can check this instead and then read the body whole
+   * (building the stream would cost what BufferedRequest saves).
+   */
+  get byteLength(): number {
+    return this.#held.bytes().byteLength;
+  }
+
   get body(): ReadableStream<Uint8Array> | null {
     return this.#held.streamed().body;
   }

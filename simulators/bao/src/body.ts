@@ -10,6 +10,7 @@
  * The body is read chunk by chunk and reading stops at the limit: an oversized body is never held
  * in memory, and a declared Content-Length over the limit is refused before reading anything.
  */
+import { BufferedRequest } from '@fanout/sim';
 import { BaoHttpError } from './respond.js';
 
 /** OpenBao's default max_request_size, bytes (32 MiB). */
@@ -33,6 +34,11 @@ const tooLarge = (): BaoHttpError =>
 export async function readBodyText(request: Request, limit: number): Promise<string> {
   const declared = request.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) throw tooLarge();
+  if (request instanceof BufferedRequest && !request.bodyUsed) {
+    // The simulated network's request holds its body whole: check its size, then read it at once.
+    if (request.byteLength > limit) throw tooLarge();
+    return request.text();
+  }
   if (request.body === null) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -10,6 +10,7 @@ import { VirtualClock } from '@fanout/core';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
+import { BufferedRequest } from '@fanout/sim';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAX_REQUEST_BYTES,
@@ -64,6 +65,25 @@ describe('body limit', () => {
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual(TOO_LARGE);
     expect(pulled).toBeLessThan(20);
+  });
+
+  it('the same limit for a body the simulated network holds whole (BufferedRequest)', async () => {
+    const sim = fresh({ maxRequestBytes: 1024 });
+    const send = (body: string) =>
+      sim.app.fetch(
+        BufferedRequest.from('http://bao.sim/v1/secp256k1/keys/k', {
+          method: 'POST',
+          headers: { 'X-Vault-Token': 'root' },
+          body,
+        }),
+      );
+    const over = await send(JSON.stringify({ input: 'A'.repeat(2000) }));
+    expect([over.status, await over.json()]).toEqual([413, TOO_LARGE]);
+    // 1,024 bytes of UTF-8 (é is two): at the limit, accepted; one byte more is not.
+    const atLimit = `{"exportable":false,"x":"é"${' '.repeat(1024 - 29)}}`;
+    expect(Buffer.byteLength(atLimit)).toBe(1024);
+    expect((await send(atLimit)).status).toBe(200);
+    expect((await send(`${atLimit} `)).status).toBe(413);
   });
 
   it('answers a declared Content-Length over the limit without reading the body', async () => {

@@ -1,4 +1,5 @@
 import { VirtualClock } from '@fanout/core';
+import { BufferedRequest } from '@fanout/sim';
 import { describe, expect, it } from 'vitest';
 import {
   AlreadyExistsError,
@@ -178,6 +179,19 @@ describe('POST /put (byte-exact)', () => {
       text: 'Failed to buffer the request body: length limit exceeded',
       type: TEXT_PLAIN,
     });
+  });
+
+  it('the same limit for a body the simulated network holds whole (BufferedRequest)', async () => {
+    const body = `${arid}\n${env}`;
+    const { app } = setup({ bodyLimitBytes: Buffer.byteLength(body) });
+    const send = async (text: string) => {
+      const res = await app.fetch(
+        BufferedRequest.from('http://hubert.sim/put', { method: 'POST', body: text }),
+      );
+      return [res.status, await res.text()];
+    };
+    expect(await send(`${body} `)).toEqual([413, 'Failed to buffer the request body: length limit exceeded']);
+    expect(await send(body)).toEqual([200, 'OK']);
   });
 
   it('413 for a body without a length: reading stops at the limit (at most one chunk more)', async () => {

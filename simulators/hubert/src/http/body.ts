@@ -5,6 +5,7 @@
  * above the limit (chunked or not) is never held in memory. A declared `Content-Length` above the
  * limit is refused before reading.
  */
+import { BufferedRequest } from '@fanout/sim';
 
 /** axum's default request body limit (DefaultBodyLimit: 2 MiB = 2,097,152 bytes). */
 export const DEFAULT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -38,6 +39,11 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
 export async function readBodyLimited(request: Request, limitBytes: number): Promise<BodyRead> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (Number.isFinite(declared) && declared > limitBytes) return { ok: false, reason: 'too-large' };
+  if (request instanceof BufferedRequest && !request.bodyUsed) {
+    // The simulated network's request holds its body whole: check its size, then read it at once.
+    if (request.byteLength > limitBytes) return { ok: false, reason: 'too-large' };
+    return { ok: true, bytes: await request.bytes() };
+  }
   if (request.body === null) return { ok: true, bytes: new Uint8Array(0) };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
