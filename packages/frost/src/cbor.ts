@@ -2,7 +2,15 @@
  * Deterministic CBOR (dCBOR, draft-mcnally-deterministic-cbor) via the `cbor2` package: the same
  * value always encodes to the same bytes, and decoding rejects non-canonical encodings.
  */
-import { TypeEncoderMap, decode, encode } from 'cbor2';
+import {
+  TypeEncoderMap,
+  Writer,
+  dcborEncodeOptions,
+  decode,
+  defaultEncodeOptions,
+  encode,
+  type RequiredEncodeOptions,
+} from 'cbor2';
 import { writeLength, writeUnknown } from 'cbor2/encoder';
 import type { KeyValueEncoded } from 'cbor2/sorts';
 import { MalformedMessageError } from './errors.js';
@@ -57,8 +65,19 @@ PLAIN_OBJECTS.registerEncoder(Object, (obj, w, opts) => {
  * @throws cbor2's errors for what dCBOR cannot hold (e.g. `undefined`).
  */
 export function encodeCbor(value: unknown): Uint8Array {
-  return encode(value, { dcbor: true, types: PLAIN_OBJECTS });
+  // What cbor2's encode(value, { dcbor: true }) does (encoder.js `encode`: a Writer, writeUnknown
+  // with the merged options, read) with the options merged once instead of on every call.
+  const writer = new Writer();
+  writeUnknown(value, writer, DCBOR_OPTIONS);
+  return writer.read();
 }
+
+/** cbor2's defaults with its dCBOR options over them (as encode merges them), and {@link PLAIN_OBJECTS}. */
+const DCBOR_OPTIONS: RequiredEncodeOptions = {
+  ...defaultEncodeOptions,
+  ...dcborEncodeOptions,
+  types: PLAIN_OBJECTS,
+};
 
 /**
  * Decode dCBOR bytes. Tags are not interpreted (no Date/URL objects from untrusted input).
