@@ -21,7 +21,7 @@ const MAJOR_TYPE_MAP = 5;
 /**
  * Each map key's dCBOR bytes, by key. cbor2 writes a plain object by encoding every key with a
  * full `encode` call (to sort the keys by their encoded bytes), and each such call spreads its
- * two dozen options twice: about 30 µs a key on the development machine, most of the cost of a
+ * two dozen options twice: 30–50 µs a key on the development machine, most of the cost of a
  * FROST message. Messages use a small fixed vocabulary of keys, so each key is encoded once, by
  * cbor2 itself, and remembered.
  */
