@@ -12,18 +12,11 @@
  * `Content-Type: text/plain;charset=UTF-8` unless the init names one, as undici gives it.
  * buffered-request.test.ts compares every observable member with `new Request`.
  */
-import { HeldBody } from './held-body.js';
+import { HELD, defineHeldBodyMembers, holdBody, type HeldBody } from './held-body.js';
 
-/** undici's Request as a base class, typed loosely (see BufferedResponse for why). */
-const RequestBase = Request as unknown as new (input: string | URL, init?: RequestInit) => object;
-
-/** The Request type of a {@link BufferedRequest} (declaration merging with the class). */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
-export interface BufferedRequest extends Request {}
-
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class BufferedRequest extends RequestBase {
-  readonly #held: HeldBody<Request>;
+export class BufferedRequest extends Request {
+  /** The held body (set by holdBody in the constructor). */
+  declare readonly [HELD]: HeldBody<Request>;
 
   /**
    * `new Request(input, init)`, as a BufferedRequest when it can be one: a string or URL input
@@ -55,12 +48,10 @@ export class BufferedRequest extends RequestBase {
    */
   constructor(input: string | URL, init: RequestInit & { body: string | Uint8Array }) {
     super(input, { ...init, body: null });
-    const body = init.body;
-    if (typeof body === 'string' && !this.headers.has('content-type'))
-      this.headers.set('content-type', 'text/plain;charset=UTF-8');
-    this.#held = new HeldBody<Request>(
-      body,
-      (bytes) => new Request(this as unknown as Request, { body: bytes, duplex: 'half' } as RequestInit),
+    holdBody<Request>(
+      this,
+      init.body,
+      (bytes) => new Request(this, { body: bytes, duplex: 'half' } as RequestInit),
     );
   }
 
@@ -70,43 +61,9 @@ export class BufferedRequest extends RequestBase {
    * (building the stream would cost what BufferedRequest saves).
    */
   get byteLength(): number {
-    return this.#held.bytes().byteLength;
-  }
-
-  get body(): ReadableStream<Uint8Array> | null {
-    return this.#held.streamed().body;
-  }
-
-  get bodyUsed(): boolean {
-    return this.#held.used;
-  }
-
-  text(): Promise<string> {
-    return this.#held.readText();
-  }
-
-  json(): Promise<unknown> {
-    return this.#held.readJson();
-  }
-
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#held.readArrayBuffer();
-  }
-
-  /** The body's bytes, a copy (undici's `bytes()`, Node ≥ 20.16). */
-  bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.#held.readBytes();
-  }
-
-  blob(): Promise<Blob> {
-    return this.#held.streamed().blob();
-  }
-
-  formData(): Promise<FormData> {
-    return this.#held.streamed().formData();
-  }
-
-  clone(): Request {
-    return this.#held.streamed().clone();
+    return this[HELD].bytes().byteLength;
   }
 }
+
+// body, bodyUsed, text(), json(), arrayBuffer(), bytes(), blob(), formData(), clone()
+defineHeldBodyMembers(BufferedRequest.prototype);

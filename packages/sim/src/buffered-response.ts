@@ -13,37 +13,18 @@
  * `formData()`), it builds an ordinary `Response` from the same bytes and answers everything
  * from then on from that one, so code that streams sees exactly what undici gives.
  *
- * What stays as undici does it (checked against a plain `Response` in buffered-response.test.ts):
- * - a string body is UTF-8 encoded (a lone surrogate becomes U+FFFD) and gets
- *   `Content-Type: text/plain;charset=UTF-8` unless the init names one; bytes get none;
- * - `text()` / `json()` decode UTF-8 with replacement and drop one leading BOM (the Fetch
- *   standard's "UTF-8 decode"); `json()` throws JSON.parse's SyntaxError;
- * - a body can be read once: `bodyUsed` turns true and a second read rejects with undici's
- *   TypeError (produced by undici itself, from a used copy);
- * - each read resolves in a later microtask, never synchronously.
+ * How the body is read and what stays as undici does it (string encoding, default Content-Type,
+ * BOM, one read, undici's own errors): held-body.ts, checked against a plain `Response` in
+ * buffered-response.test.ts.
  * A null-body status (101, 103, 204, 205, 304) with a body throws undici's TypeError, as
  * `new Response` does.
  */
 
-import { HeldBody } from './held-body.js';
+import { defineHeldBodyMembers, holdBody } from './held-body.js';
 
 const NULL_BODY_STATUS: ReadonlySet<number> = new Set([101, 103, 204, 205, 304]);
 
-/**
- * undici's Response as a base class. Typed loosely because the DOM typings declare the body
- * members as properties, which a subclass may not redefine as accessors or methods; the interface
- * below gives BufferedResponse the whole Response type back.
- */
-const ResponseBase = Response as unknown as new (body: null, init?: ResponseInit) => object;
-
-/** The Response type of a {@link BufferedResponse} (declaration merging with the class). */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
-export interface BufferedResponse extends Response {}
-
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class BufferedResponse extends ResponseBase {
-  readonly #held: HeldBody<Response>;
-
+export class BufferedResponse extends Response {
   /**
    * @param body the whole body: a string (sent as UTF-8) or bytes (not copied: the caller gives
    *   up the array).
@@ -54,49 +35,14 @@ export class BufferedResponse extends ResponseBase {
   constructor(body: string | Uint8Array, init: ResponseInit = {}) {
     if (NULL_BODY_STATUS.has(init.status ?? 200)) new Response(body, init); // undici's own TypeError
     super(null, init);
-    if (typeof body === 'string' && !this.headers.has('content-type'))
-      this.headers.set('content-type', 'text/plain;charset=UTF-8');
-    this.#held = new HeldBody<Response>(
+    holdBody<Response>(
+      this,
       body,
       (bytes) =>
         new Response(bytes, { status: this.status, statusText: this.statusText, headers: this.headers }),
     );
   }
-
-  get body(): ReadableStream<Uint8Array> | null {
-    return this.#held.streamed().body;
-  }
-
-  get bodyUsed(): boolean {
-    return this.#held.used;
-  }
-
-  text(): Promise<string> {
-    return this.#held.readText();
-  }
-
-  json(): Promise<unknown> {
-    return this.#held.readJson();
-  }
-
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#held.readArrayBuffer();
-  }
-
-  /** The body's bytes, a copy (undici's `bytes()`, Node ≥ 20.16). */
-  bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.#held.readBytes();
-  }
-
-  blob(): Promise<Blob> {
-    return this.#held.streamed().blob();
-  }
-
-  formData(): Promise<FormData> {
-    return this.#held.streamed().formData();
-  }
-
-  clone(): Response {
-    return this.#held.streamed().clone();
-  }
 }
+
+// body, bodyUsed, text(), json(), arrayBuffer(), bytes(), blob(), formData(), clone()
+defineHeldBodyMembers(BufferedResponse.prototype);

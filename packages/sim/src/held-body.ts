@@ -108,3 +108,76 @@ export class HeldBody<R extends Request | Response> {
     return this.#streamed;
   }
 }
+
+/** Where a BufferedRequest or BufferedResponse keeps its {@link HeldBody}. */
+export const HELD: unique symbol = Symbol('held body');
+
+/** A Request or Response whose body is held (see {@link holdBody}). */
+interface Holder {
+  readonly [HELD]: HeldBody<Request | Response>;
+}
+
+/**
+ * Give `owner` (a Request or Response built with a null body) `body` to hold: a string body gets
+ * `Content-Type: text/plain;charset=UTF-8` unless its headers name one, as undici gives it.
+ */
+export function holdBody<R extends Request | Response>(
+  owner: R,
+  body: string | Uint8Array,
+  makeStreamed: MakeStreamed<R>,
+): void {
+  if (typeof body === 'string' && !owner.headers.has('content-type'))
+    owner.headers.set('content-type', 'text/plain;charset=UTF-8');
+  (owner as unknown as { [HELD]: HeldBody<R> })[HELD] = new HeldBody(body, makeStreamed);
+}
+
+const held = (self: unknown): HeldBody<Request | Response> => (self as Holder)[HELD];
+
+/**
+ * Put the Body mixin's members on `prototype` (BufferedRequest's or BufferedResponse's), answered by
+ * the instance's held body: `body`, `bodyUsed`, `text()`, `json()`, `arrayBuffer()` and `bytes()`
+ * (undici's, Node ≥ 20.16) from memory until the body is streamed; `blob()`, `formData()` and
+ * `clone()` by the ordinary object that then answers.
+ */
+export function defineHeldBodyMembers(prototype: object): void {
+  const method = (value: (this: unknown) => unknown): PropertyDescriptor => ({
+    value,
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperties(prototype, {
+    body: {
+      get(this: unknown) {
+        return held(this).streamed().body;
+      },
+      configurable: true,
+    },
+    bodyUsed: {
+      get(this: unknown) {
+        return held(this).used;
+      },
+      configurable: true,
+    },
+    text: method(function (this: unknown) {
+      return held(this).readText();
+    }),
+    json: method(function (this: unknown) {
+      return held(this).readJson();
+    }),
+    arrayBuffer: method(function (this: unknown) {
+      return held(this).readArrayBuffer();
+    }),
+    bytes: method(function (this: unknown) {
+      return held(this).readBytes();
+    }),
+    blob: method(function (this: unknown) {
+      return held(this).streamed().blob();
+    }),
+    formData: method(function (this: unknown) {
+      return held(this).streamed().formData();
+    }),
+    clone: method(function (this: unknown) {
+      return held(this).streamed().clone();
+    }),
+  });
+}

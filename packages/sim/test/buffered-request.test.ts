@@ -7,70 +7,26 @@ import { assertProperty } from '@fanout/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BufferedRequest } from '../src/index.js';
+import { READS, copy, observe, syncOutcome, type Body, type Read } from './held-body-harness.js';
 
-type Body = string | Uint8Array;
+/** The Request's own fields. */
+const head = (r: Request): unknown[] => [
+  r instanceof Request,
+  r.method,
+  r.url,
+  [...r.headers],
+  r.mode,
+  r.credentials,
+  r.cache,
+  r.redirect,
+  r.referrer,
+  r.keepalive,
+  r.signal.aborted,
+];
 
-/** What a read gives: its value, or its error's name and message. */
-async function outcome(read: () => Promise<unknown>): Promise<unknown> {
-  try {
-    const v = await read();
-    if (v instanceof ArrayBuffer) return { arrayBuffer: [...new Uint8Array(v)] };
-    if (v instanceof Uint8Array) return { bytes: [...v] };
-    if (v instanceof Blob) return { blob: v.type, bytes: [...new Uint8Array(await v.arrayBuffer())] };
-    return { value: v };
-  } catch (e) {
-    return { error: (e as Error).name, message: (e as Error).message };
-  }
-}
-
-function syncOutcome(f: () => unknown): unknown {
-  try {
-    const v = f();
-    return { value: v === null ? null : typeof v };
-  } catch (e) {
-    return { error: (e as Error).name, message: (e as Error).message };
-  }
-}
-
-const READS = ['text', 'json', 'arrayBuffer', 'bytes', 'blob'] as const;
-type Read = (typeof READS)[number];
-const read = (r: Request, how: Read) => () =>
-  (r as unknown as Record<Read, () => Promise<unknown>>)[how].call(r);
-
-/** Everything a handler can observe of `make()`. */
-async function observe(make: () => Request, first: Read, second: Read): Promise<unknown[]> {
-  const r = make();
-  const seen: unknown[] = [
-    r instanceof Request,
-    r.method,
-    r.url,
-    [...r.headers],
-    r.mode,
-    r.credentials,
-    r.cache,
-    r.redirect,
-    r.referrer,
-    r.keepalive,
-    r.signal.aborted,
-    r.bodyUsed,
-  ];
-  const c = make().clone();
-  seen.push(await outcome(read(c, first)), c.method, [...c.headers]);
-  seen.push(await outcome(read(r, first)), r.bodyUsed);
-  seen.push(await outcome(read(r, second)), r.bodyUsed);
-  seen.push(syncOutcome(() => r.clone()));
-  seen.push(
-    r.body === null,
-    r.body?.locked,
-    syncOutcome(() => r.body?.getReader()),
-  );
-  return seen;
-}
-
-const copy = (b: Body): Body => (typeof b === 'string' ? b : Uint8Array.from(b));
 const both = async (url: string, body: Body, init: RequestInit, first: Read, second: Read) => ({
-  mine: await observe(() => BufferedRequest.from(url, { ...init, body: copy(body) }), first, second),
-  real: await observe(() => new Request(url, { ...init, body: copy(body) }), first, second),
+  mine: await observe(() => BufferedRequest.from(url, { ...init, body: copy(body) }), head, first, second),
+  real: await observe(() => new Request(url, { ...init, body: copy(body) }), head, first, second),
 });
 
 describe('BufferedRequest: the same as new Request for the same URL and init', () => {

@@ -7,70 +7,23 @@ import { assertProperty } from '@fanout/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BufferedResponse } from '../src/index.js';
+import { READS, copy, observe, outcome, syncOutcome, type Body, type Read } from './held-body-harness.js';
 
-type Body = string | Uint8Array;
-
-/** What a read gives: its value, or its error's name and message. */
-async function outcome(read: () => Promise<unknown>): Promise<unknown> {
-  try {
-    const v = await read();
-    if (v instanceof ArrayBuffer) return { arrayBuffer: [...new Uint8Array(v)] };
-    if (v instanceof Uint8Array) return { bytes: [...v] };
-    if (v instanceof Blob) return { blob: v.type, bytes: [...new Uint8Array(await v.arrayBuffer())] };
-    return { value: v };
-  } catch (e) {
-    return { error: (e as Error).name, message: (e as Error).message };
-  }
-}
-
-function syncOutcome(f: () => unknown): unknown {
-  try {
-    const v = f();
-    return { value: v === null ? null : typeof v };
-  } catch (e) {
-    return { error: (e as Error).name, message: (e as Error).message };
-  }
-}
-
-const READS = ['text', 'json', 'arrayBuffer', 'bytes', 'blob'] as const;
-type Read = (typeof READS)[number];
-const read = (r: Response, how: Read) => () =>
-  (r as unknown as Record<Read, () => Promise<unknown>>)[how].call(r);
-
-/**
- * Everything a client can observe of `make()`: fields, then `first`, then `second` read, bodyUsed
- * around them, the body stream afterwards, a clone before and after.
- */
-async function observe(make: () => Response, first: Read, second: Read): Promise<unknown[]> {
-  const r = make();
-  const seen: unknown[] = [
-    r instanceof Response,
-    r.status,
-    r.statusText,
-    r.ok,
-    r.type,
-    r.url,
-    r.redirected,
-    [...r.headers],
-    r.bodyUsed,
-  ];
-  const c = make().clone();
-  seen.push(await outcome(read(c, first)));
-  seen.push(await outcome(read(r, first)), r.bodyUsed);
-  seen.push(await outcome(read(r, second)), r.bodyUsed);
-  seen.push(syncOutcome(() => r.clone()));
-  seen.push(
-    r.body === null,
-    r.body?.locked,
-    syncOutcome(() => r.body?.getReader()),
-  );
-  return seen;
-}
+/** The Response's own fields. */
+const head = (r: Response): unknown[] => [
+  r instanceof Response,
+  r.status,
+  r.statusText,
+  r.ok,
+  r.type,
+  r.url,
+  r.redirected,
+  [...r.headers],
+];
 
 const both = async (body: Body, init: ResponseInit, first: Read, second: Read) => {
-  const copy = (b: Body): Body => (typeof b === 'string' ? b : Uint8Array.from(b));
-  const mine = await observe(() => new BufferedResponse(copy(body), init), first, second);
-  const real = await observe(() => new Response(copy(body), init), first, second);
+  const mine = await observe(() => new BufferedResponse(copy(body), init), head, first, second);
+  const real = await observe(() => new Response(copy(body), init), head, first, second);
   return { mine, real };
 };
 

@@ -42,7 +42,7 @@ export async function readBodyLimited(request: Request, limitBytes: number): Pro
   if (request instanceof BufferedRequest && !request.bodyUsed) {
     // The simulated network's request holds its body whole: check its size, then read it at once.
     if (request.byteLength > limitBytes) return { ok: false, reason: 'too-large' };
-    return { ok: true, bytes: await request.bytes() };
+    return { ok: true, bytes: new Uint8Array(await request.arrayBuffer()) };
   }
   if (request.body === null) return { ok: true, bytes: new Uint8Array(0) };
   const reader = request.body.getReader();
