@@ -60,6 +60,13 @@ PLAIN_OBJECTS.registerEncoder(Object, (obj, w, opts) => {
   return undefined;
 });
 
+/** cbor2's defaults with its dCBOR options over them (as encode merges them), and {@link PLAIN_OBJECTS}. */
+const DCBOR_OPTIONS: RequiredEncodeOptions = {
+  ...defaultEncodeOptions,
+  ...dcborEncodeOptions,
+  types: PLAIN_OBJECTS,
+};
+
 /**
  * Encode `value` as dCBOR (sorted map keys, shortest integers). Uint8Array → byte string.
  * @throws cbor2's errors for what dCBOR cannot hold (e.g. `undefined`).
@@ -71,13 +78,6 @@ export function encodeCbor(value: unknown): Uint8Array {
   writeUnknown(value, writer, DCBOR_OPTIONS);
   return writer.read();
 }
-
-/** cbor2's defaults with its dCBOR options over them (as encode merges them), and {@link PLAIN_OBJECTS}. */
-const DCBOR_OPTIONS: RequiredEncodeOptions = {
-  ...defaultEncodeOptions,
-  ...dcborEncodeOptions,
-  types: PLAIN_OBJECTS,
-};
 
 /**
  * Decode dCBOR bytes. Tags are not interpreted (no Date/URL objects from untrusted input).

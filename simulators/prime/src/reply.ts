@@ -19,8 +19,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
  * @param status HTTP status with a body (default 200).
  * @throws TypeError from JSON.stringify for a cyclic value or a BigInt (as `c.json` would).
  */
-export function jsonReply(value: unknown, status: ContentfulStatusCode = 200): Response {
-  const text = JSON.stringify(value) ?? 'null';
+export function jsonReply(value: object, status: ContentfulStatusCode = 200): Response {
+  const text = JSON.stringify(value);
   return new BufferedResponse(text, {
     status,
     headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) },
