@@ -21,6 +21,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { AggregationError, FrostOperationError } from './errors.js';
+import { rememberBaseMultiple } from './memo.js';
 import { nobleRng, type Rng } from './rng.js';
 import { FROST_ED25519 } from './suite.js';
 
@@ -124,6 +125,9 @@ export function dkgRound1(
       undefined,
       nobleRng(rng),
     );
+    // Every coefficient commitment and the proof's R are multiples of B (memo.ts).
+    for (const c of r.public.commitment) rememberBaseMultiple(c);
+    rememberBaseMultiple(r.public.proofOfKnowledge.subarray(0, 32));
     return { package: r.public, secret: r.secret };
   });
 }
@@ -305,7 +309,13 @@ export function commit(
   keyPackage: KeyPackage,
   rng: Rng,
 ): { nonces: SigningNonces; commitments: SigningCommitments } {
-  return wrap('commit', () => FROST_ED25519.commit(asSecret(keyPackage), nobleRng(rng)));
+  return wrap('commit', () => {
+    const c = FROST_ED25519.commit(asSecret(keyPackage), nobleRng(rng));
+    // Both commitments are multiples of B (memo.ts): decoding them later needs no subgroup check.
+    rememberBaseMultiple(c.commitments.hiding);
+    rememberBaseMultiple(c.commitments.binding);
+    return c;
+  });
 }
 
 /**

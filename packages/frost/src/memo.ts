@@ -57,9 +57,40 @@ export function signEd25519(message: Uint8Array, secretKey: Uint8Array, publicKe
   return signature;
 }
 
+const subgroup = new LRUCache<string, boolean>({ max: MEMO_CAPACITY });
+
+/**
+ * Whether the ed25519 point encoded by `hex` (64 hex digits of a canonical 32-byte encoding) is in
+ * the prime-order subgroup: `compute()` (noble's `isTorsionFree`) the first time, remembered after.
+ * Decoding is a function of the bytes (RFC 8032 §5.1.3), so the same encoding always gets the same
+ * answer. Shared by {@link isValidPoint} and the suite's decoded points (suite.ts), so a commitment
+ * the coordinator checked is not checked again when a signer decodes it.
+ */
+export function isTorsionFreeEncoding(hex: string, compute: () => boolean): boolean {
+  const known = subgroup.get(hex);
+  if (known !== undefined) return known;
+  const ok = compute();
+  subgroup.set(hex, ok);
+  return ok;
+}
+
+/**
+ * Records that `encoding` (32 bytes) is the encoding of k·B for a scalar k, as a participant's
+ * nonce commitments are (RFC 9591 §5.1 commit: `G.ScalarBaseMult(nonce)`). Such a point is in the
+ * prime-order subgroup by construction (B has prime order L, RFC 8032 §5.1), so its subgroup
+ * check needs no scalar multiplication when it is decoded later, in this process. Whether it is
+ * the identity is still checked where that matters ({@link isValidPoint}).
+ */
+export function rememberBaseMultiple(encoding: Uint8Array): void {
+  subgroup.set(bytesToHex(encoding), true);
+}
+
 const validPoints = new LRUCache<string, boolean>({ max: MEMO_CAPACITY });
 
-/** True when `bytes` is a valid prime-order, non-identity Ed25519 point encoding (@noble/curves; remembered). */
+/**
+ * True when `bytes` is a valid prime-order, non-identity Ed25519 point encoding (@noble/curves'
+ * decoding; remembered, the subgroup check through {@link isTorsionFreeEncoding}).
+ */
 export function isValidPoint(bytes: Uint8Array): boolean {
   const key = bytesToHex(bytes);
   const known = validPoints.get(key);
@@ -67,7 +98,7 @@ export function isValidPoint(bytes: Uint8Array): boolean {
   let ok = false;
   try {
     const p = ed25519.Point.fromBytes(bytes);
-    ok = !p.is0() && p.isTorsionFree();
+    ok = !p.is0() && isTorsionFreeEncoding(key, () => p.isTorsionFree());
   } catch {
     ok = false;
   }

@@ -8,8 +8,8 @@
  *   identity and points outside the prime-order subgroup; `ed25519_FROST`'s extra `validatePoint`
  *   hook repeats the curve and subgroup checks (a scalar multiplication by the group order) on
  *   every decoded point, so this suite does not pass it.
- * - The subgroup check of a decoded point is remembered by its 32-byte encoding ({@link
- *   isTorsionFreeEncoding}). Decoding is a function of the bytes (RFC 8032 §5.1.3, canonical
+ * - The subgroup check of a decoded point is remembered by its 32-byte encoding
+ *   (`isTorsionFreeEncoding`, memo.ts, shared with the coordinator's point checks). Decoding is a function of the bytes (RFC 8032 §5.1.3, canonical
  *   encodings only), so the same bytes always give the same answer; FROST decodes the same
  *   commitments and verifying shares in every round and at every party, and each is now checked
  *   once per process.
@@ -21,25 +21,10 @@ import { createFROST } from '@noble/curves/abstract/frost.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { LRUCache } from 'lru-cache';
-import { MEMO_CAPACITY } from './memo.js';
+import { isTorsionFreeEncoding } from './memo.js';
 
-const subgroup = new LRUCache<string, boolean>({ max: MEMO_CAPACITY });
 /** The encoding each decoded point was read from (points are frozen: kept beside, not on them). */
 const encodings = new WeakMap<object, string>();
-
-/**
- * Whether the ed25519 point encoded by `hex` (64 hex digits) is in the prime-order subgroup, from
- * `compute` (noble's `isTorsionFree`) the first time, remembered after (at most
- * {@link MEMO_CAPACITY} encodings).
- */
-export function isTorsionFreeEncoding(hex: string, compute: () => boolean): boolean {
-  const known = subgroup.get(hex);
-  if (known !== undefined) return known;
-  const ok = compute();
-  subgroup.set(hex, ok);
-  return ok;
-}
 
 /**
  * An ed25519 point that remembers the encoding it was decoded from, so its subgroup check is

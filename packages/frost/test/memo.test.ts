@@ -1,7 +1,18 @@
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { isValidPoint, openAgreement, sealAgreement, signEd25519, verifyEd25519 } from '../src/memo.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { commit, dkgRound1, identifierOf } from '../src/ciphersuite.js';
+import {
+  isTorsionFreeEncoding,
+  isValidPoint,
+  openAgreement,
+  rememberBaseMultiple,
+  sealAgreement,
+  signEd25519,
+  verifyEd25519,
+} from '../src/memo.js';
+import { seededRng } from './helpers.js';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 
@@ -56,6 +67,54 @@ describe('memo.ts: remembered @noble results equal fresh ones', () => {
     expect(isValidPoint(base.add(torsion).toBytes())).toBe(false);
     expect(isValidPoint(new Uint8Array(32).fill(255))).toBe(false);
     expect(isValidPoint(base.multiply(5n).toBytes())).toBe(true);
+  });
+
+  /** The remembered subgroup verdict for `encoding`, or 'unknown' when it would be computed. */
+  const remembered = (encoding: Uint8Array): boolean | 'unknown' => {
+    const unknown = new Error('not remembered');
+    try {
+      // A compute that throws stores nothing, so asking does not change the memo.
+      return isTorsionFreeEncoding(bytesToHex(encoding), () => {
+        throw unknown;
+      });
+    } catch (e) {
+      if (e === unknown) return 'unknown';
+      throw e;
+    }
+  };
+
+  test("subgroup checks: isValidPoint's verdict serves the suite's decoding; a torsion point is remembered as refused", () => {
+    const base = ed25519.Point.BASE;
+    const p = base.multiply(0x1234_5678_9abcn).toBytes();
+    expect(remembered(p)).toBe('unknown');
+    expect(isValidPoint(p)).toBe(true);
+    expect(remembered(p)).toBe(true);
+    const torsion = ed25519.Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
+    const mixed = base.multiply(77n).add(torsion).toBytes();
+    expect(isValidPoint(mixed)).toBe(false);
+    expect(remembered(mixed)).toBe(false);
+  });
+
+  test('points made here as multiples of B (nonce commitments, DKG commitments and proof R) need no subgroup check later', () => {
+    const rng = seededRng('memo-base-multiples');
+    const r1 = dkgRound1(identifierOf(1), { minSigners: 2, maxSigners: 3 }, rng);
+    for (const c of r1.package.commitment) expect(remembered(c)).toBe(true);
+    expect(remembered(r1.package.proofOfKnowledge.subarray(0, 32))).toBe(true);
+    // Each is k·B, so the remembered verdict is the one noble computes.
+    for (const c of r1.package.commitment) expect(ed25519.Point.fromBytes(c).isTorsionFree()).toBe(true);
+    const c = commit({ identifier: identifierOf(1), signingShare: new Uint8Array(32).fill(3) }, rng);
+    expect(remembered(c.commitments.hiding)).toBe(true);
+    expect(remembered(c.commitments.binding)).toBe(true);
+    for (const e of [c.commitments.hiding, c.commitments.binding])
+      expect(ed25519.Point.fromBytes(e).isTorsionFree()).toBe(true);
+  });
+
+  test('rememberBaseMultiple marks only the encoding it is given', () => {
+    const p = ed25519.Point.BASE.multiply(991n).toBytes();
+    const q = ed25519.Point.BASE.multiply(992n).toBytes();
+    rememberBaseMultiple(p);
+    expect(remembered(p)).toBe(true);
+    expect(remembered(q)).toBe('unknown');
   });
 
   test("agreements: the opener gets the ladder's bytes, whether or not this process sealed, and a wrong key pair never hits", () => {
