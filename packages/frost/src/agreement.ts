@@ -7,6 +7,9 @@
  * refuses (a low-order public key gives the all-zero secret, which both refuse), noble is asked,
  * so the error thrown is noble's as before.
  *
+ * A sealed message's ephemeral public key, X25519(e, 9), is computed by OpenSSL too
+ * ({@link x25519PublicKey}): about 0.04 ms against noble's 0.35 ms.
+ *
  * Keys enter OpenSSL as JWK (`kty: 'OKP'`, `crv: 'X25519'`): importing raw bytes that way is
  * about ten times cheaper than through a PKCS #8 / SPKI DER envelope (OpenSSL 3's decoders). A
  * recipient's public key object is kept (lru-cache, by its bytes); an ephemeral secret is used
@@ -58,5 +61,28 @@ export function x25519Agreement(
     return new Uint8Array(shared); // a copy: a Buffer may be a view of a shared pool
   } catch {
     return x25519.getSharedSecret(secret, publicKey); // noble's verdict and error
+  }
+}
+
+/**
+ * X25519(`secret`, 9): the 32-byte public key of an X25519 secret (RFC 7748 §6.1), as
+ * `x25519.getPublicKey(secret)` (@noble/curves) returns it, computed by node:crypto.
+ * @param secret 32-byte X25519 secret (any bytes; clamped by the function, RFC 7748 §5).
+ * @throws what noble throws for a secret that is not 32 bytes.
+ */
+export function x25519PublicKey(secret: Uint8Array): Uint8Array {
+  if (secret.length !== 32) return x25519.getPublicKey(secret);
+  try {
+    // Node reads only `d` of a private OKP JWK; `x` must be a string, and OpenSSL derives the
+    // public key from `d` (agreement.test.ts compares the bytes with noble's).
+    const privateKey = createPrivateKey({
+      key: { kty: 'OKP', crv: 'X25519', d: b64url(secret), x: '' },
+      format: 'jwk',
+    });
+    const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
+    if (typeof x !== 'string') return x25519.getPublicKey(secret);
+    return new Uint8Array(Buffer.from(x, 'base64url'));
+  } catch {
+    return x25519.getPublicKey(secret); // noble's bytes, or its error
   }
 }

@@ -15,12 +15,13 @@
  * Sizes: 32-byte keys, 24-byte nonce, 64-byte signature, 16-byte tag. Times in ms (clock time).
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { decodeCbor, encodeCbor } from './cbor.js';
+import { x25519PublicKey } from './agreement.js';
 import { openAgreement, sealAgreement, signEd25519, verifyEd25519 } from './memo.js';
 import { ExpiredMessageError, ForgedMessageError, MalformedMessageError, NotForMeError } from './errors.js';
 import type { Identity, PublicIdentity, Xid } from './identity.js';
@@ -108,7 +109,7 @@ export function sealMessage(options: SealOptions): Uint8Array {
       : ed25519.sign(message, options.forgeWithKey);
   const plaintext = encodeCbor({ signed, sig });
   const ephSecret = rng(32);
-  const eph = x25519.getPublicKey(ephSecret);
+  const eph = x25519PublicKey(ephSecret);
   const key = deriveKey(
     sealAgreement(ephSecret, eph, recipient.encryptionPublicKey),
     eph,

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { assertProperty } from '@fanout/testkit';
-import { x25519Agreement } from '../src/agreement.js';
+import { x25519Agreement, x25519PublicKey } from '../src/agreement.js';
 
 /** noble's result, or its error message. */
 function noble(secret: Uint8Array, pub: Uint8Array): Uint8Array | string {
@@ -71,5 +71,48 @@ describe('x25519Agreement: noble’s X25519 bytes, computed by node:crypto', () 
     const a = x25519Agreement(secret, x25519.getPublicKey(secret), pub);
     a.fill(0);
     expect(x25519Agreement(secret, x25519.getPublicKey(secret), pub)).toEqual(noble(secret, pub));
+  });
+});
+
+/** noble's public key, or its error message. */
+function noblePublic(secret: Uint8Array): Uint8Array | string {
+  try {
+    return x25519.getPublicKey(secret);
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+function oursPublic(secret: Uint8Array): Uint8Array | string {
+  try {
+    return x25519PublicKey(secret);
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+describe('x25519PublicKey: noble’s public key bytes, computed by node:crypto', () => {
+  test('same public key as noble for random secrets', async () => {
+    await assertProperty(
+      fc.property(bytes32, (secret) => {
+        expect(oursPublic(secret)).toEqual(noblePublic(secret));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('edge secrets (all zeros, all ones, clamped bits set or clear) and wrong lengths as noble', () => {
+    const secrets = [0x00, 0xff, 0x07, 0xf8, 0x40].map((b) => new Uint8Array(32).fill(b));
+    for (const s of secrets) expect(oursPublic(s)).toEqual(noblePublic(s));
+    for (const n of [0, 31, 33, 64]) {
+      const s = new Uint8Array(n).fill(1);
+      expect(typeof noblePublic(s)).toBe('string');
+      expect(oursPublic(s)).toBe(noblePublic(s));
+    }
+  });
+
+  test('the result is a copy the caller owns', () => {
+    const secret = new Uint8Array(32).fill(11);
+    x25519PublicKey(secret).fill(0);
+    expect(x25519PublicKey(secret)).toEqual(x25519.getPublicKey(secret));
   });
 });
