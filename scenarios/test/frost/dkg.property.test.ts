@@ -123,7 +123,7 @@ describe('FROST DKG properties (sim)', () => {
           if (exp.ok !== 'maybe') expect(exp.ok).toBe(firstStep === -1 ? 'always' : 'never');
         },
       ),
-      { numRuns: 4 },
+      { numRuns: 8 },
     );
   });
 });
@@ -244,7 +244,7 @@ describe('FROST DKG under Hubert faults (sim)', () => {
         },
       ),
       {
-        numRuns: 8,
+        numRuns: 16,
         // Always tried first: a restart that loses data while p1's invitation is still unread
         // (p1's gets are 20 s slower): the invitation is gone, the DKG must fail.
         examples: [
@@ -299,7 +299,7 @@ describe('FROST DKG under a brief partition (sim)', () => {
           oracleAccepts(world, parties, dkg);
         },
       ),
-      { numRuns: 3 },
+      { numRuns: 6 },
     );
   });
 });

@@ -118,7 +118,7 @@ describe('FROST signing properties (sim)', () => {
         },
       ),
       {
-        numRuns: 6,
+        numRuns: 12,
         // Always tried first: one bad share among 4 (p2-p4 honest → a signature from a second
         // session), and too few committers.
         examples: [
@@ -273,7 +273,7 @@ describe('FROST signing properties (sim)', () => {
             expect(ed25519.verify(r2.signature, sha256(target), fixture.group.groupVerifyingKey)).toBe(true);
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 16 },
     );
   });
 });

@@ -63,7 +63,7 @@ describe('FROST round timing (sim, virtual time)', () => {
           }
         },
       ),
-      { numRuns: 3 },
+      { numRuns: 6 },
     );
   });
 
@@ -75,7 +75,7 @@ describe('FROST round timing (sim, virtual time)', () => {
         // No fixed seq/par ratio is claimed: with one participant far slower than the others
         // (e.g. 30 s, 1 s, 1 s) the sequential sum is close to the parallel max.
       }),
-      { numRuns: 2 },
+      { numRuns: 4 },
     );
   });
 });
