@@ -5,8 +5,8 @@
  * behaviours (plan.ts, hooks.ts), and a BaoKeyring client.
  *
  * The oracle side is independent of the client under test: `oracleKeys()` reads the server's own
- * key table in-process (no network, hooks or auth), `verify()` checks signatures with the
- * simulator's crypto, and the wire log records what each HTTP exchange of the world's clients
+ * key table in-process (no network, hooks or auth), `verify()` checks signatures by the
+ * simulator's rule (`verifyCosmosSignature`, computed by OpenSSL: checks/openssl-verify.ts), and the wire log records what each HTTP exchange of the world's clients
  * actually returned (status, or a network failure / abort).
  */
 import type { FetchLike } from '@fanout/core';
@@ -16,7 +16,6 @@ import {
   createBaoApp,
   derivedKeySource,
   hashInput,
-  verifyCosmosSignature,
   type BaoPublicKeyInfo,
   type BaoRoute,
   type BaoSimulator,
@@ -25,6 +24,7 @@ import { LRUCache } from 'lru-cache';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { BufferedResponse, rngBytesFn } from '@fanout/sim';
 import type { World } from '../kernel/world.js';
+import { verifyCosmosMessage } from './checks/openssl-verify.js';
 import { verifyingKeys, type VerifyingKeys } from './checks/verifying-keys.js';
 import { behaviourHooks } from './hooks.js';
 import { BAO, parseBaoBehaviour } from './plan.js';
@@ -241,7 +241,8 @@ const oracleVerdicts = new LRUCache<string, boolean>({ max: ORACLE_VERIFY_MEMO }
  * several times (keyed-to-requests, every-signature-verifies, no-cross-verification), and runs
  * with the same keys and messages verify the same triples again. Verification is a pure function
  * of (public key, SHA-256 of the message, signature) and the memo key holds all their bytes, so a
- * remembered answer is the one a new verification would give: nothing is weakened.
+ * remembered answer is the one a new verification would give: nothing is weakened. A new one is
+ * computed by OpenSSL with noble's rules (checks/openssl-verify.ts: `verifyCosmosSignature`'s verdict).
  */
 function oracleVerify(publicKey: Uint8Array, msg: Uint8Array, signature: Uint8Array | undefined): boolean {
   if (signature === undefined) return false;
@@ -249,7 +250,7 @@ function oracleVerify(publicKey: Uint8Array, msg: Uint8Array, signature: Uint8Ar
   const key = `${bytesToHex(publicKey)}:${bytesToHex(digest)}:${bytesToHex(signature)}`;
   const known = oracleVerdicts.get(key);
   if (known !== undefined) return known;
-  const ok = verifyCosmosSignature(publicKey, digest, signature);
+  const ok = verifyCosmosMessage(publicKey, msg, signature);
   oracleVerdicts.set(key, ok);
   return ok;
 }
