@@ -3,7 +3,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { FROST_ED25519 } from '../src/suite.js';
+import { FROST_ED25519, decodeElement } from '../src/suite.js';
 
 type Suite = typeof ed25519_FROST;
 
@@ -110,5 +110,24 @@ describe("suite.ts: the package's FROST suite against @noble/curves' ed25519_FRO
         }
     // The honest package still goes through afterwards.
     expect(() => FROST_ED25519.DKG.round2(structuredClone(ra.secret), [rb.public])).not.toThrow();
+  });
+
+  test("a decoding is remembered: the same frozen point for the same bytes, equal to noble's; bad bytes throw noble's error every time", () => {
+    const bytes = ed25519.Point.BASE.multiply(4242n).toBytes();
+    const first = decodeElement(bytes);
+    expect(decodeElement(Uint8Array.from(bytes))).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first.equals(ed25519.Point.fromBytes(bytes))).toBe(true);
+    expect(first.toBytes()).toEqual(bytes);
+    for (const bad of [new Uint8Array(32).fill(255), new Uint8Array(31)]) {
+      let nobleError = '';
+      try {
+        ed25519.Point.fromBytes(bad);
+      } catch (e) {
+        nobleError = (e as Error).message;
+      }
+      expect(nobleError).not.toBe('');
+      for (let i = 0; i < 2; i++) expect(() => decodeElement(bad)).toThrow(nobleError);
+    }
   });
 });
